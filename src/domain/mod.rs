@@ -1,0 +1,28 @@
+//! Parsed, valid values of the fleet-risk domain.
+//!
+//! Every type here is built by a `parse` constructor (or from values that
+//! already went through one), so code past the edge never handles a raw IMO
+//! string, an unchecked flag code or a negative insured value.
+
+mod class_society;
+mod field_error;
+mod flag;
+mod fleet;
+mod imo;
+mod policy_id;
+mod risk_level;
+mod vessel;
+mod vessel_input;
+
+pub use class_society::ClassSocietyCode;
+pub use field_error::{FieldError, FieldErrors};
+pub use flag::FlagState;
+pub use fleet::{FleetId, FleetName};
+pub use imo::Imo;
+pub use policy_id::{PolicyId, PolicyIdPattern};
+pub use risk_level::{RiskLevel, RiskThresholds};
+pub use vessel::{
+    CompanyPerformance, Incident, IncidentKind, IncidentSeverity, Inspection, InspectionRegime,
+    ShipType, UsdAmount, VesselName, VesselProfile,
+};
+pub use vessel_input::{IncidentInput, InspectionInput, VesselInput};

@@ -1,0 +1,147 @@
+//! Risk levels and the thresholds that cut scores into them (risk-model.md section 4).
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RiskLevel {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl RiskLevel {
+    pub const ALL: [RiskLevel; 4] = [Self::Low, Self::Medium, Self::High, Self::Critical];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Low => "low",
+            Self::Medium => "medium",
+            Self::High => "high",
+            Self::Critical => "critical",
+        }
+    }
+
+    pub fn parse(input: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|level| level.as_str() == input)
+            .ok_or_else(|| "must be one of low, medium, high, critical".to_string())
+    }
+}
+
+impl std::fmt::Display for RiskLevel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `{medium, high, critical}` with `0 < medium < high < critical <= 100`:
+/// `low < medium <= medium-level < high <= high-level < critical <= critical-level`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct RiskThresholds {
+    medium: f64,
+    high: f64,
+    critical: f64,
+}
+
+impl RiskThresholds {
+    /// The defaults of model frm-1.0.
+    pub const DEFAULT: RiskThresholds = RiskThresholds {
+        medium: 25.0,
+        high: 50.0,
+        critical: 70.0,
+    };
+
+    /// Checks the ordering; the error names the offending field (`medium`, `high`, `critical`).
+    pub fn new(medium: f64, high: f64, critical: f64) -> Result<Self, crate::domain::FieldErrors> {
+        let mut errors = crate::domain::FieldErrors::new();
+        for (field, value) in [("medium", medium), ("high", high), ("critical", critical)] {
+            if !value.is_finite() {
+                errors.push(field, "must be a finite number");
+            }
+        }
+        if errors.is_empty() {
+            if medium <= 0.0 {
+                errors.push("medium", "must be greater than 0");
+            }
+            if high <= medium {
+                errors.push("high", "must be greater than medium");
+            }
+            if critical <= high {
+                errors.push("critical", "must be greater than high");
+            }
+            if critical > 100.0 {
+                errors.push("critical", "must be at most 100");
+            }
+        }
+        errors.into_result(|| Self {
+            medium,
+            high,
+            critical,
+        })
+    }
+
+    pub fn medium(&self) -> f64 {
+        self.medium
+    }
+
+    pub fn high(&self) -> f64 {
+        self.high
+    }
+
+    pub fn critical(&self) -> f64 {
+        self.critical
+    }
+
+    /// The level of a final score: a threshold belongs to the level it opens.
+    pub fn level_of(&self, score: f64) -> RiskLevel {
+        if score >= self.critical {
+            RiskLevel::Critical
+        } else if score >= self.high {
+            RiskLevel::High
+        } else if score >= self.medium {
+            RiskLevel::Medium
+        } else {
+            RiskLevel::Low
+        }
+    }
+}
+
+impl Default for RiskThresholds {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_boundaries_belong_to_the_higher_level() {
+        let t = RiskThresholds::DEFAULT;
+        assert_eq!(t.level_of(0.0), RiskLevel::Low);
+        assert_eq!(t.level_of(24.999_999), RiskLevel::Low);
+        assert_eq!(t.level_of(25.0), RiskLevel::Medium);
+        assert_eq!(t.level_of(49.99), RiskLevel::Medium);
+        assert_eq!(t.level_of(50.0), RiskLevel::High);
+        assert_eq!(t.level_of(70.0), RiskLevel::Critical);
+        assert_eq!(t.level_of(100.0), RiskLevel::Critical);
+    }
+
+    #[test]
+    fn thresholds_must_be_strictly_ordered_within_0_and_100() {
+        assert!(RiskThresholds::new(10.0, 20.0, 100.0).is_ok());
+        let err = RiskThresholds::new(0.0, 50.0, 70.0).unwrap_err();
+        assert_eq!(err.iter().next().unwrap().field, "medium");
+        let err = RiskThresholds::new(30.0, 30.0, 70.0).unwrap_err();
+        assert_eq!(err.iter().next().unwrap().field, "high");
+        let err = RiskThresholds::new(30.0, 50.0, 100.5).unwrap_err();
+        assert_eq!(err.iter().next().unwrap().field, "critical");
+        let err = RiskThresholds::new(30.0, 80.0, 70.0).unwrap_err();
+        assert_eq!(err.iter().next().unwrap().field, "critical");
+        assert!(RiskThresholds::new(f64::NAN, 50.0, 70.0).is_err());
+    }
+}
