@@ -50,7 +50,9 @@ impl FieldErrors {
     /// Adds `errors`, with every field name put under `prefix` (`vessels[3]`).
     pub fn extend_prefixed(&mut self, prefix: &str, errors: FieldErrors) {
         for error in errors.0 {
-            let field = if error.field.is_empty() {
+            let field = if prefix.is_empty() {
+                error.field
+            } else if error.field.is_empty() {
                 prefix.to_string()
             } else if error.field.starts_with('[') {
                 format!("{prefix}{}", error.field)
@@ -59,6 +61,10 @@ impl FieldErrors {
             };
             self.0.push(FieldError::new(field, error.message));
         }
+    }
+
+    pub fn append(&mut self, other: FieldErrors) {
+        self.0.extend(other.0);
     }
 
     /// Keeps the first message per field, so a field checked by two layers is named once.

@@ -11,6 +11,7 @@ mod fleet;
 mod imo;
 mod policy_id;
 mod risk_level;
+mod role;
 mod vessel;
 mod vessel_input;
 
@@ -21,6 +22,7 @@ pub use fleet::{FleetId, FleetName};
 pub use imo::Imo;
 pub use policy_id::{PolicyId, PolicyIdPattern};
 pub use risk_level::{RiskLevel, RiskThresholds};
+pub use role::Role;
 pub use vessel::{
     CompanyPerformance, Incident, IncidentKind, IncidentSeverity, Inspection, InspectionRegime,
     ShipType, UsdAmount, VesselName, VesselProfile,

@@ -68,6 +68,13 @@ impl PolicyId {
         }
     }
 
+    /// A policy id read back from storage. It matched the pattern in force
+    /// when it was written; a later, stricter pattern must not make the stored
+    /// book unreadable.
+    pub fn from_storage(stored: String) -> Self {
+        Self(stored)
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

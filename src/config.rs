@@ -1,0 +1,191 @@
+//! Configuration from the environment (the README lists every variable).
+//!
+//! Invalid configuration is reported as one line naming the variable, and the
+//! process exits with code 2; nothing here panics.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use crate::domain::PolicyIdPattern;
+use crate::storage::DatabaseUrl;
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://fleet-risk.db";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: DatabaseUrl,
+    pub db_max_connections: u32,
+    pub host: IpAddr,
+    pub port: u16,
+    pub log_format: LogFormat,
+    /// Load the demo book when `serve` starts on an empty database.
+    pub demo_data: bool,
+    /// `None`: the model file built into the binary (frm-1.0).
+    pub model_path: Option<PathBuf>,
+    pub policy_ids: PolicyIdPattern,
+    pub max_body_bytes: usize,
+    /// Threads of the rayon pool that scores vessels.
+    pub compute_threads: usize,
+    /// CPU jobs admitted at once (running or queued); more are answered 503.
+    pub compute_queue: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid configuration: {variable}: {message}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub message: String,
+}
+
+/// Where settings come from: the process environment, or a map in tests.
+pub trait Environment {
+    fn get(&self, name: &str) -> Option<String>;
+}
+
+pub struct ProcessEnvironment;
+
+impl Environment for ProcessEnvironment {
+    fn get(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok().filter(|v| !v.is_empty())
+    }
+}
+
+impl Environment for std::collections::HashMap<&str, &str> {
+    fn get(&self, name: &str) -> Option<String> {
+        std::collections::HashMap::get(self, name).map(|v| v.to_string())
+    }
+}
+
+fn parse_var<T>(
+    env: &dyn Environment,
+    variable: &'static str,
+    default: T,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<T, ConfigError> {
+    match env.get(variable) {
+        None => Ok(default),
+        Some(raw) => parse(raw.trim()).map_err(|message| ConfigError { variable, message }),
+    }
+}
+
+fn parse_bool(raw: &str) -> Result<bool, String> {
+    match raw.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err(format!("expected true or false, got {raw:?}")),
+    }
+}
+
+fn parse_in_range(raw: &str, min: u64, max: u64) -> Result<u64, String> {
+    match raw.parse::<u64>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "expected an integer from {min} to {max}, got {raw:?}"
+        )),
+    }
+}
+
+impl Settings {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_environment(&ProcessEnvironment)
+    }
+
+    pub fn from_environment(env: &dyn Environment) -> Result<Self, ConfigError> {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let database_url = parse_var(
+            env,
+            "DATABASE_URL",
+            DatabaseUrl::parse(DEFAULT_DATABASE_URL).expect("the default URL is valid"),
+            DatabaseUrl::parse,
+        )?;
+        let compute_threads = parse_var(env, "COMPUTE_THREADS", cores as u64, |raw| {
+            parse_in_range(raw, 1, 256)
+        })? as usize;
+        Ok(Self {
+            database_url,
+            db_max_connections: parse_var(env, "DB_MAX_CONNECTIONS", 10, |raw| {
+                parse_in_range(raw, 1, 1000)
+            })? as u32,
+            host: parse_var(env, "HOST", IpAddr::from([127, 0, 0, 1]), |raw| {
+                raw.parse()
+                    .map_err(|_| format!("expected an IP address, got {raw:?}"))
+            })?,
+            port: parse_var(env, "PORT", 8080, |raw| parse_in_range(raw, 0, 65535))? as u16,
+            log_format: parse_var(env, "LOG_FORMAT", LogFormat::Pretty, |raw| match raw {
+                "json" => Ok(LogFormat::Json),
+                "pretty" => Ok(LogFormat::Pretty),
+                _ => Err(format!("expected json or pretty, got {raw:?}")),
+            })?,
+            demo_data: parse_var(env, "DEMO_DATA", true, parse_bool)?,
+            model_path: parse_var(env, "MODEL_PATH", None, |raw| Ok(Some(PathBuf::from(raw))))?,
+            policy_ids: parse_var(
+                env,
+                "POLICY_ID_PATTERN",
+                PolicyIdPattern::default(),
+                PolicyIdPattern::parse,
+            )?,
+            max_body_bytes: parse_var(env, "MAX_BODY_BYTES", 4 * 1024 * 1024, |raw| {
+                parse_in_range(raw, 1024, 256 * 1024 * 1024)
+            })? as usize,
+            compute_threads,
+            compute_queue: parse_var(env, "COMPUTE_QUEUE", (compute_threads * 4) as u64, |raw| {
+                parse_in_range(raw, 1, 100_000)
+            })? as usize,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn defaults_apply_when_nothing_is_set() {
+        let settings = Settings::from_environment(&HashMap::new()).unwrap();
+        assert_eq!(settings.database_url.expose(), "sqlite://fleet-risk.db");
+        assert_eq!(settings.host.to_string(), "127.0.0.1");
+        assert_eq!(settings.port, 8080);
+        assert_eq!(settings.log_format, LogFormat::Pretty);
+        assert!(settings.demo_data);
+        assert!(settings.model_path.is_none());
+    }
+
+    #[test]
+    fn each_bad_variable_is_named() {
+        for (variable, value) in [
+            ("PORT", "80a"),
+            ("PORT", "70000"),
+            ("HOST", "localhost:80"),
+            ("DATABASE_URL", "mysql://x"),
+            ("LOG_FORMAT", "xml"),
+            ("DEMO_DATA", "maybe"),
+            ("POLICY_ID_PATTERN", "(["),
+            ("COMPUTE_THREADS", "0"),
+        ] {
+            let env = HashMap::from([(variable, value)]);
+            let error = Settings::from_environment(&env).unwrap_err();
+            assert_eq!(error.variable, variable, "{value}");
+            assert!(
+                error
+                    .to_string()
+                    .starts_with(&format!("invalid configuration: {variable}: "))
+            );
+        }
+    }
+
+    #[test]
+    fn debug_output_hides_the_database_password() {
+        let env = HashMap::from([("DATABASE_URL", "postgres://risk:hunter2@db/risk")]);
+        let settings = Settings::from_environment(&env).unwrap();
+        let debug = format!("{settings:?}");
+        assert!(!debug.contains("hunter2"));
+        assert!(debug.contains("postgres://risk:***@db/risk"));
+    }
+}

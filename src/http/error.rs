@@ -1,0 +1,242 @@
+//! The one table of API errors and its mapping to RFC 9457 problem+json.
+//!
+//! Every layer only says which [`ErrorCode`] it is; status, title and type
+//! come from here. 5xx bodies never carry internals: the cause is logged once.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+use crate::domain::{FieldError, FieldErrors};
+use crate::storage::StorageError;
+
+macro_rules! error_codes {
+    ($($variant:ident => ($code:literal, $status:ident, $title:literal)),+ $(,)?) => {
+        /// Stable problem codes (snake_case), as listed in openapi.yaml.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum ErrorCode { $($variant),+ }
+
+        impl ErrorCode {
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $code),+ }
+            }
+
+            pub fn status(self) -> StatusCode {
+                match self { $(ErrorCode::$variant => StatusCode::$status),+ }
+            }
+
+            pub fn title(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $title),+ }
+            }
+        }
+    };
+}
+
+error_codes! {
+    MalformedJson => ("malformed_json", BAD_REQUEST, "Malformed JSON"),
+    Unauthorized => ("unauthorized", UNAUTHORIZED, "Missing or invalid API key"),
+    Forbidden => ("forbidden", FORBIDDEN, "Role not allowed"),
+    NotFound => ("not_found", NOT_FOUND, "Resource not found"),
+    RouteNotFound => ("route_not_found", NOT_FOUND, "No such route"),
+    MethodNotAllowed => ("method_not_allowed", METHOD_NOT_ALLOWED, "Method not allowed"),
+    DuplicateImo => ("duplicate_imo", CONFLICT, "Vessel already exists"),
+    DuplicateFleetName => ("duplicate_fleet_name", CONFLICT, "Fleet name already taken"),
+    FleetNotEmpty => ("fleet_not_empty", CONFLICT, "Fleet still has vessels"),
+    PayloadTooLarge => ("payload_too_large", PAYLOAD_TOO_LARGE, "Request body too large"),
+    UnsupportedMediaType => ("unsupported_media_type", UNSUPPORTED_MEDIA_TYPE, "Unsupported media type"),
+    ValidationFailed => ("validation_failed", UNPROCESSABLE_ENTITY, "Invalid request"),
+    RateLimited => ("rate_limited", TOO_MANY_REQUESTS, "Too many requests"),
+    Internal => ("internal_error", INTERNAL_SERVER_ERROR, "Internal server error"),
+    Overloaded => ("overloaded", SERVICE_UNAVAILABLE, "Server busy"),
+    DatabaseUnavailable => ("database_unavailable", SERVICE_UNAVAILABLE, "Database unavailable"),
+}
+
+/// An API error: a code from the table, a human detail, and for validation
+/// failures every bad field.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub detail: String,
+    pub errors: Vec<FieldError>,
+    pub retry_after_seconds: Option<u32>,
+    pub allow: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ProblemBody<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    title: &'static str,
+    status: u16,
+    detail: &'a str,
+    code: &'static str,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    errors: &'a [FieldError],
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
+        Self {
+            code,
+            detail: detail.into(),
+            errors: Vec::new(),
+            retry_after_seconds: None,
+            allow: None,
+        }
+    }
+
+    pub fn validation(errors: FieldErrors) -> Self {
+        let count = errors.len();
+        let detail = if count == 1 {
+            "1 field is invalid".to_string()
+        } else {
+            format!("{count} fields are invalid")
+        };
+        Self {
+            errors: errors.into_vec(),
+            ..Self::new(ErrorCode::ValidationFailed, detail)
+        }
+    }
+
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        Self::validation(FieldError::new(field, message).into())
+    }
+
+    pub fn not_found(what: impl Into<String>) -> Self {
+        Self::new(ErrorCode::NotFound, what)
+    }
+
+    /// A server-side failure: logged here with its cause, answered opaquely.
+    pub fn internal(cause: &dyn std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "internal error");
+        Self::new(
+            ErrorCode::Internal,
+            "the server could not complete the request",
+        )
+    }
+
+    pub fn overloaded(retry_after_seconds: u32) -> Self {
+        Self {
+            retry_after_seconds: Some(retry_after_seconds),
+            ..Self::new(ErrorCode::Overloaded, "the server is busy; retry shortly")
+        }
+    }
+
+    pub fn method_not_allowed(allowed: &[&str]) -> Self {
+        Self {
+            allow: Some(allowed.join(", ")),
+            ..Self::new(
+                ErrorCode::MethodNotAllowed,
+                format!("this route accepts {}", allowed.join(", ")),
+            )
+        }
+    }
+
+    /// The problem type URI of a code.
+    pub fn type_uri(code: ErrorCode) -> String {
+        format!("urn:fleet-risk:problem:{}", code.as_str())
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.detail)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.code.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let body = ProblemBody {
+            kind: Self::type_uri(self.code),
+            title: self.code.title(),
+            status: self.code.status().as_u16(),
+            detail: &self.detail,
+            code: self.code.as_str(),
+            errors: &self.errors,
+        };
+        let mut response = HttpResponse::build(self.code.status());
+        response.insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        ));
+        if let Some(seconds) = self.retry_after_seconds {
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        }
+        if let Some(allow) = &self.allow
+            && let Ok(value) = HeaderValue::from_str(allow)
+        {
+            response.insert_header((header::ALLOW, value));
+        }
+        response.body(serde_json::to_string(&body).expect("problem bodies serialize"))
+    }
+}
+
+impl From<FieldErrors> for ApiError {
+    fn from(errors: FieldErrors) -> Self {
+        Self::validation(errors)
+    }
+}
+
+impl From<StorageError> for ApiError {
+    fn from(error: StorageError) -> Self {
+        match error {
+            StorageError::DuplicateImo => Self::new(
+                ErrorCode::DuplicateImo,
+                "a vessel with this IMO number is already on the book",
+            ),
+            StorageError::DuplicateFleetName => Self::new(
+                ErrorCode::DuplicateFleetName,
+                "a fleet with this name already exists",
+            ),
+            StorageError::FleetNotEmpty => Self::new(
+                ErrorCode::FleetNotEmpty,
+                "move or delete the fleet's vessels before deleting the fleet",
+            ),
+            StorageError::UnknownFleet => Self::field("fleetId", "no fleet with this id"),
+            StorageError::Unavailable(cause) => {
+                tracing::error!(error = %cause, "database unavailable");
+                Self {
+                    retry_after_seconds: Some(5),
+                    ..Self::new(
+                        ErrorCode::DatabaseUnavailable,
+                        "the database is unavailable",
+                    )
+                }
+            }
+            other => Self::internal(&other),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_snake_case() {
+        let mut seen = std::collections::HashSet::new();
+        for code in ErrorCode::ALL {
+            assert!(seen.insert(code.as_str()), "{}", code.as_str());
+            assert!(
+                code.as_str()
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '_')
+            );
+        }
+    }
+
+    #[test]
+    fn internal_errors_hide_their_cause() {
+        let error = ApiError::internal(&"relation \"vessels\" does not exist, IMO 9074729");
+        assert_eq!(error.code.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!error.detail.contains("vessels"));
+        assert!(!error.detail.contains("9074729"));
+    }
+}

@@ -1,0 +1,146 @@
+//! Fleets: list, create, read, update, delete.
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+use validator::Validate;
+
+use super::AppState;
+use super::auth::{Admin, Viewer};
+use super::error::ApiError;
+use super::extract::{JsonBody, validated};
+use super::query::ListQuery;
+use crate::domain::{FieldErrors, FleetId, FleetName};
+use crate::storage::{FleetChanges, FleetRecord, NewFleet};
+
+#[derive(Debug, Deserialize, Validate)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateFleetRequest {
+    #[validate(length(min = 1, max = 120, message = "must be 1 to 120 characters"))]
+    name: String,
+    #[validate(length(max = 2000, message = "must be at most 2000 characters"))]
+    description: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Validate)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdateFleetRequest {
+    #[validate(length(min = 1, max = 120, message = "must be 1 to 120 characters"))]
+    name: Option<String>,
+    /// Absent: unchanged; `null`: cleared.
+    #[serde(default, deserialize_with = "present")]
+    #[validate(length(max = 2000, message = "must be at most 2000 characters"))]
+    description: Option<Option<String>>,
+}
+
+/// Tells a field sent as `null` (`Some(None)`) from one not sent (`None`).
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FleetResponse {
+    id: FleetId,
+    name: FleetName,
+    description: Option<String>,
+    vessel_count: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<FleetRecord> for FleetResponse {
+    fn from(fleet: FleetRecord) -> Self {
+        Self {
+            id: fleet.id,
+            name: fleet.name,
+            description: fleet.description,
+            vessel_count: fleet.vessel_count,
+            created_at: fleet.created_at,
+            updated_at: fleet.updated_at,
+        }
+    }
+}
+
+/// A fleet id from the path; one that is not a UUID names no fleet (404).
+pub fn fleet_id(raw: &str) -> Result<FleetId, ApiError> {
+    FleetId::parse(raw).map_err(|_| ApiError::not_found(format!("no fleet with id {raw}")))
+}
+
+fn fleet_name(raw: &str) -> Result<FleetName, ApiError> {
+    FleetName::parse(raw).map_err(|message| {
+        let mut errors = FieldErrors::new();
+        errors.push("name", message);
+        errors.into()
+    })
+}
+
+pub async fn list(
+    _: Viewer,
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = state.db.list_fleets(&query.page()?).await?;
+    Ok(HttpResponse::Ok().json(page.map(FleetResponse::from)))
+}
+
+pub async fn create(
+    _: Admin,
+    state: web::Data<AppState>,
+    JsonBody(body): JsonBody<CreateFleetRequest>,
+) -> Result<HttpResponse, ApiError> {
+    validated(&body)?;
+    let fleet = NewFleet {
+        name: fleet_name(&body.name)?,
+        description: body.description,
+    };
+    let created = state.db.create_fleet(&fleet).await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/fleet-risk/fleets/{}", created.id)))
+        .json(FleetResponse::from(created)))
+}
+
+pub async fn show(
+    _: Viewer,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = fleet_id(&path)?;
+    match state.db.get_fleet(id).await? {
+        Some(fleet) => Ok(HttpResponse::Ok().json(FleetResponse::from(fleet))),
+        None => Err(ApiError::not_found(format!("no fleet with id {id}"))),
+    }
+}
+
+pub async fn update(
+    _: Admin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    JsonBody(body): JsonBody<UpdateFleetRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let id = fleet_id(&path)?;
+    validated(&body)?;
+    let changes = FleetChanges {
+        name: body.name.as_deref().map(fleet_name).transpose()?,
+        description: body.description,
+    };
+    match state.db.update_fleet(id, &changes).await? {
+        Some(fleet) => Ok(HttpResponse::Ok().json(FleetResponse::from(fleet))),
+        None => Err(ApiError::not_found(format!("no fleet with id {id}"))),
+    }
+}
+
+pub async fn delete(
+    _: Admin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = fleet_id(&path)?;
+    if state.db.delete_fleet(id).await? {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(ApiError::not_found(format!("no fleet with id {id}")))
+    }
+}

@@ -1,0 +1,73 @@
+//! The REST API (actix-web): routes matching openapi.yaml, DTOs, auth, errors.
+//!
+//! Handlers are thin: parse the request into domain values, call storage or
+//! the engine (through the compute bridge), shape the response.
+
+pub mod auth;
+pub mod error;
+pub mod extract;
+mod fleets;
+mod health;
+mod query;
+mod vessels;
+
+use actix_web::{HttpResponse, web};
+
+use crate::compute::ComputeBridge;
+use crate::config::Settings;
+use crate::storage::Database;
+use error::{ApiError, ErrorCode};
+
+/// What every handler may reach.
+pub struct AppState {
+    pub db: Database,
+    pub settings: Settings,
+    pub compute: ComputeBridge,
+}
+
+/// Declares the routes once: [`ROUTES`] lists them (for the contract test)
+/// and [`configure`] registers exactly those, each path answering any other
+/// method with 405 and an `Allow` header.
+macro_rules! routes {
+    ($($path:literal => { $($method:ident => $handler:path),+ $(,)? }),+ $(,)?) => {
+        /// Every `(path, methods)` the server serves, in OpenAPI path syntax.
+        pub const ROUTES: &[(&str, &[&str])] = &[$(($path, &[$(stringify!($method)),+])),+];
+
+        fn register(config: &mut web::ServiceConfig) {
+            $(
+                config.service(
+                    web::resource($path)
+                        $(.route(web::$method().to($handler)))+
+                        .default_service(web::to(|| async {
+                            Err::<HttpResponse, _>(ApiError::method_not_allowed(&[$(stringify!($method)),+]))
+                        })),
+                );
+            )+
+        }
+    };
+}
+
+routes! {
+    "/api/health" => { get => health::readiness },
+    "/api/health/live" => { get => health::liveness },
+    "/api/fleet-risk/fleets" => { get => fleets::list, post => fleets::create },
+    "/api/fleet-risk/fleets/{fleetId}" => {
+        get => fleets::show, patch => fleets::update, delete => fleets::delete,
+    },
+    "/api/fleet-risk/fleets/{fleetId}/vessels" => { get => vessels::list_in_fleet },
+    "/api/fleet-risk/vessels" => { post => vessels::create },
+    "/api/fleet-risk/vessels/{imo}" => {
+        get => vessels::show, patch => vessels::update, delete => vessels::delete,
+    },
+    "/api/fleet-risk/vessels/{imo}/inspections" => { post => vessels::add_inspection },
+    "/api/fleet-risk/vessels/{imo}/incidents" => { post => vessels::add_incident },
+}
+
+/// Registers every route, the query-string error mapping and the 404 fallback.
+pub fn configure(config: &mut web::ServiceConfig) {
+    config.app_data(query::config());
+    register(config);
+    config.default_service(web::to(|| async {
+        Err::<HttpResponse, _>(ApiError::new(ErrorCode::RouteNotFound, "no such route"))
+    }));
+}

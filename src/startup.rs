@@ -1,0 +1,107 @@
+//! Building the application: one code path for production and tests.
+//!
+//! `Application::build` connects and migrates the database, loads the demo
+//! book into an empty one, binds the listener (port 0 picks a free port) and
+//! returns the server ready to run, with the port it really got.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::middleware::Compress;
+use actix_web::{App, HttpServer, web};
+use chrono::Utc;
+
+use crate::compute::ComputeBridge;
+use crate::config::Settings;
+use crate::http::{self, AppState};
+use crate::storage::{Database, DemoBook, PoolSettings, SeedError, SeedReport, StorageError};
+
+/// The demo book shipped in the binary, so a fresh machine needs no files.
+const DEMO_BOOK: &str = include_str!("../fixtures/demo/book.json");
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("database: {0}")]
+    Storage(#[from] StorageError),
+    #[error("demo book: {0}")]
+    Seed(#[from] SeedError),
+    #[error("listener: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("compute pool: {0}")]
+    Compute(#[from] rayon::ThreadPoolBuildError),
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+/// Connects to the configured database and applies pending migrations.
+pub async fn open_database(settings: &Settings) -> Result<Database, StorageError> {
+    let db = Database::connect(
+        &settings.database_url,
+        PoolSettings {
+            max_connections: settings.db_max_connections,
+            ..PoolSettings::default()
+        },
+    )
+    .await?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+/// The demo book embedded in the binary.
+pub fn embedded_demo_book() -> DemoBook {
+    serde_json::from_str(DEMO_BOOK)
+        .expect("the embedded demo book is valid JSON of the book format")
+}
+
+/// Loads `book` as of today (idempotent).
+pub async fn seed(
+    db: &Database,
+    settings: &Settings,
+    book: &DemoBook,
+) -> Result<SeedReport, SeedError> {
+    db.seed_book(book, Utc::now().date_naive(), &settings.policy_ids)
+        .await
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let db = open_database(&settings).await?;
+        if settings.demo_data && db.count_vessels().await? == 0 {
+            let report = seed(&db, &settings, &embedded_demo_book()).await?;
+            tracing::info!(
+                fleets = report.fleets_created,
+                vessels = report.vessels_created,
+                "loaded the demo book into an empty database"
+            );
+        }
+        let compute = ComputeBridge::new(settings.compute_threads, settings.compute_queue)?;
+        let listener = TcpListener::bind((settings.host, settings.port))?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(AppState {
+            db,
+            settings,
+            compute,
+        });
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .wrap(Compress::default())
+                .configure(http::configure)
+        })
+        .listen(listener)?
+        .run();
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT/SIGTERM (actix handles the signals and drains).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

@@ -1,0 +1,153 @@
+//! API keys. A key is 32 random bytes shown once; only its SHA-256 is stored.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use rand::TryRngCore;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::{Database, StorageError, on_pool};
+pub use crate::domain::Role;
+
+const KEY_PREFIX: &str = "frk_";
+
+/// A freshly created key: `secret` exists only here and is never stored.
+pub struct NewApiKey {
+    pub record: ApiKeyRecord,
+    pub secret: String,
+}
+
+impl std::fmt::Debug for NewApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewApiKey")
+            .field("record", &self.record)
+            .field("secret", &"***")
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ApiKeyRecord {
+    pub id: Uuid,
+    pub name: String,
+    pub role: Role,
+    /// The key's first characters, to tell keys apart in listings.
+    pub prefix: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ApiKeyRow {
+    id: Uuid,
+    name: String,
+    role: String,
+    key_prefix: String,
+    created_at: DateTime<Utc>,
+    revoked_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<ApiKeyRow> for ApiKeyRecord {
+    type Error = StorageError;
+    fn try_from(row: ApiKeyRow) -> Result<Self, StorageError> {
+        Ok(Self {
+            id: row.id,
+            name: row.name,
+            role: Role::parse(&row.role).map_err(StorageError::CorruptRow)?,
+            prefix: row.key_prefix,
+            created_at: row.created_at,
+            revoked_at: row.revoked_at,
+        })
+    }
+}
+
+fn hash_key(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+fn generate_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng
+        .try_fill_bytes(&mut bytes)
+        .expect("the operating system's random source is available");
+    format!("{KEY_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes))
+}
+
+impl Database {
+    pub async fn create_api_key(&self, name: &str, role: Role) -> Result<NewApiKey, StorageError> {
+        let secret = generate_secret();
+        let record = ApiKeyRecord {
+            id: Uuid::now_v7(),
+            name: name.to_string(),
+            role,
+            prefix: secret[..KEY_PREFIX.len() + 6].to_string(),
+            created_at: Utc::now(),
+            revoked_at: None,
+        };
+        on_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO api_keys (id, name, role, key_hash, key_prefix, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(record.id)
+            .bind(&record.name)
+            .bind(role.as_str())
+            .bind(hash_key(&secret))
+            .bind(&record.prefix)
+            .bind(record.created_at)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(NewApiKey { record, secret })
+    }
+
+    /// The live (not revoked) key with this secret, if any.
+    pub async fn find_api_key(&self, secret: &str) -> Result<Option<ApiKeyRecord>, StorageError> {
+        const SQL: &str = "SELECT id, name, role, key_prefix, created_at, revoked_at \
+                           FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL";
+        let row: Option<ApiKeyRow> = on_pool!(self, pool => {
+            sqlx::query_as(SQL).bind(hash_key(secret)).fetch_optional(pool).await?
+        });
+        row.map(ApiKeyRecord::try_from).transpose()
+    }
+
+    pub async fn list_api_keys(&self) -> Result<Vec<ApiKeyRecord>, StorageError> {
+        const SQL: &str = "SELECT id, name, role, key_prefix, created_at, revoked_at \
+                           FROM api_keys ORDER BY created_at, id";
+        let rows: Vec<ApiKeyRow> = on_pool!(self, pool => {
+            sqlx::query_as(SQL).fetch_all(pool).await?
+        });
+        rows.into_iter().map(ApiKeyRecord::try_from).collect()
+    }
+
+    /// Revokes a key; `false` when no live key has this id.
+    pub async fn revoke_api_key(&self, id: Uuid) -> Result<bool, StorageError> {
+        let revoked = on_pool!(self, pool => {
+            sqlx::query("UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
+                .bind(id)
+                .bind(Utc::now())
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(revoked == 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_long_random_and_prefixed() {
+        let a = generate_secret();
+        let b = generate_secret();
+        assert_ne!(a, b);
+        assert!(a.starts_with("frk_"));
+        assert_eq!(a.len(), 4 + 43);
+        assert_eq!(hash_key(&a).len(), 64);
+        assert_ne!(hash_key(&a), hash_key(&b));
+    }
+}

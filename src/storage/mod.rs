@@ -1,0 +1,296 @@
+//! All SQL of the service, on SQLite and PostgreSQL with one behaviour.
+//!
+//! The backend is chosen once, from the `DATABASE_URL` scheme. Each query is
+//! written once where the text serves both backends (`$1` placeholders work on
+//! both) and dispatched to the right pool by [`on_pool!`]/[`on_tx!`]. Rows are
+//! parsed back into domain types here, so a corrupt row is a storage error,
+//! never a bad value further in.
+
+mod api_keys;
+mod fleets;
+mod page;
+mod seed;
+mod vessels;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+
+pub use api_keys::{ApiKeyRecord, NewApiKey};
+pub use fleets::{FleetChanges, FleetRecord, NewFleet};
+pub use page::{Page, PageRequest};
+pub use seed::{DemoBook, DemoFleet, SeedError, SeedReport};
+pub use vessels::{IncidentRecord, InspectionRecord, VesselRecord};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// A database URL; `Debug` and `Display` hide the password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        if raw.starts_with("sqlite:")
+            || raw.starts_with("postgres://")
+            || raw.starts_with("postgresql://")
+        {
+            Ok(Self(raw.to_string()))
+        } else {
+            Err("must start with sqlite:, postgres:// or postgresql://".into())
+        }
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.0.starts_with("sqlite:")
+    }
+
+    /// The URL with any password replaced by `***`.
+    pub fn redacted(&self) -> String {
+        match (self.0.find("://"), self.0.rfind('@')) {
+            (Some(scheme_end), Some(at)) if at > scheme_end => {
+                let credentials = &self.0[scheme_end + 3..at];
+                match credentials.find(':') {
+                    Some(colon) => format!(
+                        "{}{}:***{}",
+                        &self.0[..scheme_end + 3],
+                        &credentials[..colon],
+                        &self.0[at..]
+                    ),
+                    None => self.0.clone(),
+                }
+            }
+            _ => self.0.clone(),
+        }
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DatabaseUrl({})", self.redacted())
+    }
+}
+
+impl std::fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("database unavailable: {0}")]
+    Unavailable(#[source] sqlx::Error),
+    #[error(transparent)]
+    Database(sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored row is not valid: {0}")]
+    CorruptRow(String),
+    #[error("a vessel with this IMO number already exists")]
+    DuplicateImo,
+    #[error("a fleet with this name already exists")]
+    DuplicateFleetName,
+    #[error("the fleet still has vessels")]
+    FleetNotEmpty,
+    #[error("no fleet with this id")]
+    UnknownFleet,
+}
+
+impl From<sqlx::Error> for StorageError {
+    fn from(error: sqlx::Error) -> Self {
+        match error {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_) => Self::Unavailable(error),
+            other => Self::Database(other),
+        }
+    }
+}
+
+pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
+}
+
+/// Runs `$body` with `$pool` bound to whichever pool backs `$db`.
+macro_rules! on_pool {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::storage::Database::Sqlite($pool) => $body,
+            $crate::storage::Database::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+/// Runs `$body` with `$conn` bound to the connection of a [`WriteTx`].
+macro_rules! on_tx {
+    ($tx:expr, $conn:ident => $body:expr) => {
+        match $tx {
+            $crate::storage::WriteTx::Sqlite(tx) => {
+                let $conn = &mut **tx;
+                $body
+            }
+            $crate::storage::WriteTx::Postgres(tx) => {
+                let $conn = &mut **tx;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use on_tx;
+
+/// A write transaction. On SQLite it starts with `BEGIN IMMEDIATE`, so it
+/// takes the write lock up front and waits out the busy timeout instead of
+/// failing when a deferred transaction tries to upgrade.
+pub enum WriteTx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), StorageError> {
+        match self {
+            Self::Sqlite(tx) => tx.commit().await?,
+            Self::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+/// The connection pool of the configured backend.
+#[derive(Clone, Debug)]
+pub enum Database {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct PoolSettings {
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        Self {
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+impl Database {
+    /// Opens a pool; a SQLite file is created if missing, in WAL mode with a
+    /// busy timeout and foreign keys on.
+    pub async fn connect(url: &DatabaseUrl, settings: PoolSettings) -> Result<Self, StorageError> {
+        if url.is_sqlite() {
+            let options = SqliteConnectOptions::from_str(url.expose())?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true);
+            let pool = SqlitePoolOptions::new()
+                .max_connections(settings.max_connections)
+                .acquire_timeout(settings.acquire_timeout)
+                .connect_with(options)
+                .await?;
+            Ok(Self::Sqlite(pool))
+        } else {
+            let options = PgConnectOptions::from_str(url.expose())?.application_name("fleet-risk");
+            let pool = PgPoolOptions::new()
+                .max_connections(settings.max_connections)
+                .acquire_timeout(settings.acquire_timeout)
+                .connect_with(options)
+                .await?;
+            Ok(Self::Postgres(pool))
+        }
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Self::Sqlite(_) => "sqlite",
+            Self::Postgres(_) => "postgres",
+        }
+    }
+
+    pub async fn migrate(&self) -> Result<(), StorageError> {
+        match self {
+            Self::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Self::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// True when every migration this build knows is applied (readiness).
+    pub async fn migrations_applied(&self) -> Result<bool, StorageError> {
+        let latest = SQLITE_MIGRATIONS
+            .iter()
+            .map(|m| m.version)
+            .max()
+            .unwrap_or_default();
+        let applied: Option<i64> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+                .fetch_one(pool)
+                .await?
+        });
+        Ok(applied == Some(latest))
+    }
+
+    pub async fn ping(&self) -> Result<(), StorageError> {
+        on_pool!(self, pool => { sqlx::query("SELECT 1").execute(pool).await?.rows_affected() });
+        Ok(())
+    }
+
+    pub async fn begin_write(&self) -> Result<WriteTx, StorageError> {
+        Ok(match self {
+            Self::Sqlite(pool) => WriteTx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Self::Postgres(pool) => WriteTx::Postgres(pool.begin().await?),
+        })
+    }
+
+    /// `(size, idle)` of the connection pool.
+    pub fn pool_usage(&self) -> (u32, usize) {
+        on_pool!(self, pool => (pool.size(), pool.num_idle()))
+    }
+
+    pub async fn close(&self) {
+        on_pool!(self, pool => pool.close().await);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls_hide_their_password() {
+        let url = DatabaseUrl::parse("postgres://app:s3cret@db:5432/risk").unwrap();
+        assert_eq!(url.redacted(), "postgres://app:***@db:5432/risk");
+        assert!(!format!("{url:?}").contains("s3cret"));
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://fleet-risk.db")
+                .unwrap()
+                .redacted(),
+            "sqlite://fleet-risk.db"
+        );
+        assert!(DatabaseUrl::parse("mysql://x").is_err());
+    }
+
+    #[test]
+    fn both_backends_have_the_same_migration_versions() {
+        let sqlite: Vec<i64> = SQLITE_MIGRATIONS.iter().map(|m| m.version).collect();
+        let postgres: Vec<i64> = POSTGRES_MIGRATIONS.iter().map(|m| m.version).collect();
+        assert_eq!(sqlite, postgres);
+    }
+}
