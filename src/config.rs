@@ -23,6 +23,8 @@ pub struct Settings {
     pub db_max_connections: u32,
     pub host: IpAddr,
     pub port: u16,
+    /// actix worker threads.
+    pub http_workers: usize,
     pub log_format: LogFormat,
     /// Load the demo book when `serve` starts on an empty database.
     pub demo_data: bool,
@@ -117,6 +119,9 @@ impl Settings {
                     .map_err(|_| format!("expected an IP address, got {raw:?}"))
             })?,
             port: parse_var(env, "PORT", 8080, |raw| parse_in_range(raw, 0, 65535))? as u16,
+            http_workers: parse_var(env, "HTTP_WORKERS", cores as u64, |raw| {
+                parse_in_range(raw, 1, 256)
+            })? as usize,
             log_format: parse_var(env, "LOG_FORMAT", LogFormat::Pretty, |raw| match raw {
                 "json" => Ok(LogFormat::Json),
                 "pretty" => Ok(LogFormat::Pretty),

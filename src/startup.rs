@@ -6,7 +6,7 @@
 
 use std::net::TcpListener;
 
-use actix_web::dev::Server;
+use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::Compress;
 use actix_web::{App, HttpServer, web};
 use chrono::Utc;
@@ -34,6 +34,7 @@ pub enum StartupError {
 pub struct Application {
     port: u16,
     server: Server,
+    state: web::Data<AppState>,
 }
 
 /// Connects to the configured database and applies pending migrations.
@@ -80,24 +81,41 @@ impl Application {
         let compute = ComputeBridge::new(settings.compute_threads, settings.compute_queue)?;
         let listener = TcpListener::bind((settings.host, settings.port))?;
         let port = listener.local_addr()?.port();
+        let workers = settings.http_workers;
         let state = web::Data::new(AppState {
             db,
             settings,
             compute,
         });
+        let app_state = state.clone();
         let server = HttpServer::new(move || {
             App::new()
-                .app_data(state.clone())
+                .app_data(app_state.clone())
                 .wrap(Compress::default())
                 .configure(http::configure)
         })
+        .workers(workers)
         .listen(listener)?
         .run();
-        Ok(Self { port, server })
+        Ok(Self {
+            port,
+            server,
+            state,
+        })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The database the server uses (tests arrange data and break it through this).
+    pub fn database(&self) -> Database {
+        self.state.db.clone()
+    }
+
+    /// Stops the server (tests stop theirs when done).
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
     }
 
     /// Serves until SIGINT/SIGTERM (actix handles the signals and drains).

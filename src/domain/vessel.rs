@@ -90,6 +90,7 @@ wire_enum!(
 );
 
 impl Default for CompanyPerformance {
+    /// Section 1: `companyPerformance` defaults to medium.
     fn default() -> Self {
         Self::Medium
     }

@@ -125,13 +125,17 @@ impl ApiError {
         }
     }
 
+    /// `allowed` as the route table spells them (`get`, `post`, ...).
     pub fn method_not_allowed(allowed: &[&str]) -> Self {
+        let allow = allowed
+            .iter()
+            .map(|m| m.to_ascii_uppercase())
+            .collect::<Vec<_>>()
+            .join(", ");
         Self {
-            allow: Some(allowed.join(", ")),
-            ..Self::new(
-                ErrorCode::MethodNotAllowed,
-                format!("this route accepts {}", allowed.join(", ")),
-            )
+            detail: format!("this route accepts {allow}"),
+            allow: Some(allow),
+            ..Self::new(ErrorCode::MethodNotAllowed, "")
         }
     }
 
@@ -166,6 +170,9 @@ impl ResponseError for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         ));
+        if self.code == ErrorCode::Unauthorized {
+            response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+        }
         if let Some(seconds) = self.retry_after_seconds {
             response.insert_header((header::RETRY_AFTER, seconds.to_string()));
         }

@@ -18,7 +18,7 @@ use crate::domain::{FieldError, FieldErrors};
 /// A JSON request body decoded into `T`.
 pub struct JsonBody<T>(pub T);
 
-/// True for `application/json`, `application/<anything>+json`, with any parameters.
+/// True for `application/json` (and `application/merge-patch+json`), with any parameters.
 fn is_json(request: &HttpRequest) -> bool {
     let Some(value) = request.headers().get(header::CONTENT_TYPE) else {
         return false;
@@ -32,8 +32,7 @@ fn is_json(request: &HttpRequest) -> bool {
         .unwrap_or("")
         .trim()
         .to_ascii_lowercase();
-    essence == "application/json"
-        || (essence.starts_with("application/") && essence.ends_with("+json"))
+    essence == "application/json" || essence == "application/merge-patch+json"
 }
 
 impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {

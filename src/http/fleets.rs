@@ -25,8 +25,10 @@ pub struct CreateFleetRequest {
 #[derive(Debug, Deserialize, Validate)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateFleetRequest {
+    /// Absent: unchanged; `null` is refused (a fleet always has a name).
+    #[serde(default, deserialize_with = "present")]
     #[validate(length(min = 1, max = 120, message = "must be 1 to 120 characters"))]
-    name: Option<String>,
+    name: Option<Option<String>>,
     /// Absent: unchanged; `null`: cleared.
     #[serde(default, deserialize_with = "present")]
     #[validate(length(max = 2000, message = "must be at most 2000 characters"))]
@@ -122,8 +124,13 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let id = fleet_id(&path)?;
     validated(&body)?;
+    let name = match body.name {
+        None => None,
+        Some(None) => return Err(ApiError::field("name", "cannot be null")),
+        Some(Some(raw)) => Some(fleet_name(&raw)?),
+    };
     let changes = FleetChanges {
-        name: body.name.as_deref().map(fleet_name).transpose()?,
+        name,
         description: body.description,
     };
     match state.db.update_fleet(id, &changes).await? {

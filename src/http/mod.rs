@@ -37,7 +37,7 @@ macro_rules! routes {
             $(
                 config.service(
                     web::resource($path)
-                        $(.route(web::$method().to($handler)))+
+                        $(.route(method_route(stringify!($method)).to($handler)))+
                         .default_service(web::to(|| async {
                             Err::<HttpResponse, _>(ApiError::method_not_allowed(&[$(stringify!($method)),+]))
                         })),
@@ -61,6 +61,19 @@ routes! {
     },
     "/api/fleet-risk/vessels/{imo}/inspections" => { post => vessels::add_inspection },
     "/api/fleet-risk/vessels/{imo}/incidents" => { post => vessels::add_incident },
+}
+
+/// The route of a method named in the table; GET routes answer HEAD too.
+fn method_route(method: &str) -> actix_web::Route {
+    use actix_web::guard;
+    match method {
+        "get" => web::route().guard(guard::Any(guard::Get()).or(guard::Head())),
+        "post" => web::post(),
+        "put" => web::put(),
+        "patch" => web::patch(),
+        "delete" => web::delete(),
+        other => unreachable!("the route table names no method {other}"),
+    }
 }
 
 /// Registers every route, the query-string error mapping and the 404 fallback.

@@ -239,22 +239,16 @@ impl Database {
             Err(e) if is_unique_violation(&e) => return Err(StorageError::DuplicateImo),
             other => other?,
         };
-        let mut inspection_ids = Vec::with_capacity(vessel.inspections.len());
         for inspection in &vessel.inspections {
-            inspection_ids.push(insert_inspection(&mut tx, vessel.imo, inspection, now).await?);
+            insert_inspection(&mut tx, vessel.imo, inspection, now).await?;
         }
-        let mut incident_ids = Vec::with_capacity(vessel.incidents.len());
         for incident in &vessel.incidents {
-            incident_ids.push(insert_incident(&mut tx, vessel.imo, incident, now).await?);
+            insert_incident(&mut tx, vessel.imo, incident, now).await?;
         }
         tx.commit().await?;
-        Ok(VesselRecord {
-            fleet_id,
-            profile: vessel.clone(),
-            inspection_ids,
-            incident_ids,
-            created_at: now,
-            updated_at: now,
+        // Read back, so a create answers exactly what later reads will (histories by date).
+        self.get_vessel(vessel.imo).await?.ok_or_else(|| {
+            StorageError::CorruptRow(format!("vessel {} vanished after insert", vessel.imo))
         })
     }
 

@@ -1,0 +1,137 @@
+use std::process::{Command, Output};
+
+use crate::support::{Backend, TestApp, TestDatabase};
+
+crate::cases!(
+    keys_create_prints_the_key_alone_on_the_last_line,
+    keys_list_and_revoke,
+    seed_is_idempotent,
+    invalid_configuration_exits_2_with_one_line,
+    migrate_prepares_an_empty_database,
+);
+
+/// Runs the real binary with only the given environment.
+async fn fleet_risk(args: &[&str], environment: &[(&str, &str)]) -> Output {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let environment: Vec<(String, String)> = environment
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_fleet-risk"))
+            .args(&args)
+            .env_clear()
+            .env("RUST_LOG", "warn")
+            .envs(environment)
+            .output()
+            .expect("the binary runs")
+    })
+    .await
+    .unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+async fn keys_create_prints_the_key_alone_on_the_last_line(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let output = fleet_risk(
+        &["keys", "create", "--role", "admin", "--name", "ops"],
+        &[("DATABASE_URL", &app.database.url)],
+    )
+    .await;
+    assert!(output.status.success(), "{output:?}");
+    let text = stdout(&output);
+    let key = text.lines().last().unwrap();
+    assert!(key.starts_with("frk_") && !key.contains(' '), "{text}");
+    let created = app
+        .post(
+            "/api/fleet-risk/fleets",
+            key,
+            &serde_json::json!({"name": "Made by CLI key"}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+}
+
+async fn keys_list_and_revoke(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let environment = [("DATABASE_URL", app.database.url.as_str())];
+    let created = fleet_risk(
+        &["keys", "create", "--role", "viewer", "--name", "dash"],
+        &environment,
+    )
+    .await;
+    let secret = stdout(&created).lines().last().unwrap().to_string();
+    let listed = stdout(&fleet_risk(&["keys", "list"], &environment).await);
+    let line = listed
+        .lines()
+        .find(|l| l.contains("\tdash\t"))
+        .expect("the key is listed");
+    assert!(!listed.contains(&secret), "the secret must never be listed");
+    let id = line.split('\t').next().unwrap();
+    let revoked = fleet_risk(&["keys", "revoke", id], &environment).await;
+    assert!(revoked.status.success(), "{revoked:?}");
+    app.get("/api/fleet-risk/fleets", &secret)
+        .await
+        .assert_problem(401, "unauthorized");
+    let again = fleet_risk(&["keys", "revoke", id], &environment).await;
+    assert_eq!(again.status.code(), Some(1));
+    let bad_role = fleet_risk(
+        &["keys", "create", "--role", "root", "--name", "x"],
+        &environment,
+    )
+    .await;
+    assert_eq!(bad_role.status.code(), Some(2));
+}
+
+async fn seed_is_idempotent(backend: Backend) {
+    let database = TestDatabase::create(backend).await;
+    let environment = [("DATABASE_URL", database.url.as_str())];
+    let first = fleet_risk(&["seed"], &environment).await;
+    assert!(first.status.success(), "{first:?}");
+    let report: serde_json::Value = serde_json::from_str(stdout(&first).trim()).unwrap();
+    assert_eq!(report["fleetsCreated"], 4);
+    assert_eq!(report["vesselsCreated"], 67);
+    let second = fleet_risk(&["seed", "--fixtures", "fixtures/demo"], &environment).await;
+    assert!(second.status.success(), "{second:?}");
+    let report: serde_json::Value = serde_json::from_str(stdout(&second).trim()).unwrap();
+    assert_eq!(report["fleetsCreated"], 0);
+    assert_eq!(report["vesselsCreated"], 0);
+    assert_eq!(report["vesselsAlreadyPresent"], 67);
+}
+
+async fn invalid_configuration_exits_2_with_one_line(backend: Backend) {
+    let database = TestDatabase::create(backend).await;
+    for (variable, value) in [
+        ("PORT", "eighty"),
+        ("LOG_FORMAT", "xml"),
+        ("DATABASE_URL", "mysql://x"),
+    ] {
+        let mut environment = vec![("DATABASE_URL", database.url.as_str())];
+        environment.retain(|(k, _)| *k != variable);
+        environment.push((variable, value));
+        let output = fleet_risk(&["serve"], &environment).await;
+        assert_eq!(output.status.code(), Some(2), "{output:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(variable), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
+async fn migrate_prepares_an_empty_database(backend: Backend) {
+    let database = TestDatabase::create(backend).await;
+    let output = fleet_risk(&["migrate"], &[("DATABASE_URL", &database.url)]).await;
+    assert!(output.status.success(), "{output:?}");
+    let db = fleet_risk::storage::Database::connect(
+        &fleet_risk::storage::DatabaseUrl::parse(&database.url).unwrap(),
+        Default::default(),
+    )
+    .await
+    .unwrap();
+    assert!(db.migrations_applied().await.unwrap());
+    assert_eq!(db.count_vessels().await.unwrap(), 0);
+    db.close().await;
+}

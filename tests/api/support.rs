@@ -1,0 +1,406 @@
+//! Spawning the application for a test and talking to it.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+
+use fleet_risk::config::Settings;
+use fleet_risk::domain::Role;
+use fleet_risk::startup::Application;
+use fleet_risk::storage::Database;
+use reqwest::Method;
+use serde_json::Value;
+
+pub type CaseFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// One named case; it runs once per backend.
+#[derive(Clone, Copy)]
+pub struct TestCase {
+    pub name: &'static str,
+    pub run: fn(Backend) -> CaseFuture,
+}
+
+/// Lists the `async fn name(backend: Backend)` cases of a module as `CASES`.
+#[macro_export]
+macro_rules! cases {
+    ($($name:ident),+ $(,)?) => {
+        pub const CASES: &[$crate::support::TestCase] = &[$(
+            $crate::support::TestCase {
+                name: concat!(module_path!(), "::", stringify!($name)),
+                run: |backend| Box::pin($name(backend)),
+            }
+        ),+];
+    };
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        }
+    }
+}
+
+pub fn run_case(backend: Backend, run: fn(Backend) -> CaseFuture) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a test runtime");
+    runtime.block_on(run(backend));
+}
+
+/// A database for one test: a temporary SQLite file, or a fresh PostgreSQL
+/// database that is dropped when this is dropped.
+pub struct TestDatabase {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    pub async fn create(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("a temporary directory");
+                let url = format!("sqlite://{}", dir.path().join("fleet-risk.db").display());
+                Self {
+                    url,
+                    _dir: Some(dir),
+                    postgres: None,
+                }
+            }
+            Backend::Postgres => {
+                let admin_url = std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL");
+                let name = format!("fleet_risk_test_{}", uuid::Uuid::new_v4().simple());
+                let admin = sqlx::PgPool::connect(&admin_url)
+                    .await
+                    .expect("connect to TEST_DATABASE_URL");
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&admin)
+                    .await
+                    .expect("create a test database");
+                admin.close().await;
+                let (base, _) = admin_url
+                    .rsplit_once('/')
+                    .expect("TEST_DATABASE_URL names a database");
+                let base = base.to_string();
+                Self {
+                    url: format!("{base}/{name}"),
+                    _dir: None,
+                    postgres: Some((admin_url, name)),
+                }
+            }
+        }
+    }
+}
+
+impl TestDatabase {
+    /// Another handle on a database some other `TestDatabase` owns (and cleans up).
+    pub fn sharing(url: &str) -> Self {
+        Self {
+            url: url.to_string(),
+            _dir: None,
+            postgres: None,
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some((admin_url, name)) = self.postgres.take() else {
+            return;
+        };
+        // Drop runs inside the test's runtime; drop the database from a thread of its own.
+        let label = name.clone();
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a cleanup runtime");
+            runtime.block_on(async {
+                let admin = sqlx::PgPool::connect(&admin_url).await?;
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .execute(&admin)
+                .await?;
+                admin.close().await;
+                Ok::<_, sqlx::Error>(())
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("warning: could not drop test database {label}: {dropped:?}");
+        }
+    }
+}
+
+pub struct Keys {
+    pub admin: String,
+    pub underwriter: String,
+    pub viewer: String,
+}
+
+/// The running application of one test.
+pub struct TestApp {
+    pub address: String,
+    pub db: Database,
+    pub keys: Keys,
+    pub client: reqwest::Client,
+    pub database: TestDatabase,
+    handle: actix_web::dev::ServerHandle,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // stop() sends the command at once; the returned future only awaits completion.
+        drop(self.handle.stop(false));
+    }
+}
+
+/// The environment a test server starts with; tests override entries.
+pub fn base_environment(database_url: &str) -> HashMap<&'static str, String> {
+    HashMap::from([
+        ("DATABASE_URL", database_url.to_string()),
+        ("PORT", "0".to_string()),
+        ("DEMO_DATA", "false".to_string()),
+        ("HTTP_WORKERS", "1".to_string()),
+        ("COMPUTE_THREADS", "2".to_string()),
+        ("DB_MAX_CONNECTIONS", "5".to_string()),
+    ])
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Self {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Spawns with the base environment changed by `adjust`.
+    pub async fn spawn_with(
+        backend: Backend,
+        adjust: impl FnOnce(&mut HashMap<&'static str, String>),
+    ) -> Self {
+        let database = TestDatabase::create(backend).await;
+        let mut environment = base_environment(&database.url);
+        adjust(&mut environment);
+        Self::spawn_on(database, environment).await
+    }
+
+    pub async fn spawn_on(
+        database: TestDatabase,
+        environment: HashMap<&'static str, String>,
+    ) -> Self {
+        let borrowed: HashMap<&str, &str> =
+            environment.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let settings = Settings::from_environment(&borrowed).expect("test settings are valid");
+        let app = Application::build(settings)
+            .await
+            .expect("the application builds");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let db = app.database();
+        let handle = app.handle();
+        tokio::spawn(app.run_until_stopped());
+        let keys = Keys {
+            admin: db
+                .create_api_key("test admin", Role::Admin)
+                .await
+                .unwrap()
+                .secret,
+            underwriter: db
+                .create_api_key("test underwriter", Role::Underwriter)
+                .await
+                .unwrap()
+                .secret,
+            viewer: db
+                .create_api_key("test viewer", Role::Viewer)
+                .await
+                .unwrap()
+                .secret,
+        };
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .expect("an HTTP client");
+        Self {
+            address,
+            db,
+            keys,
+            client,
+            database,
+            handle,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// Sends a request with an optional key and JSON body.
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        key: Option<&str>,
+        body: Option<&Value>,
+    ) -> TestResponse {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(key) = key {
+            request = request.bearer_auth(key);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        TestResponse::read(request.send().await.expect("the request is sent")).await
+    }
+
+    pub async fn get(&self, path: &str, key: &str) -> TestResponse {
+        self.request(Method::GET, path, Some(key), None).await
+    }
+
+    pub async fn post(&self, path: &str, key: &str, body: &Value) -> TestResponse {
+        self.request(Method::POST, path, Some(key), Some(body))
+            .await
+    }
+
+    pub async fn patch(&self, path: &str, key: &str, body: &Value) -> TestResponse {
+        self.request(Method::PATCH, path, Some(key), Some(body))
+            .await
+    }
+
+    pub async fn delete(&self, path: &str, key: &str) -> TestResponse {
+        self.request(Method::DELETE, path, Some(key), None).await
+    }
+
+    /// Sends raw bytes with a chosen content type.
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> TestResponse {
+        let response = self
+            .client
+            .post(self.url(path))
+            .bearer_auth(&self.keys.admin)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("the request is sent");
+        TestResponse::read(response).await
+    }
+
+    /// Creates a fleet and returns its id.
+    pub async fn create_fleet(&self, name: &str) -> String {
+        let response = self
+            .post(
+                "/api/fleet-risk/fleets",
+                &self.keys.admin,
+                &serde_json::json!({"name": name}),
+            )
+            .await;
+        assert_eq!(response.status, 201, "{}", response.body);
+        response.body["id"].as_str().unwrap().to_string()
+    }
+
+    /// Creates a vessel from `body` (with `fleetId` added) and asserts 201.
+    pub async fn create_vessel(&self, fleet_id: &str, mut body: Value) -> Value {
+        body["fleetId"] = Value::String(fleet_id.to_string());
+        let response = self
+            .post("/api/fleet-risk/vessels", &self.keys.admin, &body)
+            .await;
+        assert_eq!(response.status, 201, "{}", response.body);
+        response.body
+    }
+}
+
+#[derive(Debug)]
+pub struct TestResponse {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl TestResponse {
+    async fn read(response: reqwest::Response) -> Self {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("a readable body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Self {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts a problem+json answer with this status and code.
+    pub fn assert_problem(&self, status: u16, code: &str) {
+        assert_eq!(self.status, status, "{}", self.text);
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "{}",
+            self.text
+        );
+        assert_eq!(self.body["code"], code, "{}", self.text);
+        assert_eq!(self.body["status"], status);
+        assert_eq!(self.body["type"], format!("urn:fleet-risk:problem:{code}"));
+        assert!(self.body["title"].is_string() && self.body["detail"].is_string());
+    }
+
+    /// The `field` of every entry in a 422's `errors`, in order.
+    pub fn error_fields(&self) -> Vec<String> {
+        self.body["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .map(|e| e["field"].as_str().unwrap_or_default().to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// A valid vessel body (section 1 fields) with this IMO number.
+pub fn vessel_body(imo: &str) -> Value {
+    serde_json::json!({
+        "vesselIMO": imo,
+        "name": format!("TEST VESSEL {imo}"),
+        "shipType": "bulk_carrier",
+        "yearBuilt": 2008,
+        "grossTonnage": 43000,
+        "flag": "MT",
+        "classSociety": "LR",
+        "companyPerformance": "medium",
+        "insuredValueUsd": 18500000.0,
+        "insurancePolicyId": "HULL-2026-001234",
+        "sanctioned": false,
+        "bannedListed": false,
+        "daysInListedAreas12m": 12,
+        "aisGaps12m": 1,
+        "flagChanges36m": 0,
+        "inspections": [
+            {"date": "2025-03-14", "regime": "paris_mou", "deficiencies": 3, "detained": false},
+            {"date": "2024-06-02", "regime": "tokyo_mou", "deficiencies": 0, "detained": false}
+        ],
+        "incidents": [
+            {"date": "2023-09-20", "severity": "C", "kind": "machinery", "grossLossUsd": 180000.0}
+        ]
+    })
+}
+
+/// Valid IMO numbers for tests (real examples from risk-model.md and more).
+pub const IMOS: [&str; 8] = [
+    "9074729", "9811000", "8320901", "7625811", "9598335", "1234567", "9176187", "9321483",
+];
