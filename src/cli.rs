@@ -34,6 +34,8 @@ enum Command {
         #[arg(long)]
         fixtures: Option<PathBuf>,
     },
+    /// Exit 0 when the local server's readiness check answers 200 (container HEALTHCHECK).
+    Healthcheck,
     /// Manage API keys.
     Keys {
         #[command(subcommand)]
@@ -129,12 +131,35 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
             );
             Ok(())
         }
+        Command::Healthcheck => healthcheck(settings.port),
         Command::Keys { command } => {
             let db = startup::open_database(&settings)
                 .await
                 .map_err(|e| e.to_string())?;
             keys(&db, command).await
         }
+    }
+}
+
+/// A plain HTTP/1.0 GET of /api/health on loopback, so the runtime image needs no curl.
+fn healthcheck(port: u16) -> Result<(), String> {
+    use std::io::{Read, Write};
+    use std::time::Duration;
+    let address = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let mut stream = std::net::TcpStream::connect_timeout(&address, Duration::from_secs(3))
+        .map_err(|e| format!("cannot connect to {address}: {e}"))?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .map_err(|e| e.to_string())?;
+    stream
+        .write_all(b"GET /api/health HTTP/1.0\r\nHost: localhost\r\n\r\n")
+        .map_err(|e| e.to_string())?;
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head).map_err(|e| e.to_string())?;
+    if head.starts_with(b"HTTP/1.") && &head[9..12] == b"200" {
+        Ok(())
+    } else {
+        Err(format!("not ready: {}", String::from_utf8_lossy(&head)))
     }
 }
 

@@ -9,6 +9,7 @@ mod support;
 
 mod auth;
 mod cli;
+mod contract;
 mod demo;
 mod errors;
 mod fleets;
@@ -25,6 +26,7 @@ fn cases() -> Vec<TestCase> {
     [
         auth::CASES,
         cli::CASES,
+        contract::CASES,
         demo::CASES,
         errors::CASES,
         fleets::CASES,

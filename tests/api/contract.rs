@@ -1,0 +1,282 @@
+//! The server and openapi.yaml agree: the same routes, and real responses
+//! that validate against the spec's schemas.
+
+use std::collections::{BTreeSet, HashSet};
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::support::{Backend, IMOS, TestApp, TestResponse, vessel_body};
+
+crate::cases!(
+    the_spec_and_the_server_have_the_same_routes,
+    real_responses_validate_against_the_spec,
+    every_error_code_is_in_the_spec,
+);
+
+fn spec() -> Value {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml"))
+        .expect("openapi.yaml is readable");
+    serde_norway::from_str(&text).expect("openapi.yaml is valid YAML")
+}
+
+const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
+
+fn spec_operations(spec: &Value) -> BTreeSet<(String, String)> {
+    let mut operations = BTreeSet::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for method in METHODS {
+            if item.get(method).is_some() {
+                operations.insert((path.clone(), method.to_string()));
+            }
+        }
+    }
+    operations
+}
+
+async fn the_spec_and_the_server_have_the_same_routes(_: Backend) {
+    let served: BTreeSet<(String, String)> = fleet_risk::http::ROUTES
+        .iter()
+        .flat_map(|(path, methods)| methods.iter().map(|m| (path.to_string(), m.to_string())))
+        .collect();
+    assert_eq!(spec_operations(&spec()), served);
+}
+
+async fn every_error_code_is_in_the_spec(_: Backend) {
+    let spec = spec();
+    let listed: HashSet<&str> =
+        spec["components"]["schemas"]["Problem"]["properties"]["code"]["enum"]
+            .as_array()
+            .expect("Problem.code lists its codes")
+            .iter()
+            .map(|c| c.as_str().unwrap())
+            .collect();
+    let defined: HashSet<&str> = fleet_risk::http::error::ErrorCode::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .collect();
+    assert_eq!(listed, defined);
+}
+
+/// A JSON pointer segment (RFC 6901) as it may stand in a URI fragment.
+fn escape(segment: &str) -> String {
+    segment
+        .replace('~', "~0")
+        .replace('/', "~1")
+        .replace('{', "%7B")
+        .replace('}', "%7D")
+}
+
+/// Checks one real response against the spec entry for `(template, method)`
+/// and its status; returns the operation key when it was a success.
+fn conforms(
+    spec: &Value,
+    template: &str,
+    method: &str,
+    response: &TestResponse,
+) -> (String, String) {
+    let operation = &spec["paths"][template][method];
+    assert!(
+        operation.is_object(),
+        "{method} {template} is not in the spec"
+    );
+    let status = response.status.to_string();
+    let mut pointer = format!("#/paths/{}/{method}/responses/{status}", escape(template));
+    let mut entry = &operation["responses"][status.as_str()];
+    assert!(
+        entry.is_object(),
+        "{method} {template} answered {status}, which the spec does not list: {}",
+        response.text
+    );
+    if let Some(reference) = entry.get("$ref").and_then(Value::as_str) {
+        pointer = reference.to_string();
+        entry = spec
+            .pointer(reference.trim_start_matches('#'))
+            .unwrap_or_else(|| panic!("{reference} resolves"));
+    }
+    match entry.get("content") {
+        None => assert!(
+            response.text.is_empty(),
+            "{method} {template} {status} has a body"
+        ),
+        Some(content) => {
+            let content_type = response
+                .header("content-type")
+                .unwrap_or_default()
+                .split(';')
+                .next()
+                .unwrap()
+                .to_string();
+            assert!(
+                content.get(&content_type).is_some(),
+                "{method} {template} {status}: content type {content_type} is not in the spec"
+            );
+            let mut root = spec.clone();
+            root.as_object_mut().unwrap().insert(
+                "$ref".into(),
+                json!(format!(
+                    "{pointer}/content/{}/schema",
+                    escape(&content_type)
+                )),
+            );
+            let validator = jsonschema::validator_for(&root).expect("the spec's schema compiles");
+            let errors: Vec<String> = validator
+                .iter_errors(&response.body)
+                .map(|e| format!("{} at {}", e, e.instance_path))
+                .collect();
+            assert!(
+                errors.is_empty(),
+                "{method} {template} {status} does not match the spec: {errors:?}\n{}",
+                response.text
+            );
+        }
+    }
+    (template.to_string(), method.to_string())
+}
+
+async fn real_responses_validate_against_the_spec(backend: Backend) {
+    let spec = spec();
+    let app = TestApp::spawn(backend).await;
+    let admin = app.keys.admin.clone();
+    let viewer = app.keys.viewer.clone();
+    let mut covered = BTreeSet::new();
+    let mut check = |template: &str, method: &str, response: &TestResponse| {
+        let key = conforms(&spec, template, method, response);
+        if response.status < 300 {
+            covered.insert(key);
+        }
+    };
+
+    let r = app.request(Method::GET, "/api/health", None, None).await;
+    check("/api/health", "get", &r);
+    let r = app
+        .request(Method::GET, "/api/health/live", None, None)
+        .await;
+    check("/api/health/live", "get", &r);
+
+    let fleets = "/api/fleet-risk/fleets";
+    let fleet_path = "/api/fleet-risk/fleets/{fleetId}";
+    let r = app
+        .post(
+            fleets,
+            &admin,
+            &json!({"name": "Contract", "description": "d"}),
+        )
+        .await;
+    check(fleets, "post", &r);
+    let fleet = r.body["id"].as_str().unwrap().to_string();
+    check(fleets, "get", &app.get(fleets, &viewer).await);
+    check(
+        fleets,
+        "get",
+        &app.request(Method::GET, fleets, None, None).await,
+    );
+    check(
+        fleets,
+        "post",
+        &app.post(fleets, &viewer, &json!({"name": "x"})).await,
+    );
+    check(
+        fleets,
+        "post",
+        &app.post(fleets, &admin, &json!({"name": ""})).await,
+    );
+    check(
+        fleets,
+        "post",
+        &app.post(fleets, &admin, &json!({"name": "Contract"})).await,
+    );
+    check(
+        fleets,
+        "post",
+        &app.post_raw(fleets, "application/json", b"{".to_vec())
+            .await,
+    );
+    check(
+        fleets,
+        "post",
+        &app.post_raw(fleets, "text/csv", b"a,b".to_vec()).await,
+    );
+    check(
+        fleets,
+        "get",
+        &app.get(&format!("{fleets}?limit=0"), &viewer).await,
+    );
+    let one = format!("{fleets}/{fleet}");
+    check(fleet_path, "get", &app.get(&one, &viewer).await);
+    check(
+        fleet_path,
+        "patch",
+        &app.patch(&one, &admin, &json!({"description": null})).await,
+    );
+
+    let vessels = "/api/fleet-risk/vessels";
+    let vessel_path = "/api/fleet-risk/vessels/{imo}";
+    let mut body = vessel_body(IMOS[0]);
+    body["fleetId"] = json!(fleet);
+    check(vessels, "post", &app.post(vessels, &admin, &body).await);
+    check(vessels, "post", &app.post(vessels, &admin, &body).await);
+    body["vesselIMO"] = json!("1234568");
+    body["flag"] = json!("XX");
+    check(vessels, "post", &app.post(vessels, &admin, &body).await);
+    let minimal = json!({"vesselIMO": IMOS[1], "name": "MIN", "shipType": "tug", "yearBuilt": 2001,
+        "grossTonnage": 300, "flag": "NO", "insuredValueUsd": 0, "classSociety": null, "fleetId": fleet});
+    check(vessels, "post", &app.post(vessels, &admin, &minimal).await);
+
+    let imo = format!("{vessels}/{}", IMOS[0]);
+    check(vessel_path, "get", &app.get(&imo, &viewer).await);
+    check(
+        vessel_path,
+        "get",
+        &app.get(&format!("{vessels}/{}", IMOS[5]), &viewer).await,
+    );
+    check(
+        vessel_path,
+        "patch",
+        &app.patch(&imo, &admin, &json!({"name": "PATCHED"})).await,
+    );
+    check(
+        vessel_path,
+        "patch",
+        &app.patch(&imo, &admin, &json!({"yearBuilt": 1})).await,
+    );
+    check(
+        "/api/fleet-risk/fleets/{fleetId}/vessels",
+        "get",
+        &app.get(&format!("{one}/vessels?limit=1"), &viewer).await,
+    );
+    let inspection =
+        json!({"date": "2026-01-02", "regime": "paris_mou", "deficiencies": 1, "detained": false});
+    check(
+        "/api/fleet-risk/vessels/{imo}/inspections",
+        "post",
+        &app.post(&format!("{imo}/inspections"), &admin, &inspection)
+            .await,
+    );
+    let incident =
+        json!({"date": "2026-01-03", "severity": "C", "kind": "other", "grossLossUsd": 10});
+    check(
+        "/api/fleet-risk/vessels/{imo}/incidents",
+        "post",
+        &app.post(&format!("{imo}/incidents"), &admin, &incident)
+            .await,
+    );
+    check(fleet_path, "delete", &app.delete(&one, &admin).await);
+    check(vessel_path, "delete", &app.delete(&imo, &admin).await);
+    check(
+        vessel_path,
+        "delete",
+        &app.delete(&format!("{vessels}/{}", IMOS[1]), &admin).await,
+    );
+    check(fleet_path, "delete", &app.delete(&one, &admin).await);
+    check(fleet_path, "get", &app.get(&one, &viewer).await);
+
+    let missing: Vec<_> = spec_operations(&spec)
+        .difference(&covered)
+        .cloned()
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "no success response was checked for {missing:?}"
+    );
+}
