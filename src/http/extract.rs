@@ -157,8 +157,9 @@ mod tests {
     fn syntax_errors_are_400() {
         let error = decode_json::<VesselInput>(b"{\"vesselIMO\": ").unwrap_err();
         assert_eq!(error.code, ErrorCode::MalformedJson);
-        let error = decode_json::<VesselInput>(b"{} trailing").unwrap_err();
+        let error = decode_json::<serde_json::Value>(b"{} trailing").unwrap_err();
         assert_eq!(error.code, ErrorCode::MalformedJson);
+        assert!(decode_json::<serde_json::Value>(b" {} \n").is_ok());
     }
 
     #[test]
