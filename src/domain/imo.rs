@@ -7,6 +7,15 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// Input may carry an `IMO` prefix with an optional space (`IMO 9074729`);
 /// only the seven digits are kept. A valid check digit does not prove the
 /// ship exists.
+///
+/// ```
+/// use fleet_risk::domain::Imo;
+///
+/// let imo = Imo::parse("IMO 9074729").unwrap();
+/// assert_eq!(imo.to_string(), "9074729");
+/// // (7*9 + 6*0 + 5*7 + 4*4 + 3*7 + 2*2) mod 10 = 139 mod 10 = 9, not 8:
+/// assert!(Imo::parse("9074728").is_err());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Imo([u8; 7]);
 

@@ -37,8 +37,17 @@ impl std::fmt::Display for RiskLevel {
     }
 }
 
-/// `{medium, high, critical}` with `0 < medium < high < critical <= 100`:
-/// `low < medium <= medium-level < high <= high-level < critical <= critical-level`.
+/// `{medium, high, critical}` with `0 < medium < high < critical <= 100`; a
+/// score equal to a threshold belongs to the higher level.
+///
+/// ```
+/// use fleet_risk::domain::{RiskLevel, RiskThresholds};
+///
+/// let defaults = RiskThresholds::DEFAULT; // low < 25 <= medium < 50 <= high < 70 <= critical
+/// assert_eq!(defaults.level_of(24.9), RiskLevel::Low);
+/// assert_eq!(defaults.level_of(50.0), RiskLevel::High);
+/// assert!(RiskThresholds::new(40.0, 30.0, 80.0).is_err());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct RiskThresholds {
     medium: f64,
