@@ -5,3 +5,5 @@
 //! `telemetry` (logs, metrics, Sentry), `cli` (the command line).
 
 pub mod domain;
+pub mod model_file;
+pub mod risk;
