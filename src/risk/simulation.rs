@@ -281,7 +281,7 @@ mod tests {
         assert_eq!(quantile_index(100_000, 995, 1000), 99_499);
         assert_eq!(quantile_index(100_000, 95, 100), 94_999);
         assert_eq!(quantile_index(1, 995, 1000), 0);
-        assert_eq!(quantile_index(201, 995, 1000), 200);
+        assert_eq!(quantile_index(201, 995, 1000), 199);
         assert_eq!(quantile_index(200, 995, 1000), 198);
     }
 
