@@ -48,6 +48,6 @@ pub use book::{assess_book, assess_book_sequential};
 pub use fleet::{FleetAggregate, LevelCounts, SrpCounts, TopDriver, aggregate_fleet};
 pub use floors::{FloorHit, FloorRule};
 pub use model::{ModelError, RiskModel};
-pub use scorecard::{FactorKey, FactorScore};
+pub use scorecard::{FactorKey, FactorScore, Reason};
 pub use simulation::{LossExposure, SimulationSummary, simulate_fleet};
 pub use srp::{InspectionWindow, ShipRiskProfile, SrpProfile};

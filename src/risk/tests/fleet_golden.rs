@@ -48,7 +48,7 @@ fn assessment(
                     .iter()
                     .find(|(k, _)| k == key)
                     .map_or(0.0, |(_, c)| *c),
-                reason: String::new(),
+                reason: crate::risk::scorecard::Reason::Text(String::new()),
             })
             .collect(),
         srp: ShipRiskProfile {
