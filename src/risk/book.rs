@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use crate::domain::{RiskThresholds, VesselProfile};
 
-use super::assessment::{Assessment, assess};
+use super::assessment::{Assessment, assess_within};
 use super::model::RiskModel;
 
 /// Assesses every vessel on the current rayon pool, in input order.
@@ -17,9 +17,10 @@ pub fn assess_book(
     as_of: NaiveDate,
     thresholds: &RiskThresholds,
 ) -> Vec<Assessment> {
+    let windows = model.windows(as_of);
     vessels
         .par_iter()
-        .map(|vessel| assess(model, vessel, as_of, thresholds))
+        .map(|vessel| assess_within(model, vessel, &windows, thresholds))
         .collect()
 }
 
@@ -30,8 +31,9 @@ pub fn assess_book_sequential(
     as_of: NaiveDate,
     thresholds: &RiskThresholds,
 ) -> Vec<Assessment> {
+    let windows = model.windows(as_of);
     vessels
         .iter()
-        .map(|vessel| assess(model, vessel, as_of, thresholds))
+        .map(|vessel| assess_within(model, vessel, &windows, thresholds))
         .collect()
 }

@@ -9,8 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::VesselProfile;
 
-use super::calendar::Window;
-use super::model::RiskModel;
+use super::model::{AsOfWindows, RiskModel};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum FloorRule {
@@ -31,6 +30,15 @@ pub struct FloorHit {
 
 /// The rules that fire for `vessel`, in rule order.
 pub fn floors(model: &RiskModel, vessel: &VesselProfile, as_of: NaiveDate) -> Vec<FloorHit> {
+    floors_within(model, vessel, &model.windows(as_of))
+}
+
+/// [`floors`] with the model's windows already resolved.
+pub fn floors_within(
+    model: &RiskModel,
+    vessel: &VesselProfile,
+    windows: &AsOfWindows,
+) -> Vec<FloorHit> {
     let p = model.floors();
     let mut hits = Vec::new();
     if vessel.sanctioned {
@@ -45,7 +53,7 @@ pub fn floors(model: &RiskModel, vessel: &VesselProfile, as_of: NaiveDate) -> Ve
             floor: p.banned_listed,
         });
     }
-    let window = Window::last_months(as_of, p.detention_window_months);
+    let window = windows.detention_floor;
     let detentions = vessel
         .inspections
         .iter()

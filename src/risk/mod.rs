@@ -43,11 +43,11 @@ pub mod srp;
 #[cfg(test)]
 mod tests;
 
-pub use assessment::{Assessment, assess};
+pub use assessment::{Assessment, assess, assess_within};
 pub use book::{assess_book, assess_book_sequential};
 pub use fleet::{FleetAggregate, LevelCounts, SrpCounts, TopDriver, aggregate_fleet};
 pub use floors::{FloorHit, FloorRule};
-pub use model::{ModelError, RiskModel};
+pub use model::{AsOfWindows, ModelError, ModelVersion, RiskModel};
 pub use scorecard::{FactorKey, FactorScore, Reason};
 pub use simulation::{LossExposure, SimulationSummary, simulate_fleet};
 pub use srp::{InspectionWindow, ShipRiskProfile, SrpProfile};

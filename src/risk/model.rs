@@ -12,10 +12,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::domain::{CompanyPerformance, FlagState, RiskThresholds, ShipType};
 
+use super::calendar::Window;
 use super::scorecard::FactorKey;
 
 /// A model that cannot be used, with the reason.
@@ -211,11 +213,77 @@ pub struct ExpectedLossParams {
     pub type_rel: [f64; 11],
 }
 
+/// The model's windows resolved for one as-of date, so that scoring a book
+/// does the month arithmetic once rather than once per vessel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AsOfWindows {
+    pub as_of: NaiveDate,
+    pub detentions: Window,
+    pub deficiencies: Window,
+    pub incidents: Window,
+    pub incidents_recent: Window,
+    pub incidents_middle: Window,
+    pub losses: Window,
+    pub detention_floor: Window,
+    pub srp: Window,
+}
+
+/// A model version kept inline (at most 31 bytes), so every assessment can
+/// carry it without an allocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ModelVersion {
+    len: u8,
+    bytes: [u8; 31],
+}
+
+impl ModelVersion {
+    pub const MAX_LEN: usize = 31;
+
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let version = input.trim();
+        if version.is_empty() {
+            return Err("version must not be empty".into());
+        }
+        if version.len() > Self::MAX_LEN {
+            return Err(format!("version must be at most {} bytes", Self::MAX_LEN));
+        }
+        let mut bytes = [0u8; 31];
+        bytes[..version.len()].copy_from_slice(version.as_bytes());
+        Ok(Self {
+            len: version.len() as u8,
+            bytes,
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).expect("copied from a str")
+    }
+}
+
+impl std::fmt::Display for ModelVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for ModelVersion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ModelVersion {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(deserializer)?;
+        Self::parse(&raw).map_err(serde::de::Error::custom)
+    }
+}
+
 /// A validated risk model. Fields are read-only to the engine; the only way
 /// to build one is [`RiskModel::from_sources`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct RiskModel {
-    version: String,
+    version: ModelVersion,
     thresholds: RiskThresholds,
     /// Indexed by `FactorKey as usize`.
     weights: [f64; 11],
@@ -534,9 +602,7 @@ impl RiskModel {
         let raw: RawModel =
             toml::from_str(model_toml).map_err(|e| ModelError::Syntax(e.to_string()))?;
 
-        if raw.version.trim().is_empty() {
-            return Err(invalid("version must not be empty"));
-        }
+        let version = ModelVersion::parse(&raw.version).map_err(invalid)?;
         if raw.reference.flags.trim().is_empty() || raw.reference.class_societies.trim().is_empty()
         {
             return Err(invalid("reference table paths must not be empty"));
@@ -772,7 +838,7 @@ impl RiskModel {
         };
 
         Ok(RiskModel {
-            version: raw.version,
+            version,
             thresholds,
             weights,
             factors,
@@ -784,8 +850,25 @@ impl RiskModel {
         })
     }
 
-    pub fn version(&self) -> &str {
-        &self.version
+    pub fn version(&self) -> ModelVersion {
+        self.version
+    }
+
+    /// Every window of the model, resolved for `as_of`.
+    pub fn windows(&self, as_of: NaiveDate) -> AsOfWindows {
+        let f = &self.factors;
+        let w = |months| Window::last_months(as_of, months);
+        AsOfWindows {
+            as_of,
+            detentions: w(f.detentions_window_months),
+            deficiencies: w(f.deficiencies_window_months),
+            incidents: w(f.incidents_window_months),
+            incidents_recent: w(f.incidents_recent_months),
+            incidents_middle: w(f.incidents_middle_months),
+            losses: w(f.loss_ratio_window_months),
+            detention_floor: w(self.floors.detention_window_months),
+            srp: w(self.srp.window_months),
+        }
     }
 
     /// The model's default thresholds (a fleet may override them).

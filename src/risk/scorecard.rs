@@ -12,8 +12,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::{CompanyPerformance, FlagState, IncidentSeverity, ShipType, VesselProfile};
 
-use super::calendar::Window;
-use super::model::{ClassPerformance, ClassStanding, FlagList, RiskModel, company_index};
+use super::model::{
+    AsOfWindows, ClassPerformance, ClassStanding, FlagList, RiskModel, company_index,
+};
 
 /// The factors of the scorecard, in the order of the spec's table (which is
 /// also the tie order when contributions are equal).
@@ -80,7 +81,7 @@ pub struct FactorScore {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scorecard {
     pub total: f64,
-    pub factors: Vec<FactorScore>,
+    pub factors: [FactorScore; 11],
 }
 
 /// A class society code short enough to keep inline (no allocation).
@@ -350,17 +351,30 @@ fn severity_index(s: IncidentSeverity) -> usize {
 
 /// Scores the 11 factors of one vessel as of `as_of`.
 pub fn scorecard(model: &RiskModel, vessel: &VesselProfile, as_of: NaiveDate) -> Scorecard {
+    scorecard_within(model, vessel, &model.windows(as_of))
+}
+
+/// [`scorecard`] with the model's windows already resolved.
+pub fn scorecard_within(
+    model: &RiskModel,
+    vessel: &VesselProfile,
+    windows: &AsOfWindows,
+) -> Scorecard {
     let p = model.factors();
-    let mut factors = Vec::with_capacity(FactorKey::ALL.len());
+    let as_of = windows.as_of;
+    // Filled in spec order below; no heap allocation per vessel.
+    let mut factors: [FactorScore; 11] = std::array::from_fn(|i| FactorScore {
+        key: FactorKey::ALL[i],
+        weight: model.weight(FactorKey::ALL[i]),
+        value: 0.0,
+        contribution: 0.0,
+        reason: Reason::Unclassed,
+    });
     let mut push = |key: FactorKey, value: f64, reason: Reason| {
-        let weight = model.weight(key);
-        factors.push(FactorScore {
-            key,
-            weight,
-            value,
-            contribution: weight * value,
-            reason,
-        });
+        let factor = &mut factors[key as usize];
+        factor.value = value;
+        factor.contribution = factor.weight * value;
+        factor.reason = reason;
     };
 
     let age = as_of.year() - vessel.year_built;
@@ -422,8 +436,8 @@ pub fn scorecard(model: &RiskModel, vessel: &VesselProfile, as_of: NaiveDate) ->
     );
 
     // detentions and deficiencies: every regime
-    let detention_window = Window::last_months(as_of, p.detentions_window_months);
-    let deficiency_window = Window::last_months(as_of, p.deficiencies_window_months);
+    let detention_window = windows.detentions;
+    let deficiency_window = windows.deficiencies;
     let mut detentions = 0u32;
     let mut inspections = 0u32;
     let mut deficiencies = 0u64;
@@ -469,10 +483,10 @@ pub fn scorecard(model: &RiskModel, vessel: &VesselProfile, as_of: NaiveDate) ->
     }
 
     // incidents and lossRatio
-    let incident_window = Window::last_months(as_of, p.incidents_window_months);
-    let recent = Window::last_months(as_of, p.incidents_recent_months);
-    let middle = Window::last_months(as_of, p.incidents_middle_months);
-    let loss_window = Window::last_months(as_of, p.loss_ratio_window_months);
+    let incident_window = windows.incidents;
+    let recent = windows.incidents_recent;
+    let middle = windows.incidents_middle;
+    let loss_window = windows.losses;
     let mut points = 0.0;
     let mut incident_count = 0u32;
     let mut losses = 0.0;

@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::{InspectionRegime, VesselProfile};
 
-use super::calendar::{Window, add_months};
+use super::calendar::add_months;
 use super::model::{
-    ClassPerformance, ClassStanding, FlagList, RiskModel, WindowMonths, company_index,
+    AsOfWindows, ClassPerformance, ClassStanding, FlagList, RiskModel, WindowMonths, company_index,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -48,8 +48,18 @@ pub fn ship_risk_profile(
     vessel: &VesselProfile,
     as_of: NaiveDate,
 ) -> ShipRiskProfile {
+    ship_risk_profile_within(model, vessel, &model.windows(as_of))
+}
+
+/// [`ship_risk_profile`] with the model's windows already resolved.
+pub fn ship_risk_profile_within(
+    model: &RiskModel,
+    vessel: &VesselProfile,
+    windows: &AsOfWindows,
+) -> ShipRiskProfile {
+    let as_of = windows.as_of;
     let p = model.srp();
-    let window = Window::last_months(as_of, p.window_months);
+    let window = windows.srp;
 
     let mut latest: Option<NaiveDate> = None;
     let mut recent_inspections = 0u32;

@@ -3,6 +3,7 @@
 use chrono::NaiveDate;
 
 use crate::domain::{PolicyIdPattern, RiskLevel, RiskThresholds, VesselInput, VesselProfile};
+use crate::risk::model::ModelVersion;
 use crate::risk::{
     Assessment, FactorKey, FactorScore, ShipRiskProfile, SrpProfile, aggregate_fleet,
 };
@@ -33,14 +34,14 @@ fn assessment(
     Assessment {
         vessel_imo: vessel.imo,
         as_of: as_of(),
-        model_version: "frm-1.0".into(),
+        model_version: ModelVersion::parse("frm-1.0").unwrap(),
         score,
         scorecard: score,
         level: RiskThresholds::DEFAULT.level_of(score),
         floors: vec![],
-        factors: FactorKey::ALL
-            .iter()
-            .map(|key| FactorScore {
+        factors: std::array::from_fn(|i| {
+            let key = &FactorKey::ALL[i];
+            FactorScore {
                 key: *key,
                 weight: 0.0,
                 value: 0.0,
@@ -49,8 +50,8 @@ fn assessment(
                     .find(|(k, _)| k == key)
                     .map_or(0.0, |(_, c)| *c),
                 reason: crate::risk::scorecard::Reason::Text(String::new()),
-            })
-            .collect(),
+            }
+        }),
         srp: ShipRiskProfile {
             profile,
             points: 0,

@@ -31,7 +31,7 @@ fn message(result: Result<RiskModel, ModelError>) -> String {
 #[test]
 fn the_committed_model_loads_with_the_spec_parameters() {
     let model = super::model();
-    assert_eq!(model.version(), "frm-1.0");
+    assert_eq!(model.version().as_str(), "frm-1.0");
     assert_eq!(model.thresholds(), crate::domain::RiskThresholds::DEFAULT);
     let weights: f64 = crate::risk::FactorKey::ALL
         .iter()
