@@ -947,11 +947,18 @@ fn flag_index(code: &str) -> Option<usize> {
 
 /// Splits a CSV text into its header columns and rows; the last column takes
 /// the rest of the line, so free-text `source` notes may hold commas.
+/// A CSV table: the positions of the required columns, then each row with
+/// its 1-based line number.
+struct CsvTable<'a> {
+    positions: Vec<usize>,
+    rows: Vec<(usize, Vec<&'a str>)>,
+}
+
 fn csv_rows<'a>(
     file: &'static str,
     text: &'a str,
     required: &[&str],
-) -> Result<(Vec<usize>, Vec<(usize, Vec<&'a str>)>), ModelError> {
+) -> Result<CsvTable<'a>, ModelError> {
     let mut lines = text
         .lines()
         .enumerate()
@@ -989,7 +996,7 @@ fn csv_rows<'a>(
         }
         rows.push((index + 1, cells));
     }
-    Ok((positions, rows))
+    Ok(CsvTable { positions, rows })
 }
 
 fn parse_bool(
@@ -1013,7 +1020,10 @@ fn parse_bool(
 
 fn parse_flags(text: &str) -> Result<Vec<Option<FlagRecord>>, ModelError> {
     const FILE: &str = "flag table";
-    let (pos, rows) = csv_rows(FILE, text, &["iso2", "list", "imo_audited"])?;
+    let CsvTable {
+        positions: pos,
+        rows,
+    } = csv_rows(FILE, text, &["iso2", "list", "imo_audited"])?;
     let mut table = vec![None; 26 * 26];
     for (line, cells) in rows {
         let code = cells[pos[0]];
@@ -1046,7 +1056,10 @@ fn parse_flags(text: &str) -> Result<Vec<Option<FlagRecord>>, ModelError> {
 
 fn parse_class_societies(text: &str) -> Result<HashMap<String, ClassRecord>, ModelError> {
     const FILE: &str = "class society table";
-    let (pos, rows) = csv_rows(FILE, text, &["code", "performance", "eu_recognized"])?;
+    let CsvTable {
+        positions: pos,
+        rows,
+    } = csv_rows(FILE, text, &["code", "performance", "eu_recognized"])?;
     let mut table = HashMap::new();
     for (line, cells) in rows {
         let code = cells[pos[0]];

@@ -222,10 +222,9 @@ pub fn simulate_fleet(
         return summary;
     }
 
-    let losses: Vec<f64>;
     let mut total_loss_years = 0u64;
-    if live.is_empty() {
-        losses = vec![0.0; years as usize];
+    let losses = if live.is_empty() {
+        vec![0.0; years as usize]
     } else {
         let lambdas: Vec<f64> = live.iter().map(|e| e.lambda).collect();
         let fleet = Fleet {
@@ -248,8 +247,8 @@ pub fn simulate_fleet(
             all.extend_from_slice(&block_losses);
             total_loss_years += block_total;
         }
-        losses = all;
-    }
+        all
+    };
 
     let n = losses.len();
     let mean = losses.iter().sum::<f64>() / n as f64;
