@@ -26,6 +26,9 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::VesselProfile;
+
+use super::assessment::Assessment;
 use super::expected_loss::expected_annual_loss;
 use super::model::RiskModel;
 
@@ -37,6 +40,16 @@ pub const BLOCK_YEARS: u32 = 1_000;
 pub struct LossExposure {
     pub lambda: f64,
     pub insured_value_usd: f64,
+}
+
+impl LossExposure {
+    /// A vessel's exposure as its assessment priced it (lambda = `expectedClaims`).
+    pub fn from_assessment(vessel: &VesselProfile, assessment: &Assessment) -> Self {
+        Self {
+            lambda: assessment.expected_claims,
+            insured_value_usd: vessel.insured_value_usd.value(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
