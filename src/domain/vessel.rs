@@ -89,6 +89,8 @@ wire_enum!(
     }
 );
 
+// The enum comes from `wire_enum!`, which cannot mark a `#[default]` variant.
+#[allow(clippy::derivable_impls)]
 impl Default for CompanyPerformance {
     /// Section 1: `companyPerformance` defaults to medium.
     fn default() -> Self {

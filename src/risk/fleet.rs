@@ -1,0 +1,164 @@
+//! Fleet aggregation of risk-model.md section 8.
+//!
+//! Value-weighted means (score, top drivers, high-risk share) use the insured
+//! values V_i; when they sum to 0 every vessel weighs the same (plain means),
+//! the rule the spec gives for the score, applied to all three so the figures
+//! stay consistent. Levels are re-cut from each final score with the fleet's
+//! thresholds. An empty fleet has vesselCount 0, score 0, level low, no top
+//! drivers and every sum 0. `largestTankerExposureUsd` is 0 when the fleet has
+//! no oil, chemical or gas tanker.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{RiskLevel, RiskThresholds, VesselProfile};
+
+use super::assessment::Assessment;
+use super::scorecard::FactorKey;
+use super::srp::SrpProfile;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct LevelCounts {
+    pub low: u64,
+    pub medium: u64,
+    pub high: u64,
+    pub critical: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SrpCounts {
+    #[serde(rename = "HRS")]
+    pub hrs: u64,
+    #[serde(rename = "SRS")]
+    pub srs: u64,
+    #[serde(rename = "LRS")]
+    pub lrs: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TopDriver {
+    pub key: FactorKey,
+    pub mean_contribution: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FleetAggregate {
+    pub score: f64,
+    pub level: RiskLevel,
+    pub max_score: f64,
+    pub vessel_count: u64,
+    pub total_insured_value_usd: f64,
+    pub level_counts: LevelCounts,
+    pub srp_counts: SrpCounts,
+    pub high_risk_value_share: f64,
+    pub expected_claims: f64,
+    pub expected_annual_loss_usd: f64,
+    pub top_drivers: Vec<TopDriver>,
+    pub largest_tanker_exposure_usd: f64,
+}
+
+/// How many factors `topDrivers` lists.
+pub const TOP_DRIVERS: usize = 3;
+
+/// Aggregates a fleet's vessels with their assessments.
+pub fn aggregate_fleet(
+    members: &[(&VesselProfile, &Assessment)],
+    thresholds: &RiskThresholds,
+) -> FleetAggregate {
+    let total_value: f64 = members
+        .iter()
+        .map(|(v, _)| v.insured_value_usd.value())
+        .sum();
+    // Plain means when no vessel carries value (the spec's rule for the score).
+    let weight_of = |vessel: &VesselProfile| {
+        if total_value > 0.0 {
+            vessel.insured_value_usd.value()
+        } else {
+            1.0
+        }
+    };
+    let total_weight: f64 = members.iter().map(|(v, _)| weight_of(v)).sum();
+
+    let mut weighted_score = 0.0;
+    let mut max_score = 0.0f64;
+    let mut level_counts = LevelCounts::default();
+    let mut srp_counts = SrpCounts::default();
+    let mut high_risk_weight = 0.0;
+    let mut expected_claims = 0.0;
+    let mut expected_annual_loss_usd = 0.0;
+    let mut contributions = [0.0; FactorKey::ALL.len()];
+    let mut largest_tanker_exposure_usd = 0.0f64;
+
+    for (vessel, assessment) in members {
+        let weight = weight_of(vessel);
+        weighted_score += weight * assessment.score;
+        max_score = max_score.max(assessment.score);
+        let level = thresholds.level_of(assessment.score);
+        match level {
+            RiskLevel::Low => level_counts.low += 1,
+            RiskLevel::Medium => level_counts.medium += 1,
+            RiskLevel::High => level_counts.high += 1,
+            RiskLevel::Critical => level_counts.critical += 1,
+        }
+        if matches!(level, RiskLevel::High | RiskLevel::Critical) {
+            high_risk_weight += weight;
+        }
+        match assessment.srp.profile {
+            SrpProfile::High => srp_counts.hrs += 1,
+            SrpProfile::Standard => srp_counts.srs += 1,
+            SrpProfile::Low => srp_counts.lrs += 1,
+        }
+        expected_claims += assessment.expected_claims;
+        expected_annual_loss_usd += assessment.expected_annual_loss_usd;
+        for factor in &assessment.factors {
+            contributions[factor.key as usize] += weight * factor.contribution;
+        }
+        if vessel.ship_type.is_tanker() {
+            largest_tanker_exposure_usd =
+                largest_tanker_exposure_usd.max(vessel.insured_value_usd.value());
+        }
+    }
+
+    let mean = |sum: f64| {
+        if total_weight > 0.0 {
+            sum / total_weight
+        } else {
+            0.0
+        }
+    };
+    let score = mean(weighted_score);
+    let mut top_drivers: Vec<TopDriver> = if members.is_empty() {
+        Vec::new()
+    } else {
+        FactorKey::ALL
+            .iter()
+            .map(|key| TopDriver {
+                key: *key,
+                mean_contribution: mean(contributions[*key as usize]),
+            })
+            .collect()
+    };
+    // Stable: ties keep the spec's factor order.
+    top_drivers.sort_by(|a, b| {
+        b.mean_contribution
+            .partial_cmp(&a.mean_contribution)
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    top_drivers.truncate(TOP_DRIVERS);
+
+    FleetAggregate {
+        score,
+        level: thresholds.level_of(score),
+        max_score,
+        vessel_count: members.len() as u64,
+        total_insured_value_usd: total_value,
+        level_counts,
+        srp_counts,
+        high_risk_value_share: mean(high_risk_weight),
+        expected_claims,
+        expected_annual_loss_usd,
+        top_drivers,
+        largest_tanker_exposure_usd,
+    }
+}
