@@ -1,12 +1,16 @@
-//! The command line: `serve` (the default), `migrate`, `seed`, `keys`.
+//! The command line: `serve` (the default), `migrate`, `seed`, `keys`, and
+//! the database-free `assess` and `simulate`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use chrono::{NaiveDate, Utc};
 use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
-use crate::domain::Role;
+use crate::domain::{Role, VesselProfile, parse_vessel_list};
+use crate::model_file;
+use crate::risk::{self, LossExposure, RiskModel};
 use crate::startup::{self, Application};
 use crate::storage::DemoBook;
 use crate::telemetry;
@@ -34,6 +38,28 @@ enum Command {
         #[arg(long)]
         fixtures: Option<PathBuf>,
     },
+    /// Assess vessels without a database: a JSON array of section 1 inputs in
+    /// (FILE or `-` for stdin), a JSON array of assessments out, in input order.
+    Assess {
+        /// A file holding the JSON array; `-` or nothing reads stdin.
+        input: Option<PathBuf>,
+        /// The as-of date (YYYY-MM-DD); today (UTC) by default.
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<NaiveDate>,
+    },
+    /// Simulate a fleet's aggregate annual loss (Monte Carlo): the fleet's
+    /// vessels in (as for `assess`), the simulation summary out.
+    Simulate {
+        input: Option<PathBuf>,
+        /// Simulated years.
+        #[arg(long, default_value_t = 100_000)]
+        years: u32,
+        /// Seed of the generators: the same inputs, years and seed give the same result.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<NaiveDate>,
+    },
     /// Exit 0 when the local server's readiness check answers 200 (container HEALTHCHECK).
     Healthcheck,
     /// Manage API keys.
@@ -60,6 +86,13 @@ enum KeysCommand {
 
 fn parse_role(raw: &str) -> Result<Role, String> {
     Role::parse(raw)
+}
+
+fn parse_date(raw: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .ok()
+        .filter(|_| raw.len() == 10)
+        .ok_or_else(|| format!("{raw:?} is not a date in the form YYYY-MM-DD"))
 }
 
 /// Exit codes: 0 success, 1 failure at run time, 2 bad configuration or usage.
@@ -131,6 +164,34 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
             );
             Ok(())
         }
+        Command::Assess { input, as_of } => {
+            let as_of = as_of.unwrap_or_else(|| Utc::now().date_naive());
+            let (model, vessels) = read_vessels(&settings, input.as_deref(), as_of)?;
+            let assessments = risk::assess_book(&model, &vessels, as_of, &model.thresholds());
+            print_json(&assessments)
+        }
+        Command::Simulate {
+            input,
+            years,
+            seed,
+            as_of,
+        } => {
+            if years == 0 || years > settings.simulation_max_years {
+                return Err(format!(
+                    "--years must be from 1 to {} (SIMULATION_MAX_YEARS)",
+                    settings.simulation_max_years
+                ));
+            }
+            let as_of = as_of.unwrap_or_else(|| Utc::now().date_naive());
+            let (model, vessels) = read_vessels(&settings, input.as_deref(), as_of)?;
+            let assessments = risk::assess_book(&model, &vessels, as_of, &model.thresholds());
+            let exposures: Vec<LossExposure> = vessels
+                .iter()
+                .zip(&assessments)
+                .map(|(vessel, assessment)| LossExposure::from_assessment(vessel, assessment))
+                .collect();
+            print_json(&risk::simulate_fleet(&model, &exposures, years, seed))
+        }
         Command::Healthcheck => healthcheck(settings.port),
         Command::Keys { command } => {
             let db = startup::open_database(&settings)
@@ -139,6 +200,52 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
             keys(&db, command).await
         }
     }
+}
+
+/// The configured model and the vessels of `input` (a file, or stdin for
+/// `-`/none), every bad vessel reported by index and field.
+fn read_vessels(
+    settings: &Settings,
+    input: Option<&Path>,
+    as_of: NaiveDate,
+) -> Result<(RiskModel, Vec<VesselProfile>), String> {
+    let model = model_file::configured_model(settings.model_path.as_deref())?;
+    let (name, text) = match input {
+        None => ("stdin".to_string(), read_stdin()?),
+        Some(path) if path == Path::new("-") => ("stdin".to_string(), read_stdin()?),
+        Some(path) => (
+            path.display().to_string(),
+            std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?,
+        ),
+    };
+    let items: Vec<serde_json::Value> = serde_json::from_str(&text)
+        .map_err(|e| format!("{name}: expected a JSON array of vessels: {e}"))?;
+    let vessels = parse_vessel_list(items, as_of, &settings.policy_ids, "").map_err(|errors| {
+        let lines: Vec<String> = errors
+            .iter()
+            .map(|e| format!("  {}: {}", e.field, e.message))
+            .collect();
+        format!(
+            "{name}: {} invalid field(s):\n{}",
+            errors.len(),
+            lines.join("\n")
+        )
+    })?;
+    Ok((model, vessels))
+}
+
+fn read_stdin() -> Result<String, String> {
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+        .map_err(|e| format!("stdin: {e}"))?;
+    Ok(text)
+}
+
+fn print_json<T: serde::Serialize>(value: &T) -> Result<(), String> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    serde_json::to_writer_pretty(&mut out, value).map_err(|e| e.to_string())?;
+    std::io::Write::write_all(&mut out, b"\n").map_err(|e| e.to_string())
 }
 
 /// A plain HTTP/1.0 GET of /api/health on loopback, so the runtime image needs no curl.

@@ -32,6 +32,8 @@ pub struct Settings {
     pub model_path: Option<PathBuf>,
     pub policy_ids: PolicyIdPattern,
     pub max_body_bytes: usize,
+    /// Most simulated years one simulation may ask for.
+    pub simulation_max_years: u32,
     /// Threads of the rayon pool that scores vessels.
     pub compute_threads: usize,
     /// CPU jobs admitted at once (running or queued); more are answered 503.
@@ -138,6 +140,9 @@ impl Settings {
             max_body_bytes: parse_var(env, "MAX_BODY_BYTES", 4 * 1024 * 1024, |raw| {
                 parse_in_range(raw, 1024, 256 * 1024 * 1024)
             })? as usize,
+            simulation_max_years: parse_var(env, "SIMULATION_MAX_YEARS", 1_000_000, |raw| {
+                parse_in_range(raw, 1, 10_000_000)
+            })? as u32,
             compute_threads,
             compute_queue: parse_var(env, "COMPUTE_QUEUE", (compute_threads * 4) as u64, |raw| {
                 parse_in_range(raw, 1, 100_000)

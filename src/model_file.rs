@@ -6,6 +6,27 @@ use std::path::Path;
 
 use crate::risk::RiskModel;
 
+/// Model frm-1.0 as shipped in `fixtures/`, built into the binary so it runs
+/// from any directory.
+const BUILTIN_MODEL: &str = include_str!("../fixtures/models/frm-1.0.toml");
+const BUILTIN_FLAGS: &str = include_str!("../fixtures/reference/flag-performance.csv");
+const BUILTIN_CLASS_SOCIETIES: &str =
+    include_str!("../fixtures/reference/class-society-performance.csv");
+
+/// The built-in model (`MODEL_PATH` unset).
+pub fn builtin_model() -> RiskModel {
+    RiskModel::from_sources(BUILTIN_MODEL, BUILTIN_FLAGS, BUILTIN_CLASS_SOCIETIES)
+        .expect("the built-in model file is valid")
+}
+
+/// The model at `path`, or the built-in one.
+pub fn configured_model(path: Option<&Path>) -> Result<RiskModel, String> {
+    match path {
+        None => Ok(builtin_model()),
+        Some(path) => load_model(path),
+    }
+}
+
 /// Loads and validates the model at `path`; the error names the file or the problem.
 pub fn load_model(path: &Path) -> Result<RiskModel, String> {
     let read = |p: &Path| {
@@ -19,4 +40,26 @@ pub fn load_model(path: &Path) -> Result<RiskModel, String> {
     let classes = read(&base.join(&files.class_societies))?;
     RiskModel::from_sources(&model_toml, &flags, &classes)
         .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_builtin_model_is_the_fixture_file() {
+        let from_disk = load_model(Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/models/frm-1.0.toml"
+        )))
+        .unwrap();
+        assert_eq!(builtin_model().version(), from_disk.version());
+        assert_eq!(builtin_model().version().as_str(), "frm-1.0");
+    }
+
+    #[test]
+    fn a_missing_file_is_named() {
+        let error = load_model(Path::new("/nonexistent/model.toml")).unwrap_err();
+        assert!(error.contains("/nonexistent/model.toml"), "{error}");
+    }
 }

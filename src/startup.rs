@@ -5,6 +5,7 @@
 //! returns the server ready to run, with the port it really got.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::Compress;
@@ -14,6 +15,7 @@ use chrono::Utc;
 use crate::compute::ComputeBridge;
 use crate::config::Settings;
 use crate::http::{self, AppState};
+use crate::model_file;
 use crate::storage::{Database, DemoBook, PoolSettings, SeedError, SeedReport, StorageError};
 
 /// The demo book shipped in the binary, so a fresh machine needs no files.
@@ -29,6 +31,8 @@ pub enum StartupError {
     Io(#[from] std::io::Error),
     #[error("compute pool: {0}")]
     Compute(#[from] rayon::ThreadPoolBuildError),
+    #[error("risk model: {0}")]
+    Model(String),
 }
 
 pub struct Application {
@@ -69,6 +73,9 @@ pub async fn seed(
 
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let model = model_file::configured_model(settings.model_path.as_deref())
+            .map_err(StartupError::Model)?;
+        tracing::info!(model = %model.version(), "risk model loaded");
         let db = open_database(&settings).await?;
         if settings.demo_data && db.count_vessels().await? == 0 {
             let report = seed(&db, &settings, &embedded_demo_book()).await?;
@@ -86,6 +93,7 @@ impl Application {
             db,
             settings,
             compute,
+            model: Arc::new(model),
         });
         let app_state = state.clone();
         let server = HttpServer::new(move || {
@@ -111,6 +119,11 @@ impl Application {
     /// The database the server uses (tests arrange data and break it through this).
     pub fn database(&self) -> Database {
         self.state.db.clone()
+    }
+
+    /// The compute bridge (tests fill it to prove overload is a 503).
+    pub fn compute(&self) -> crate::compute::ComputeBridge {
+        self.state.compute.clone()
     }
 
     /// Stops the server (tests stop theirs when done).

@@ -27,4 +27,4 @@ pub use vessel::{
     CompanyPerformance, Incident, IncidentKind, IncidentSeverity, Inspection, InspectionRegime,
     ShipType, UsdAmount, VesselName, VesselProfile,
 };
-pub use vessel_input::{IncidentInput, InspectionInput, VesselInput};
+pub use vessel_input::{IncidentInput, InspectionInput, VesselInput, parse_vessel_list};

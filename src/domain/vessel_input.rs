@@ -325,6 +325,40 @@ impl VesselInput {
     }
 }
 
+/// Decodes and parses a list of vessels sent as JSON values. Each error is
+/// named `{prefix}[index].field`, so one answer can name every bad vessel.
+pub fn parse_vessel_list(
+    items: Vec<serde_json::Value>,
+    as_of: NaiveDate,
+    policy_ids: &PolicyIdPattern,
+    prefix: &str,
+) -> Result<Vec<VesselProfile>, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let mut vessels = Vec::with_capacity(items.len());
+    for (index, item) in items.into_iter().enumerate() {
+        let here = format!("{prefix}[{index}]");
+        match serde_path_to_error::deserialize::<_, VesselInput>(item) {
+            Err(shape) => {
+                let error = super::FieldError::from_serde(
+                    &shape.path().to_string(),
+                    &shape.inner().to_string(),
+                );
+                let field = if error.field == "body" {
+                    String::new()
+                } else {
+                    error.field
+                };
+                errors.extend_prefixed(&here, super::FieldError::new(field, error.message).into());
+            }
+            Ok(input) => match input.parse(as_of, policy_ids) {
+                Ok(vessel) => vessels.push(vessel),
+                Err(item_errors) => errors.extend_prefixed(&here, item_errors),
+            },
+        }
+    }
+    errors.into_result(|| vessels)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -424,6 +458,29 @@ mod tests {
         value["imoNumber"] = json!("9074729");
         let error = serde_json::from_value::<VesselInput>(value).unwrap_err();
         assert!(error.to_string().contains("imoNumber"));
+    }
+
+    #[test]
+    fn a_list_names_each_bad_vessel_by_index() {
+        let mut bad_flag = minimal();
+        bad_flag["flag"] = json!("XX");
+        let mut unknown = minimal();
+        unknown["speed"] = json!(12);
+        let errors = parse_vessel_list(
+            vec![minimal(), bad_flag, json!("not a vessel"), unknown],
+            as_of(),
+            &PolicyIdPattern::default(),
+            "vessels",
+        )
+        .unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            ["vessels[1].flag", "vessels[2]", "vessels[3].speed"]
+        );
+        let parsed =
+            parse_vessel_list(vec![minimal()], as_of(), &PolicyIdPattern::default(), "").unwrap();
+        assert_eq!(parsed.len(), 1);
     }
 
     #[test]

@@ -185,6 +185,15 @@ impl ResponseError for ApiError {
     }
 }
 
+impl From<crate::compute::ComputeError> for ApiError {
+    fn from(error: crate::compute::ComputeError) -> Self {
+        match error {
+            crate::compute::ComputeError::Overloaded => Self::overloaded(1),
+            panicked @ crate::compute::ComputeError::Panicked(_) => Self::internal(&panicked),
+        }
+    }
+}
+
 impl From<FieldErrors> for ApiError {
     fn from(errors: FieldErrors) -> Self {
         Self::validation(errors)

@@ -112,36 +112,9 @@ pub fn decode_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, 
         .map_err(|error| shape_error(&error.path().to_string(), &error.inner().to_string()))
 }
 
-/// A 422 for a wrong-shaped body. serde reports unknown and missing fields at
-/// their parent's path, with the field's name in the message.
+/// A 422 for a wrong-shaped body, naming the field.
 fn shape_error(path: &str, message: &str) -> ApiError {
-    let path = if path == "." { "" } else { path };
-    let message = message.split(" at line ").next().unwrap_or(message);
-    let named = ["unknown field `", "missing field `"]
-        .iter()
-        .find_map(|prefix| message.strip_prefix(prefix))
-        .and_then(|rest| rest.split('`').next());
-    let field = match named {
-        Some(name) if !path.ends_with(name) => {
-            if path.is_empty() {
-                name.to_string()
-            } else {
-                format!("{path}.{name}")
-            }
-        }
-        _ => path.to_string(),
-    };
-    let message = if message.starts_with("unknown field") {
-        "is not a field of this request".to_string()
-    } else if message.starts_with("missing field") {
-        "is required".to_string()
-    } else {
-        message.to_string()
-    };
-    ApiError::validation(FieldErrors::from(FieldError::new(
-        if field.is_empty() { "body" } else { &field },
-        message,
-    )))
+    ApiError::validation(FieldErrors::from(FieldError::from_serde(path, message)))
 }
 
 #[cfg(test)]

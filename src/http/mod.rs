@@ -3,6 +3,7 @@
 //! Handlers are thin: parse the request into domain values, call storage or
 //! the engine (through the compute bridge), shape the response.
 
+mod assess;
 pub mod auth;
 pub mod error;
 pub mod extract;
@@ -11,10 +12,13 @@ mod health;
 mod query;
 mod vessels;
 
+use std::sync::Arc;
+
 use actix_web::{HttpResponse, web};
 
 use crate::compute::ComputeBridge;
 use crate::config::Settings;
+use crate::risk::RiskModel;
 use crate::storage::Database;
 use error::{ApiError, ErrorCode};
 
@@ -23,6 +27,7 @@ pub struct AppState {
     pub db: Database,
     pub settings: Settings,
     pub compute: ComputeBridge,
+    pub model: Arc<RiskModel>,
 }
 
 /// Declares the routes once: [`ROUTES`] lists them (for the contract test)
@@ -61,6 +66,7 @@ routes! {
     },
     "/api/fleet-risk/vessels/{imo}/inspections" => { post => vessels::add_inspection },
     "/api/fleet-risk/vessels/{imo}/incidents" => { post => vessels::add_incident },
+    "/api/fleet-risk/assess" => { post => assess::assess },
 }
 
 /// The route of a method named in the table; GET routes answer HEAD too.

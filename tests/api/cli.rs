@@ -8,6 +8,8 @@ crate::cases!(
     seed_is_idempotent,
     invalid_configuration_exits_2_with_one_line,
     migrate_prepares_an_empty_database,
+    assess_reports_bad_input_by_index_and_exits_non_zero,
+    simulate_is_reproducible_for_a_seed,
 );
 
 /// Runs the real binary with only the given environment.
@@ -134,4 +136,93 @@ async fn migrate_prepares_an_empty_database(backend: Backend) {
     assert!(db.migrations_applied().await.unwrap());
     assert_eq!(db.count_vessels().await.unwrap(), 0);
     db.close().await;
+}
+
+async fn run_with_stdin(args: &[&str], stdin: String) -> Output {
+    use std::io::Write;
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_fleet-risk"))
+            .args(&args)
+            .env_clear()
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+async fn assess_reports_bad_input_by_index_and_exits_non_zero(_: Backend) {
+    let mut bad = crate::support::vessel_body("9811000");
+    bad["yearBuilt"] = serde_json::json!(2031);
+    let input = serde_json::json!([crate::support::vessel_body("9074729"), bad]).to_string();
+    let output = run_with_stdin(&["assess", "-", "--as-of", "2026-11-26"], input).await;
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("[1].yearBuilt: must be between 1900 and 2026"),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty());
+}
+
+async fn simulate_is_reproducible_for_a_seed(_: Backend) {
+    let vessels: Vec<serde_json::Value> = crate::support::IMOS
+        .iter()
+        .map(|imo| crate::support::vessel_body(imo))
+        .collect();
+    let input = serde_json::Value::Array(vessels).to_string();
+    let args = [
+        "simulate",
+        "-",
+        "--years",
+        "20000",
+        "--seed",
+        "42",
+        "--as-of",
+        "2026-11-26",
+    ];
+    let first = run_with_stdin(&args, input.clone()).await;
+    let second = run_with_stdin(&args, input.clone()).await;
+    assert!(first.status.success(), "{first:?}");
+    assert_eq!(first.stdout, second.stdout);
+    let summary: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();
+    assert_eq!(summary["years"], 20000);
+    assert_eq!(summary["seed"], 42);
+    let (mean, sd, eal) = (
+        summary["mean"].as_f64().unwrap(),
+        summary["stdDev"].as_f64().unwrap(),
+        summary["expectedAnnualLossUsd"].as_f64().unwrap(),
+    );
+    assert!(
+        (mean - eal).abs() < 4.0 * sd / (20000f64).sqrt(),
+        "{summary}"
+    );
+    let other = run_with_stdin(
+        &[
+            "simulate",
+            "-",
+            "--years",
+            "20000",
+            "--seed",
+            "43",
+            "--as-of",
+            "2026-11-26",
+        ],
+        input.clone(),
+    )
+    .await;
+    assert_ne!(first.stdout, other.stdout);
+    let too_many = run_with_stdin(&["simulate", "-", "--years", "0"], input).await;
+    assert_eq!(too_many.status.code(), Some(1));
 }

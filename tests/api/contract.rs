@@ -261,6 +261,25 @@ async fn real_responses_validate_against_the_spec(backend: Backend) {
         &app.post(&format!("{imo}/incidents"), &admin, &incident)
             .await,
     );
+    let assess = "/api/fleet-risk/assess";
+    let mut sanctioned = vessel_body(IMOS[2]);
+    sanctioned["sanctioned"] = json!(true);
+    sanctioned["classSociety"] = json!(null);
+    sanctioned["inspections"] = json!([]);
+    let body = json!({"asOf": "2026-11-26", "vessels": [vessel_body(IMOS[3]), sanctioned]});
+    check(
+        assess,
+        "post",
+        &app.post(assess, &app.keys.underwriter, &body).await,
+    );
+    check(assess, "post", &app.post(assess, &viewer, &body).await);
+    check(
+        assess,
+        "post",
+        &app.post(assess, &admin, &json!({"vessels": [{"vesselIMO": 1}]}))
+            .await,
+    );
+
     check(fleet_path, "delete", &app.delete(&one, &admin).await);
     check(vessel_path, "delete", &app.delete(&imo, &admin).await);
     check(

@@ -7,6 +7,7 @@
 
 mod support;
 
+mod assess;
 mod auth;
 mod cli;
 mod contract;
@@ -24,6 +25,7 @@ use support::{Backend, TestCase};
 
 fn cases() -> Vec<TestCase> {
     [
+        assess::CASES,
         auth::CASES,
         cli::CASES,
         contract::CASES,

@@ -153,6 +153,7 @@ pub struct Keys {
 pub struct TestApp {
     pub address: String,
     pub db: Database,
+    pub compute: fleet_risk::compute::ComputeBridge,
     pub keys: Keys,
     pub client: reqwest::Client,
     pub database: TestDatabase,
@@ -206,6 +207,7 @@ impl TestApp {
             .expect("the application builds");
         let address = format!("http://127.0.0.1:{}", app.port());
         let db = app.database();
+        let compute = app.compute();
         let handle = app.handle();
         tokio::spawn(app.run_until_stopped());
         let keys = Keys {
@@ -232,6 +234,7 @@ impl TestApp {
         Self {
             address,
             db,
+            compute,
             keys,
             client,
             database,

@@ -252,7 +252,7 @@ def assess(vessel_in: dict, as_of: dt.date, thresholds: dict | None = None) -> d
     f = {}
     reason = {}
     f["age"] = clamp((age - 5) / 20)
-    reason["age"] = f"built {v['yearBuilt']}: {age} years old"
+    reason["age"] = f"built {v['yearBuilt']}: {age} year{'' if age == 1 else 's'} old"
     f["shipType"] = SHIP_TYPE_F[ship_type]
     reason["shipType"] = f"ship type {ship_type}"
     f["flag"] = FLAG_F[flag_list]
