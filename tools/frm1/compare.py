@@ -20,6 +20,7 @@ import collections
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -221,7 +222,10 @@ def main(argv=None) -> int:
             print(f"  {field}: {n}")
             for d, idx, gv, rv in soft_ex[field]:
                 print(f"    asOf {d} #{idx}: binary={short(gv, 300)} reference={short(rv, 300)}")
-    print(f"\nbooks in {workdir}")
+    if a.keep or mism or failed:
+        print(f"\nbooks in {workdir}")
+    else:
+        shutil.rmtree(workdir)
     if failed:
         return 2
     return 1 if mism else 0
