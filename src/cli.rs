@@ -7,12 +7,15 @@ use std::process::ExitCode;
 use chrono::{NaiveDate, Utc};
 use clap::{Parser, Subcommand};
 
+use crate::compute::ComputeBridge;
 use crate::config::Settings;
 use crate::domain::{Role, VesselProfile, parse_vessel_list};
+use crate::jobs;
 use crate::model_file;
 use crate::risk::{self, LossExposure, RiskModel};
 use crate::startup::{self, Application};
 use crate::storage::DemoBook;
+use crate::storage::{ClaimError, RunStatus, RunTrigger};
 use crate::telemetry;
 
 #[derive(Debug, Parser)]
@@ -57,6 +60,14 @@ enum Command {
         /// Seed of the generators: the same inputs, years and seed give the same result.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<NaiveDate>,
+    },
+    /// Run one book-wide recalculation now and print its report as JSON (for
+    /// external schedulers). Exit 0 when published or skipped because another
+    /// run is in progress, 1 when it failed.
+    Recalc {
+        /// The as-of date (YYYY-MM-DD); today (UTC) by default.
         #[arg(long, value_parser = parse_date)]
         as_of: Option<NaiveDate>,
     },
@@ -192,6 +203,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
                 .collect();
             print_json(&risk::simulate_fleet(&model, &exposures, years, seed))
         }
+        Command::Recalc { as_of } => recalc(&settings, as_of).await,
         Command::Healthcheck => healthcheck(settings.port),
         Command::Keys { command } => {
             let db = startup::open_database(&settings)
@@ -199,6 +211,40 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
                 .map_err(|e| e.to_string())?;
             keys(&db, command).await
         }
+    }
+}
+
+async fn recalc(settings: &Settings, as_of: Option<NaiveDate>) -> Result<(), String> {
+    let model = std::sync::Arc::new(model_file::configured_model(
+        settings.model_path.as_deref(),
+    )?);
+    let db = startup::open_database(settings)
+        .await
+        .map_err(|e| e.to_string())?;
+    let compute = ComputeBridge::new(settings.compute_threads, settings.compute_queue)
+        .map_err(|e| e.to_string())?;
+    let ctx = startup::job_context(settings, db.clone(), model, compute);
+    let as_of = as_of.unwrap_or_else(|| Utc::now().date_naive());
+    match jobs::run_once(&ctx, RunTrigger::Cli, as_of).await {
+        Ok(run) => {
+            let errors = db
+                .run_vessel_errors(run.id)
+                .await
+                .map_err(|e| e.to_string())?;
+            let failed = run.status == RunStatus::Failed;
+            print_json(&serde_json::json!({"run": run, "vesselErrors": errors}))?;
+            if failed {
+                Err(format!("run {} failed", run.id))
+            } else {
+                Ok(())
+            }
+        }
+        Err(ClaimError::InProgress(running)) => print_json(&serde_json::json!({
+            "status": "skipped",
+            "reason": "another run is in progress",
+            "runningRunId": running,
+        })),
+        Err(ClaimError::Storage(error)) => Err(error.to_string()),
     }
 }
 

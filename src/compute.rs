@@ -57,6 +57,34 @@ impl ComputeBridge {
             .clone()
             .try_acquire_owned()
             .map_err(|_| ComputeError::Overloaded)?;
+        self.spawn(job, permit).await
+    }
+
+    /// Like [`run`](Self::run), but waits for capacity instead of refusing:
+    /// for background runs, which have no client to answer 503 to.
+    pub async fn run_waiting<T, F>(&self, job: F) -> Result<T, ComputeError>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        let permit = self
+            .admission
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| ComputeError::Overloaded)?;
+        self.spawn(job, permit).await
+    }
+
+    async fn spawn<T, F>(
+        &self,
+        job: F,
+        permit: tokio::sync::OwnedSemaphorePermit,
+    ) -> Result<T, ComputeError>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
         let (sender, receiver) = oneshot::channel();
         self.pool.spawn(move || {
             let outcome = catch_unwind(AssertUnwindSafe(job));

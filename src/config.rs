@@ -34,10 +34,90 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// Most simulated years one simulation may ask for.
     pub simulation_max_years: u32,
+    /// Six-field cron (with seconds, UTC) of the book-wide recalculation.
+    pub recalc_cron: RecalcSchedule,
+    /// Run the schedule (and the catch-up on start) in this process.
+    pub recalc_enabled: bool,
+    /// A run taking longer is failed and publishes nothing.
+    pub run_timeout: std::time::Duration,
+    /// A running run whose heartbeat is older than this is taken as abandoned.
+    pub run_lease: std::time::Duration,
+    /// Accepted as `Authorization: Bearer` by the cron trigger, besides admin keys.
+    pub cron_secret: Option<Secret>,
     /// Threads of the rayon pool that scores vessels.
     pub compute_threads: usize,
     /// CPU jobs admitted at once (running or queued); more are answered 503.
     pub compute_queue: usize,
+}
+
+pub const DEFAULT_RECALC_CRON: &str = "0 0 */6 * * *";
+
+/// A secret whose `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// A validated six-field cron expression (seconds first, UTC).
+#[derive(Debug, Clone)]
+pub struct RecalcSchedule {
+    expression: String,
+    cron: croner::Cron,
+}
+
+impl RecalcSchedule {
+    pub fn parse(expression: &str) -> Result<Self, String> {
+        let cron = croner::parser::CronParser::builder()
+            .seconds(croner::parser::Seconds::Required)
+            .dom_and_dow(true)
+            .build()
+            .parse(expression)
+            .map_err(|e| {
+                format!("{expression:?} is not a six-field cron expression (seconds first): {e}")
+            })?;
+        let schedule = Self {
+            expression: expression.to_string(),
+            cron,
+        };
+        schedule
+            .period_after(chrono::Utc::now())
+            .ok_or_else(|| format!("{expression:?} never fires"))?;
+        Ok(schedule)
+    }
+
+    pub fn expression(&self) -> &str {
+        &self.expression
+    }
+
+    /// The gap between the next two firings after `now`: how old the last
+    /// run may be before a starting replica catches up.
+    pub fn period_after(&self, now: chrono::DateTime<chrono::Utc>) -> Option<chrono::Duration> {
+        let mut times = self.cron.iter_after(now);
+        let first = times.next()?;
+        let second = times.next()?;
+        Some(second - first)
+    }
+}
+
+fn parse_seconds(raw: &str) -> Result<std::time::Duration, String> {
+    match raw.parse::<f64>() {
+        Ok(seconds) if seconds.is_finite() && seconds > 0.0 && seconds <= 86_400.0 => {
+            Ok(std::time::Duration::from_secs_f64(seconds))
+        }
+        _ => Err(format!(
+            "expected seconds from 0 (exclusive) to 86400, got {raw:?}"
+        )),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -143,6 +223,32 @@ impl Settings {
             simulation_max_years: parse_var(env, "SIMULATION_MAX_YEARS", 1_000_000, |raw| {
                 parse_in_range(raw, 1, 10_000_000)
             })? as u32,
+            recalc_cron: parse_var(
+                env,
+                "RISK_RECALC_CRON",
+                RecalcSchedule::parse(DEFAULT_RECALC_CRON).expect("the default schedule parses"),
+                RecalcSchedule::parse,
+            )?,
+            recalc_enabled: parse_var(env, "RISK_RECALC_ENABLED", true, parse_bool)?,
+            run_timeout: parse_var(
+                env,
+                "RISK_RUN_TIMEOUT",
+                std::time::Duration::from_secs(300),
+                parse_seconds,
+            )?,
+            run_lease: parse_var(
+                env,
+                "RISK_RUN_LEASE",
+                std::time::Duration::from_secs(60),
+                parse_seconds,
+            )?,
+            cron_secret: parse_var(env, "CRON_SECRET", None, |raw| {
+                if raw.len() < 16 {
+                    Err("must be at least 16 characters".into())
+                } else {
+                    Ok(Some(Secret(raw.to_string())))
+                }
+            })?,
             compute_threads,
             compute_queue: parse_var(env, "COMPUTE_QUEUE", (compute_threads * 4) as u64, |raw| {
                 parse_in_range(raw, 1, 100_000)
@@ -178,6 +284,9 @@ mod tests {
             ("DEMO_DATA", "maybe"),
             ("POLICY_ID_PATTERN", "(["),
             ("COMPUTE_THREADS", "0"),
+            ("RISK_RECALC_CRON", "0 */6 * * *"),
+            ("RISK_RUN_TIMEOUT", "-1"),
+            ("CRON_SECRET", "short"),
         ] {
             let env = HashMap::from([(variable, value)]);
             let error = Settings::from_environment(&env).unwrap_err();
@@ -188,6 +297,27 @@ mod tests {
                     .starts_with(&format!("invalid configuration: {variable}: "))
             );
         }
+    }
+
+    #[test]
+    fn the_default_schedule_is_every_six_hours() {
+        let settings = Settings::from_environment(&HashMap::new()).unwrap();
+        assert_eq!(settings.recalc_cron.expression(), "0 0 */6 * * *");
+        let noon = chrono::DateTime::parse_from_rfc3339("2026-11-26T12:00:00Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(
+            settings.recalc_cron.period_after(noon),
+            Some(chrono::Duration::hours(6))
+        );
+        assert_eq!(settings.run_timeout, std::time::Duration::from_secs(300));
+    }
+
+    #[test]
+    fn debug_output_hides_the_cron_secret() {
+        let env = HashMap::from([("CRON_SECRET", "a-long-cron-secret-value")]);
+        let settings = Settings::from_environment(&env).unwrap();
+        assert!(!format!("{settings:?}").contains("a-long-cron-secret-value"));
     }
 
     #[test]

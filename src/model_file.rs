@@ -19,6 +19,17 @@ pub fn builtin_model() -> RiskModel {
         .expect("the built-in model file is valid")
 }
 
+/// The model file (`path`, or the built-in one) as JSON, for `GET /model`.
+pub fn model_document(path: Option<&Path>) -> Result<serde_json::Value, String> {
+    let text = match path {
+        None => BUILTIN_MODEL.to_string(),
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?,
+    };
+    let document: toml::Table = toml::from_str(&text).map_err(|e| e.to_string())?;
+    serde_json::to_value(document).map_err(|e| e.to_string())
+}
+
 /// The model at `path`, or the built-in one.
 pub fn configured_model(path: Option<&Path>) -> Result<RiskModel, String> {
     match path {

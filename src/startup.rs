@@ -11,11 +11,15 @@ use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::Compress;
 use actix_web::{App, HttpServer, web};
 use chrono::Utc;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::compute::ComputeBridge;
 use crate::config::Settings;
 use crate::http::{self, AppState};
+use crate::jobs::{JobContext, schedule};
 use crate::model_file;
+use crate::storage::RunTrigger;
 use crate::storage::{Database, DemoBook, PoolSettings, SeedError, SeedReport, StorageError};
 
 /// The demo book shipped in the binary, so a fresh machine needs no files.
@@ -39,6 +43,27 @@ pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
+}
+
+/// How long shutdown waits for a cancelled run to record its failure.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The job context of a process: shared by the server, the scheduler and the CLI.
+pub fn job_context(
+    settings: &Settings,
+    db: Database,
+    model: Arc<crate::risk::RiskModel>,
+    compute: ComputeBridge,
+) -> JobContext {
+    JobContext {
+        db,
+        model,
+        compute,
+        run_timeout: settings.run_timeout,
+        run_lease: settings.run_lease,
+        shutdown: CancellationToken::new(),
+        tasks: TaskTracker::new(),
+    }
 }
 
 /// Connects to the configured database and applies pending migrations.
@@ -75,6 +100,8 @@ impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let model = model_file::configured_model(settings.model_path.as_deref())
             .map_err(StartupError::Model)?;
+        let model_document = model_file::model_document(settings.model_path.as_deref())
+            .map_err(StartupError::Model)?;
         tracing::info!(model = %model.version(), "risk model loaded");
         let db = open_database(&settings).await?;
         if settings.demo_data && db.count_vessels().await? == 0 {
@@ -89,11 +116,15 @@ impl Application {
         let listener = TcpListener::bind((settings.host, settings.port))?;
         let port = listener.local_addr()?.port();
         let workers = settings.http_workers;
+        let model = Arc::new(model);
+        let jobs = job_context(&settings, db.clone(), model.clone(), compute.clone());
         let state = web::Data::new(AppState {
             db,
             settings,
             compute,
-            model: Arc::new(model),
+            model,
+            jobs,
+            model_document,
         });
         let app_state = state.clone();
         let server = HttpServer::new(move || {
@@ -131,8 +162,45 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until SIGINT/SIGTERM (actix handles the signals and drains).
+    /// Serves until SIGINT/SIGTERM (actix handles the signals and drains),
+    /// running the recalculation schedule and, when the published scores are
+    /// older than one period, a catch-up run. On the way out a run in
+    /// progress is cancelled: it fails and publishes nothing.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let settings = &self.state.settings;
+        let jobs = self.state.jobs.clone();
+        let mut scheduler = None;
+        if settings.recalc_enabled {
+            match schedule::start(jobs.clone(), &settings.recalc_cron).await {
+                Ok(started) => scheduler = Some(started),
+                Err(error) => tracing::error!(%error, "the recalculation schedule did not start"),
+            }
+            if schedule::needs_catch_up(&jobs, &settings.recalc_cron).await {
+                let catch_up = jobs.clone();
+                jobs.tasks.spawn(async move {
+                    schedule::trigger(&catch_up, RunTrigger::Startup).await;
+                });
+            }
+        }
+        let served = self.server.await;
+        jobs.shutdown.cancel();
+        if let Some(mut scheduler) = scheduler
+            && let Err(error) = scheduler.shutdown().await
+        {
+            tracing::warn!(%error, "the recalculation schedule did not stop cleanly");
+        }
+        jobs.tasks.close();
+        if tokio::time::timeout(SHUTDOWN_GRACE, jobs.tasks.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!("a background run did not stop in time; its lease will expire");
+        }
+        served
+    }
+
+    /// The job context (tests trigger runs through it).
+    pub fn jobs(&self) -> JobContext {
+        self.state.jobs.clone()
     }
 }

@@ -45,6 +45,7 @@ error_codes! {
     DuplicateImo => ("duplicate_imo", CONFLICT, "Vessel already exists"),
     DuplicateFleetName => ("duplicate_fleet_name", CONFLICT, "Fleet name already taken"),
     FleetNotEmpty => ("fleet_not_empty", CONFLICT, "Fleet still has vessels"),
+    RunInProgress => ("run_in_progress", CONFLICT, "A recalculation run is in progress"),
     PayloadTooLarge => ("payload_too_large", PAYLOAD_TOO_LARGE, "Request body too large"),
     UnsupportedMediaType => ("unsupported_media_type", UNSUPPORTED_MEDIA_TYPE, "Unsupported media type"),
     ValidationFailed => ("validation_failed", UNPROCESSABLE_ENTITY, "Invalid request"),
@@ -63,6 +64,8 @@ pub struct ApiError {
     pub errors: Vec<FieldError>,
     pub retry_after_seconds: Option<u32>,
     pub allow: Option<String>,
+    /// The run a `run_in_progress` conflict is about.
+    pub run_id: Option<uuid::Uuid>,
 }
 
 #[derive(Serialize)]
@@ -75,6 +78,8 @@ struct ProblemBody<'a> {
     code: &'static str,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     errors: &'a [FieldError],
+    #[serde(rename = "runId", skip_serializing_if = "Option::is_none")]
+    run_id: Option<uuid::Uuid>,
 }
 
 impl ApiError {
@@ -85,6 +90,7 @@ impl ApiError {
             errors: Vec::new(),
             retry_after_seconds: None,
             allow: None,
+            run_id: None,
         }
     }
 
@@ -164,6 +170,7 @@ impl ResponseError for ApiError {
             detail: &self.detail,
             code: self.code.as_str(),
             errors: &self.errors,
+            run_id: self.run_id,
         };
         let mut response = HttpResponse::build(self.code.status());
         response.insert_header((
@@ -194,6 +201,15 @@ impl From<crate::compute::ComputeError> for ApiError {
     }
 }
 
+impl From<crate::jobs::ChangeError> for ApiError {
+    fn from(error: crate::jobs::ChangeError) -> Self {
+        match error {
+            crate::jobs::ChangeError::Storage(storage) => storage.into(),
+            crate::jobs::ChangeError::Compute(compute) => compute.into(),
+        }
+    }
+}
+
 impl From<FieldErrors> for ApiError {
     fn from(errors: FieldErrors) -> Self {
         Self::validation(errors)
@@ -216,6 +232,9 @@ impl From<StorageError> for ApiError {
                 "move or delete the fleet's vessels before deleting the fleet",
             ),
             StorageError::UnknownFleet => Self::field("fleetId", "no fleet with this id"),
+            StorageError::CursorMismatch => {
+                Self::field("cursor", "belongs to a list in another sort order")
+            }
             StorageError::Unavailable(cause) => {
                 tracing::error!(error = %cause, "database unavailable");
                 Self {

@@ -5,11 +5,16 @@
 
 mod assess;
 pub mod auth;
+mod cache;
+mod dashboard;
 pub mod error;
 pub mod extract;
 mod fleets;
 mod health;
 mod query;
+mod risk;
+mod runs;
+mod thresholds;
 mod vessels;
 
 use std::sync::Arc;
@@ -18,6 +23,7 @@ use actix_web::{HttpResponse, web};
 
 use crate::compute::ComputeBridge;
 use crate::config::Settings;
+use crate::jobs::JobContext;
 use crate::risk::RiskModel;
 use crate::storage::Database;
 use error::{ApiError, ErrorCode};
@@ -28,6 +34,9 @@ pub struct AppState {
     pub settings: Settings,
     pub compute: ComputeBridge,
     pub model: Arc<RiskModel>,
+    pub jobs: JobContext,
+    /// The model file as JSON, for `GET /model`.
+    pub model_document: serde_json::Value,
 }
 
 /// Declares the routes once: [`ROUTES`] lists them (for the contract test)
@@ -60,13 +69,26 @@ routes! {
         get => fleets::show, patch => fleets::update, delete => fleets::delete,
     },
     "/api/fleet-risk/fleets/{fleetId}/vessels" => { get => vessels::list_in_fleet },
+    "/api/fleet-risk/fleets/{fleetId}/risk" => { get => risk::fleet_risk },
+    "/api/fleet-risk/fleets/{fleetId}/risk/simulation" => { get => risk::fleet_simulation },
+    "/api/fleet-risk/fleets/{fleetId}/thresholds" => {
+        get => thresholds::get_fleet, put => thresholds::put_fleet, delete => thresholds::delete_fleet,
+    },
     "/api/fleet-risk/vessels" => { post => vessels::create },
     "/api/fleet-risk/vessels/{imo}" => {
         get => vessels::show, patch => vessels::update, delete => vessels::delete,
     },
+    "/api/fleet-risk/vessels/{imo}/risk" => { get => risk::vessel_risk },
+    "/api/fleet-risk/vessels/{imo}/risk/history" => { get => risk::vessel_risk_history },
     "/api/fleet-risk/vessels/{imo}/inspections" => { post => vessels::add_inspection },
     "/api/fleet-risk/vessels/{imo}/incidents" => { post => vessels::add_incident },
     "/api/fleet-risk/assess" => { post => assess::assess },
+    "/api/fleet-risk/dashboard" => { get => dashboard::dashboard },
+    "/api/fleet-risk/thresholds" => { get => thresholds::get_default, put => thresholds::put_default },
+    "/api/fleet-risk/runs" => { get => runs::list },
+    "/api/fleet-risk/runs/{runId}" => { get => runs::show },
+    "/api/fleet-risk/model" => { get => runs::model },
+    "/api/cron/risk-calculations" => { post => runs::trigger },
 }
 
 /// The route of a method named in the table; GET routes answer HEAD too.

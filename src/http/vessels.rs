@@ -1,8 +1,9 @@
 //! Vessels: create, read, update, delete, list per fleet, and history appends.
+//! Every write re-scores the vessel and its fleet in the same transaction.
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -11,11 +12,14 @@ use super::auth::{Admin, Viewer};
 use super::error::ApiError;
 use super::extract::{JsonBody, decode_value};
 use super::fleets::fleet_id;
-use super::query::ListQuery;
 use crate::domain::{
-    FieldErrors, FleetId, Imo, IncidentInput, InspectionInput, VesselInput, VesselProfile,
+    FieldErrors, FleetId, Imo, IncidentInput, InspectionInput, RiskLevel, VesselInput,
+    VesselProfile,
 };
-use crate::storage::{IncidentRecord, InspectionRecord, VesselRecord};
+use crate::jobs::rescore;
+use crate::storage::{
+    IncidentRecord, InspectionRecord, PageRequest, VesselOrder, VesselRecord, level_bounds,
+};
 
 /// A stored vessel: the section 1 fields, its fleet, and its histories with ids.
 #[derive(Debug, Serialize)]
@@ -113,7 +117,7 @@ impl From<IncidentRecord> for HistoryItem<IncidentInput> {
 
 /// An IMO number from the path (`9074729` or `IMO 9074729`); one that is not
 /// valid names no vessel (404).
-fn path_imo(raw: &str) -> Result<Imo, ApiError> {
+pub fn path_imo(raw: &str) -> Result<Imo, ApiError> {
     Imo::parse(raw).map_err(|e| ApiError::not_found(format!("no vessel {raw}: {e}")))
 }
 
@@ -183,7 +187,7 @@ pub async fn create(
     JsonBody(body): JsonBody<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let (fleet, vessel) = parse_vessel(&state, object(body)?)?;
-    let created = state.db.insert_vessel(fleet, &vessel).await?;
+    let created = rescore::create_vessel(&state.jobs, fleet, &vessel).await?;
     Ok(HttpResponse::Created()
         .insert_header((
             "Location",
@@ -255,7 +259,7 @@ pub async fn update(
     let (fleet, mut vessel) = parse_vessel(&state, merged)?;
     vessel.inspections = current.profile.inspections;
     vessel.incidents = current.profile.incidents;
-    match state.db.update_vessel(fleet, &vessel).await? {
+    match rescore::update_vessel(&state.jobs, fleet, &vessel).await? {
         Some(updated) => Ok(HttpResponse::Ok().json(VesselResponse::from(updated))),
         None => Err(no_vessel(imo)),
     }
@@ -267,26 +271,94 @@ pub async fn delete(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let imo = path_imo(&path)?;
-    if state.db.delete_vessel(imo).await? {
+    if rescore::delete_vessel(&state.jobs, imo).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {
         Err(no_vessel(imo))
     }
 }
 
+/// `?limit=&cursor=&sort=&level=` of a fleet's vessel list.
+#[derive(Debug, Deserialize)]
+pub struct FleetVesselsQuery {
+    limit: Option<String>,
+    cursor: Option<String>,
+    sort: Option<String>,
+    level: Option<String>,
+}
+
+/// A listed vessel: its fields with its current score and level (null when
+/// it has no published score).
+#[derive(Debug, Serialize)]
+pub struct ListedVessel {
+    #[serde(flatten)]
+    vessel: VesselResponse,
+    score: Option<f64>,
+    level: Option<RiskLevel>,
+}
+
 pub async fn list_in_fleet(
     _: Viewer,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    query: web::Query<ListQuery>,
+    query: web::Query<FleetVesselsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let fleet = fleet_id(&path)?;
-    let page = query.page()?;
+    let mut errors = FieldErrors::new();
+    let page = match PageRequest::parse(query.limit.as_deref(), query.cursor.as_deref()) {
+        Ok(page) => Some(page),
+        Err(page_errors) => {
+            errors.append(page_errors);
+            None
+        }
+    };
+    let order = match query.sort.as_deref() {
+        None | Some("name") => Some(VesselOrder::Name),
+        Some("score") => Some(VesselOrder::ScoreAscending),
+        Some("-score") => Some(VesselOrder::ScoreDescending),
+        Some(_) => {
+            errors.push("sort", "must be one of name, score, -score");
+            None
+        }
+    };
+    let levels = match query.level.as_deref() {
+        None | Some("") => Some(Vec::new()),
+        Some(raw) => raw
+            .split(',')
+            .map(|level| RiskLevel::parse(level.trim()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|message| errors.push("level", format!("each level {message}")))
+            .ok(),
+    };
+    let (Some(page), Some(order), Some(levels)) = (page, order, levels) else {
+        return Err(errors.into());
+    };
     if state.db.get_fleet(fleet).await?.is_none() {
         return Err(ApiError::not_found(format!("no fleet with id {fleet}")));
     }
-    let vessels = state.db.list_fleet_vessels(fleet, &page).await?;
-    Ok(HttpResponse::Ok().json(vessels.map(VesselResponse::from)))
+    let thresholds = super::risk::thresholds(&state).await?;
+    let fleet_thresholds = thresholds.for_fleet(fleet);
+    let ranges: Vec<(Option<f64>, Option<f64>)> = levels
+        .iter()
+        .map(|level| {
+            let (from, to) = level_bounds(*level, fleet_thresholds);
+            (
+                from.is_finite().then_some(from),
+                to.is_finite().then_some(to),
+            )
+        })
+        .collect();
+    let vessels = state
+        .db
+        .list_fleet_vessels(fleet, order, &ranges, &page)
+        .await?;
+    Ok(
+        HttpResponse::Ok().json(vessels.map(|(record, score)| ListedVessel {
+            vessel: VesselResponse::from(record),
+            level: score.map(|s| fleet_thresholds.level_of(s)),
+            score,
+        })),
+    )
 }
 
 pub async fn add_inspection(
@@ -297,7 +369,7 @@ pub async fn add_inspection(
 ) -> Result<HttpResponse, ApiError> {
     let imo = path_imo(&path)?;
     let inspection = body.parse(today())?;
-    match state.db.append_inspection(imo, &inspection).await? {
+    match rescore::append_inspection(&state.jobs, imo, &inspection).await? {
         Some(record) => Ok(HttpResponse::Created().json(HistoryItem::from(record))),
         None => Err(no_vessel(imo)),
     }
@@ -311,7 +383,7 @@ pub async fn add_incident(
 ) -> Result<HttpResponse, ApiError> {
     let imo = path_imo(&path)?;
     let incident = body.parse(today())?;
-    match state.db.append_incident(imo, &incident).await? {
+    match rescore::append_incident(&state.jobs, imo, &incident).await? {
         Some(record) => Ok(HttpResponse::Created().json(HistoryItem::from(record))),
         None => Err(no_vessel(imo)),
     }

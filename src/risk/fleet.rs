@@ -10,7 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{RiskLevel, RiskThresholds, VesselProfile};
+use crate::domain::{RiskLevel, RiskThresholds, ShipType, VesselProfile};
 
 use super::assessment::Assessment;
 use super::scorecard::FactorKey;
@@ -66,19 +66,42 @@ pub fn aggregate_fleet(
     members: &[(&VesselProfile, &Assessment)],
     thresholds: &RiskThresholds,
 ) -> FleetAggregate {
-    let total_value: f64 = members
+    let members: Vec<FleetMember<'_>> = members
         .iter()
-        .map(|(v, _)| v.insured_value_usd.value())
-        .sum();
+        .map(|(vessel, assessment)| FleetMember {
+            insured_value_usd: vessel.insured_value_usd.value(),
+            ship_type: vessel.ship_type,
+            assessment,
+        })
+        .collect();
+    aggregate_members(&members, thresholds)
+}
+
+/// What aggregation reads of one vessel: its insured value, its type (for the
+/// tanker exposure) and its assessment. Published assessments are aggregated
+/// through this without reloading the vessels' histories.
+#[derive(Debug, Clone, Copy)]
+pub struct FleetMember<'a> {
+    pub insured_value_usd: f64,
+    pub ship_type: ShipType,
+    pub assessment: &'a Assessment,
+}
+
+/// [`aggregate_fleet`] over members.
+pub fn aggregate_members(
+    members: &[FleetMember<'_>],
+    thresholds: &RiskThresholds,
+) -> FleetAggregate {
+    let total_value: f64 = members.iter().map(|m| m.insured_value_usd).sum();
     // Plain means when no vessel carries value (the spec's rule for the score).
-    let weight_of = |vessel: &VesselProfile| {
+    let weight_of = |member: &FleetMember<'_>| {
         if total_value > 0.0 {
-            vessel.insured_value_usd.value()
+            member.insured_value_usd
         } else {
             1.0
         }
     };
-    let total_weight: f64 = members.iter().map(|(v, _)| weight_of(v)).sum();
+    let total_weight: f64 = members.iter().map(weight_of).sum();
 
     let mut weighted_score = 0.0;
     let mut max_score = 0.0f64;
@@ -90,8 +113,9 @@ pub fn aggregate_fleet(
     let mut contributions = [0.0; FactorKey::ALL.len()];
     let mut largest_tanker_exposure_usd = 0.0f64;
 
-    for (vessel, assessment) in members {
-        let weight = weight_of(vessel);
+    for member in members {
+        let assessment = member.assessment;
+        let weight = weight_of(member);
         weighted_score += weight * assessment.score;
         max_score = max_score.max(assessment.score);
         let level = thresholds.level_of(assessment.score);
@@ -114,9 +138,8 @@ pub fn aggregate_fleet(
         for factor in &assessment.factors {
             contributions[factor.key as usize] += weight * factor.contribution;
         }
-        if vessel.ship_type.is_tanker() {
-            largest_tanker_exposure_usd =
-                largest_tanker_exposure_usd.max(vessel.insured_value_usd.value());
+        if member.ship_type.is_tanker() {
+            largest_tanker_exposure_usd = largest_tanker_exposure_usd.max(member.insured_value_usd);
         }
     }
 
@@ -161,4 +184,39 @@ pub fn aggregate_fleet(
         top_drivers,
         largest_tanker_exposure_usd,
     }
+}
+
+/// Re-cuts the level-dependent parts of a published aggregate (`level`,
+/// `levelCounts`, `highRiskValueShare`) with new thresholds, from the members'
+/// `(final score, insured value)`: what a threshold change does without
+/// re-scoring. Gives what [`aggregate_members`] would with those thresholds.
+pub fn relevel(
+    aggregate: &mut FleetAggregate,
+    members: &[(f64, f64)],
+    thresholds: &RiskThresholds,
+) {
+    let total_value: f64 = members.iter().map(|(_, value)| value).sum();
+    let weight_of = |value: f64| if total_value > 0.0 { value } else { 1.0 };
+    let total_weight: f64 = members.iter().map(|(_, value)| weight_of(*value)).sum();
+    let mut level_counts = LevelCounts::default();
+    let mut high_risk_weight = 0.0;
+    for (score, value) in members {
+        let level = thresholds.level_of(*score);
+        match level {
+            RiskLevel::Low => level_counts.low += 1,
+            RiskLevel::Medium => level_counts.medium += 1,
+            RiskLevel::High => level_counts.high += 1,
+            RiskLevel::Critical => level_counts.critical += 1,
+        }
+        if matches!(level, RiskLevel::High | RiskLevel::Critical) {
+            high_risk_weight += weight_of(*value);
+        }
+    }
+    aggregate.level = thresholds.level_of(aggregate.score);
+    aggregate.level_counts = level_counts;
+    aggregate.high_risk_value_share = if total_weight > 0.0 {
+        high_risk_weight / total_weight
+    } else {
+        0.0
+    };
 }

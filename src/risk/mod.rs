@@ -45,7 +45,10 @@ mod tests;
 
 pub use assessment::{Assessment, assess, assess_within};
 pub use book::{assess_book, assess_book_sequential};
-pub use fleet::{FleetAggregate, LevelCounts, SrpCounts, TopDriver, aggregate_fleet};
+pub use fleet::{
+    FleetAggregate, FleetMember, LevelCounts, SrpCounts, TopDriver, aggregate_fleet,
+    aggregate_members, relevel,
+};
 pub use floors::{FloorHit, FloorRule};
 pub use model::{AsOfWindows, ModelError, ModelVersion, RiskModel};
 pub use scorecard::{FactorKey, FactorScore, Reason};

@@ -28,6 +28,16 @@ pub enum SrpProfile {
     Low,
 }
 
+impl SrpProfile {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::High => "HRS",
+            Self::Standard => "SRS",
+            Self::Low => "LRS",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InspectionWindow {
     pub from: NaiveDate,

@@ -176,6 +176,13 @@ impl Database {
         if vessels > 0 {
             return Err(StorageError::FleetNotEmpty);
         }
+        on_tx!(&mut tx, conn => {
+            sqlx::query("DELETE FROM risk_thresholds WHERE scope = $1")
+                .bind(id.to_string())
+                .execute(conn)
+                .await?
+                .rows_affected()
+        });
         let deleted = on_tx!(&mut tx, conn => {
             sqlx::query("DELETE FROM fleets WHERE id = $1")
                 .bind(id.as_uuid())
@@ -185,6 +192,15 @@ impl Database {
         });
         tx.commit().await?;
         Ok(deleted == 1)
+    }
+
+    /// Every fleet by name (the dashboard's list).
+    pub async fn all_fleets(&self) -> Result<Vec<FleetRecord>, StorageError> {
+        const SQL: &str = concat!(select_fleet!(), "ORDER BY f.name, f.id");
+        let rows: Vec<FleetRow> = on_pool!(self, pool => {
+            sqlx::query_as(SQL).fetch_all(pool).await?
+        });
+        rows.into_iter().map(FleetRecord::try_from).collect()
     }
 
     pub async fn find_fleet_by_name(

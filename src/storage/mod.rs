@@ -6,11 +6,17 @@
 //! parsed back into domain types here, so a corrupt row is a storage error,
 //! never a bad value further in.
 
+// `vessels` first: its `select_vessel!` serves `book`.
+#[macro_use]
+mod vessels;
 mod api_keys;
+mod book;
 mod fleets;
 mod page;
+mod runs;
+mod scores;
 mod seed;
-mod vessels;
+mod thresholds;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -21,10 +27,19 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 
 pub use api_keys::{ApiKeyRecord, NewApiKey};
+pub use book::{Book, UnloadableVessel};
 pub use fleets::{FleetChanges, FleetRecord, NewFleet};
 pub use page::{Page, PageRequest};
+pub use runs::{ClaimError, RunRecord, RunStatus, RunTrigger, RunVesselError};
+pub use scores::{
+    FleetScore, MemberScore, Publication, PublishedAggregate, PublishedAssessment,
+    ScoreHistoryEntry, VesselScore, level_bounds,
+};
 pub use seed::{DemoBook, DemoFleet, SeedError, SeedReport};
-pub use vessels::{IncidentRecord, InspectionRecord, VesselRecord};
+pub use thresholds::{StoredThresholds, ThresholdChange, ThresholdScope};
+pub use vessels::{
+    IncidentRecord, InspectionRecord, ScoringVessel, VesselCursor, VesselOrder, VesselRecord,
+};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
@@ -103,6 +118,8 @@ pub enum StorageError {
     FleetNotEmpty,
     #[error("no fleet with this id")]
     UnknownFleet,
+    #[error("the cursor belongs to another sort order")]
+    CursorMismatch,
 }
 
 impl From<sqlx::Error> for StorageError {

@@ -43,9 +43,9 @@ pub struct IncidentRecord {
 }
 
 #[derive(sqlx::FromRow)]
-struct VesselRow {
-    imo: String,
-    fleet_id: Uuid,
+pub(super) struct VesselRow {
+    pub(super) imo: String,
+    pub(super) fleet_id: Uuid,
     name: String,
     ship_type: String,
     year_built: i64,
@@ -60,14 +60,15 @@ struct VesselRow {
     days_in_listed_areas_12m: i64,
     ais_gaps_12m: i64,
     flag_changes_36m: i64,
+    pub(super) data_version: i64,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
 
 #[derive(sqlx::FromRow)]
-struct InspectionRow {
+pub(super) struct InspectionRow {
     id: Uuid,
-    vessel_imo: String,
+    pub(super) vessel_imo: String,
     date: NaiveDate,
     regime: String,
     deficiencies: i64,
@@ -75,9 +76,9 @@ struct InspectionRow {
 }
 
 #[derive(sqlx::FromRow)]
-struct IncidentRow {
+pub(super) struct IncidentRow {
     id: Uuid,
-    vessel_imo: String,
+    pub(super) vessel_imo: String,
     date: NaiveDate,
     severity: String,
     kind: String,
@@ -97,7 +98,7 @@ fn stored_imo(raw: &str) -> Result<Imo, StorageError> {
 }
 
 impl VesselRow {
-    fn into_record(
+    pub(super) fn into_record(
         self,
         inspections: Vec<InspectionRecord>,
         incidents: Vec<IncidentRecord>,
@@ -181,8 +182,8 @@ macro_rules! select_vessel {
     () => {
         "SELECT imo, fleet_id, name, ship_type, year_built, gross_tonnage, flag, class_society, \
          company_performance, insured_value_usd, insurance_policy_id, sanctioned, banned_listed, \
-         days_in_listed_areas_12m, ais_gaps_12m, flag_changes_36m, created_at, updated_at \
-         FROM vessels "
+         days_in_listed_areas_12m, ais_gaps_12m, flag_changes_36m, data_version, created_at, \
+         updated_at FROM vessels "
     };
 }
 
@@ -207,17 +208,46 @@ macro_rules! bind_vessel_fields {
     };
 }
 
-impl Database {
-    /// Stores a new vessel with its histories, all or nothing.
+/// Sort orders of a fleet's vessel list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VesselOrder {
+    Name,
+    ScoreAscending,
+    ScoreDescending,
+}
+
+/// Where a page of a fleet's vessel list ends, for the order it was listed in.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum VesselCursor {
+    Name(String, String),
+    Score(f64, String),
+}
+
+#[derive(sqlx::FromRow)]
+struct ScoredVesselRow {
+    #[sqlx(flatten)]
+    vessel: VesselRow,
+    current_score: Option<f64>,
+}
+
+/// A vessel as a re-score reads it: its inputs, fleet and data version.
+#[derive(Debug, Clone)]
+pub struct ScoringVessel {
+    pub fleet_id: FleetId,
+    pub data_version: i64,
+    pub profile: VesselProfile,
+}
+
+impl WriteTx {
+    /// Stores a new vessel with its histories and marks its fleet changed.
     pub async fn insert_vessel(
-        &self,
+        &mut self,
         fleet_id: FleetId,
         vessel: &VesselProfile,
-    ) -> Result<VesselRecord, StorageError> {
-        let mut tx = self.begin_write().await?;
-        ensure_fleet_exists(&mut tx, fleet_id).await?;
+    ) -> Result<(), StorageError> {
+        ensure_fleet_exists(self, fleet_id).await?;
         let now = Utc::now();
-        let inserted = on_tx!(&mut tx, conn => {
+        let inserted = on_tx!(self, conn => {
             bind_vessel_fields!(
                 sqlx::query(
                     "INSERT INTO vessels (imo, name, ship_type, year_built, gross_tonnage, flag, \
@@ -240,11 +270,194 @@ impl Database {
             other => other?,
         };
         for inspection in &vessel.inspections {
-            insert_inspection(&mut tx, vessel.imo, inspection, now).await?;
+            insert_inspection(self, vessel.imo, inspection, now).await?;
         }
         for incident in &vessel.incidents {
-            insert_incident(&mut tx, vessel.imo, incident, now).await?;
+            insert_incident(self, vessel.imo, incident, now).await?;
         }
+        self.mark_fleet_changed(fleet_id).await
+    }
+
+    /// Replaces the vessel's scalar risk inputs and fleet (its histories
+    /// stay) and marks the fleets it left and joined changed. Returns the
+    /// fleet it was in, `None` when there is no such vessel.
+    pub async fn update_vessel(
+        &mut self,
+        fleet_id: FleetId,
+        vessel: &VesselProfile,
+    ) -> Result<Option<FleetId>, StorageError> {
+        ensure_fleet_exists(self, fleet_id).await?;
+        let Some(previous) = vessel_fleet(self, vessel.imo).await? else {
+            return Ok(None);
+        };
+        on_tx!(self, conn => {
+            bind_vessel_fields!(
+                sqlx::query(
+                    "UPDATE vessels SET name = $2, ship_type = $3, year_built = $4, \
+                     gross_tonnage = $5, flag = $6, class_society = $7, company_performance = $8, \
+                     insured_value_usd = $9, insurance_policy_id = $10, sanctioned = $11, \
+                     banned_listed = $12, days_in_listed_areas_12m = $13, ais_gaps_12m = $14, \
+                     flag_changes_36m = $15, fleet_id = $16, updated_at = $17, \
+                     data_version = data_version + 1 WHERE imo = $1",
+                )
+                .bind(vessel.imo.to_string()),
+                vessel
+            )
+            .bind(fleet_id.as_uuid())
+            .bind(Utc::now())
+            .execute(conn)
+            .await?
+            .rows_affected()
+        });
+        self.mark_fleet_changed(fleet_id).await?;
+        if previous != fleet_id {
+            self.mark_fleet_changed(previous).await?;
+        }
+        Ok(Some(previous))
+    }
+
+    /// Deletes a vessel, its histories and scores; returns the fleet it was
+    /// in, `None` when there is no such vessel.
+    pub async fn delete_vessel(&mut self, imo: Imo) -> Result<Option<FleetId>, StorageError> {
+        let Some(fleet) = vessel_fleet(self, imo).await? else {
+            return Ok(None);
+        };
+        on_tx!(self, conn => {
+            sqlx::query("DELETE FROM vessels WHERE imo = $1")
+                .bind(imo.to_string())
+                .execute(conn)
+                .await?
+                .rows_affected()
+        });
+        self.mark_fleet_changed(fleet).await?;
+        Ok(Some(fleet))
+    }
+
+    /// Appends one inspection; `None` when no such vessel.
+    pub async fn append_inspection(
+        &mut self,
+        imo: Imo,
+        inspection: &Inspection,
+    ) -> Result<Option<InspectionRecord>, StorageError> {
+        if !self.mark_vessel_changed(imo).await? {
+            return Ok(None);
+        }
+        let id = insert_inspection(self, imo, inspection, Utc::now()).await?;
+        Ok(Some(InspectionRecord {
+            id,
+            vessel_imo: imo,
+            inspection: inspection.clone(),
+        }))
+    }
+
+    /// Appends one incident; `None` when no such vessel.
+    pub async fn append_incident(
+        &mut self,
+        imo: Imo,
+        incident: &Incident,
+    ) -> Result<Option<IncidentRecord>, StorageError> {
+        if !self.mark_vessel_changed(imo).await? {
+            return Ok(None);
+        }
+        let id = insert_incident(self, imo, incident, Utc::now()).await?;
+        Ok(Some(IncidentRecord {
+            id,
+            vessel_imo: imo,
+            incident: incident.clone(),
+        }))
+    }
+
+    /// The vessel with its histories and data version, read inside this transaction.
+    pub async fn vessel_for_scoring(
+        &mut self,
+        imo: Imo,
+    ) -> Result<Option<ScoringVessel>, StorageError> {
+        const SQL: &str = concat!(select_vessel!(), "WHERE imo = $1");
+        let row: Option<VesselRow> = on_tx!(self, conn => {
+            sqlx::query_as(SQL).bind(imo.to_string()).fetch_optional(conn).await?
+        });
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let inspections: Vec<InspectionRow> = on_tx!(self, conn => {
+            sqlx::query_as(
+                "SELECT id, vessel_imo, date, regime, deficiencies, detained FROM inspections \
+                 WHERE vessel_imo = $1 ORDER BY date, created_at, id",
+            )
+            .bind(imo.to_string())
+            .fetch_all(conn)
+            .await?
+        });
+        let incidents: Vec<IncidentRow> = on_tx!(self, conn => {
+            sqlx::query_as(
+                "SELECT id, vessel_imo, date, severity, kind, gross_loss_usd FROM incidents \
+                 WHERE vessel_imo = $1 ORDER BY date, created_at, id",
+            )
+            .bind(imo.to_string())
+            .fetch_all(conn)
+            .await?
+        });
+        let data_version = row.data_version;
+        let record = row.into_record(
+            inspections
+                .into_iter()
+                .map(InspectionRecord::try_from)
+                .collect::<Result<_, _>>()?,
+            incidents
+                .into_iter()
+                .map(IncidentRecord::try_from)
+                .collect::<Result<_, _>>()?,
+        )?;
+        Ok(Some(ScoringVessel {
+            fleet_id: record.fleet_id,
+            data_version,
+            profile: record.profile,
+        }))
+    }
+
+    /// Bumps the vessel's data version (and its fleet's); `false` when it does not exist.
+    async fn mark_vessel_changed(&mut self, imo: Imo) -> Result<bool, StorageError> {
+        let Some(fleet) = vessel_fleet(self, imo).await? else {
+            return Ok(false);
+        };
+        on_tx!(self, conn => {
+            sqlx::query(
+                "UPDATE vessels SET updated_at = $2, data_version = data_version + 1 WHERE imo = $1",
+            )
+            .bind(imo.to_string())
+            .bind(Utc::now())
+            .execute(conn)
+            .await?
+            .rows_affected()
+        });
+        self.mark_fleet_changed(fleet).await?;
+        Ok(true)
+    }
+
+    /// Bumps a fleet's data version. On PostgreSQL this also locks the fleet
+    /// row, so concurrent re-scores of one fleet aggregate one after another.
+    pub(crate) async fn mark_fleet_changed(&mut self, fleet: FleetId) -> Result<(), StorageError> {
+        on_tx!(self, conn => {
+            sqlx::query("UPDATE fleets SET data_version = data_version + 1 WHERE id = $1")
+                .bind(fleet.as_uuid())
+                .execute(conn)
+                .await?
+                .rows_affected()
+        });
+        Ok(())
+    }
+}
+
+impl Database {
+    /// Stores a new vessel with its histories, all or nothing (without
+    /// re-scoring: the seeder's path; the API goes through `jobs`).
+    pub async fn insert_vessel(
+        &self,
+        fleet_id: FleetId,
+        vessel: &VesselProfile,
+    ) -> Result<VesselRecord, StorageError> {
+        let mut tx = self.begin_write().await?;
+        tx.insert_vessel(fleet_id, vessel).await?;
         tx.commit().await?;
         // Read back, so a create answers exactly what later reads will (histories by date).
         self.get_vessel(vessel.imo).await?.ok_or_else(|| {
@@ -263,121 +476,88 @@ impl Database {
         }
     }
 
-    /// Replaces the vessel's scalar risk inputs and fleet; its histories stay.
-    /// `None` when no such vessel.
-    pub async fn update_vessel(
-        &self,
-        fleet_id: FleetId,
-        vessel: &VesselProfile,
-    ) -> Result<Option<VesselRecord>, StorageError> {
-        let mut tx = self.begin_write().await?;
-        ensure_fleet_exists(&mut tx, fleet_id).await?;
-        let updated = on_tx!(&mut tx, conn => {
-            bind_vessel_fields!(
-                sqlx::query(
-                    "UPDATE vessels SET name = $2, ship_type = $3, year_built = $4, \
-                     gross_tonnage = $5, flag = $6, class_society = $7, company_performance = $8, \
-                     insured_value_usd = $9, insurance_policy_id = $10, sanctioned = $11, \
-                     banned_listed = $12, days_in_listed_areas_12m = $13, ais_gaps_12m = $14, \
-                     flag_changes_36m = $15, fleet_id = $16, updated_at = $17 WHERE imo = $1",
-                )
-                .bind(vessel.imo.to_string()),
-                vessel
-            )
-            .bind(fleet_id.as_uuid())
-            .bind(Utc::now())
-            .execute(conn)
-            .await?
-            .rows_affected()
-        });
-        if updated == 0 {
-            return Ok(None);
-        }
-        tx.commit().await?;
-        self.get_vessel(vessel.imo).await
-    }
-
-    /// Deletes a vessel and its histories; `false` when no such vessel.
-    pub async fn delete_vessel(&self, imo: Imo) -> Result<bool, StorageError> {
-        let mut tx = self.begin_write().await?;
-        let deleted = on_tx!(&mut tx, conn => {
-            sqlx::query("DELETE FROM vessels WHERE imo = $1")
-                .bind(imo.to_string())
-                .execute(conn)
-                .await?
-                .rows_affected()
-        });
-        tx.commit().await?;
-        Ok(deleted == 1)
-    }
-
-    /// The vessels of one fleet by name, then IMO.
+    /// The vessels of one fleet with their current scores, sorted and
+    /// filtered to score ranges `[from, to)` (a level under the fleet's
+    /// thresholds); unscored vessels sort as -1 and match no range.
     pub async fn list_fleet_vessels(
         &self,
         fleet_id: FleetId,
-        page: &PageRequest<(String, String)>,
-    ) -> Result<Page<VesselRecord>, StorageError> {
-        const SQL: &str = concat!(
-            select_vessel!(),
-            "WHERE fleet_id = $1 \
-             AND (CAST($2 AS TEXT) IS NULL OR name > $2 OR (name = $2 AND imo > $3)) \
-             ORDER BY name, imo LIMIT $4"
-        );
-        let (after_name, after_imo) = page.after.clone().unzip();
-        let rows: Vec<VesselRow> = on_pool!(self, pool => {
-            sqlx::query_as(SQL)
-                .bind(fleet_id.as_uuid())
-                .bind(after_name.as_deref())
-                .bind(after_imo.as_deref())
-                .bind(page.fetch_limit())
-                .fetch_all(pool)
-                .await?
+        order: VesselOrder,
+        score_ranges: &[(Option<f64>, Option<f64>)],
+        page: &PageRequest<VesselCursor>,
+    ) -> Result<Page<(VesselRecord, Option<f64>)>, StorageError> {
+        let rows: Vec<ScoredVesselRow> = on_pool!(self, pool => {
+            let mut query = QueryBuilder::new(concat!(
+                "SELECT v.imo, v.fleet_id, v.name, v.ship_type, v.year_built, v.gross_tonnage, \
+                 v.flag, v.class_society, v.company_performance, v.insured_value_usd, \
+                 v.insurance_policy_id, v.sanctioned, v.banned_listed, v.days_in_listed_areas_12m, \
+                 v.ais_gaps_12m, v.flag_changes_36m, v.data_version, v.created_at, v.updated_at, \
+                 c.score AS current_score \
+                 FROM vessels v LEFT JOIN current_vessel_scores c ON c.vessel_imo = v.imo \
+                 WHERE v.fleet_id = "
+            ));
+            query.push_bind(fleet_id.as_uuid());
+            if !score_ranges.is_empty() {
+                query.push(" AND (");
+                for (i, (from, to)) in score_ranges.iter().enumerate() {
+                    if i > 0 {
+                        query.push(" OR ");
+                    }
+                    query.push("(c.score IS NOT NULL");
+                    if let Some(from) = from {
+                        query.push(" AND c.score >= ").push_bind(*from);
+                    }
+                    if let Some(to) = to {
+                        query.push(" AND c.score < ").push_bind(*to);
+                    }
+                    query.push(")");
+                }
+                query.push(")");
+            }
+            let key = "COALESCE(c.score, -1)";
+            match (&page.after, order) {
+                (None, _) => {}
+                (Some(VesselCursor::Name(name, imo)), VesselOrder::Name) => {
+                    query.push(" AND (v.name > ").push_bind(name.clone());
+                    query.push(" OR (v.name = ").push_bind(name.clone());
+                    query.push(" AND v.imo > ").push_bind(imo.clone()).push("))");
+                }
+                (Some(VesselCursor::Score(score, imo)), VesselOrder::ScoreAscending) => {
+                    query.push(format!(" AND ({key} > ")).push_bind(*score);
+                    query.push(format!(" OR ({key} = ")).push_bind(*score);
+                    query.push(" AND v.imo > ").push_bind(imo.clone()).push("))");
+                }
+                (Some(VesselCursor::Score(score, imo)), VesselOrder::ScoreDescending) => {
+                    query.push(format!(" AND ({key} < ")).push_bind(*score);
+                    query.push(format!(" OR ({key} = ")).push_bind(*score);
+                    query.push(" AND v.imo > ").push_bind(imo.clone()).push("))");
+                }
+                (Some(_), _) => return Err(StorageError::CursorMismatch),
+            }
+            query.push(match order {
+                VesselOrder::Name => " ORDER BY v.name, v.imo",
+                VesselOrder::ScoreAscending => " ORDER BY COALESCE(c.score, -1), v.imo",
+                VesselOrder::ScoreDescending => " ORDER BY COALESCE(c.score, -1) DESC, v.imo",
+            });
+            query.push(" LIMIT ").push_bind(page.fetch_limit());
+            query.build_query_as().fetch_all(pool).await?
         });
-        let records = self.attach_histories(rows).await?;
-        Ok(Page::from_rows(records, page.limit, |v| {
-            (
-                v.profile.name.as_str().to_string(),
-                v.profile.imo.to_string(),
-            )
-        }))
-    }
-
-    /// Appends one inspection; `None` when no such vessel.
-    pub async fn append_inspection(
-        &self,
-        imo: Imo,
-        inspection: &Inspection,
-    ) -> Result<Option<InspectionRecord>, StorageError> {
-        let mut tx = self.begin_write().await?;
-        if !touch_vessel(&mut tx, imo).await? {
-            return Ok(None);
-        }
-        let id = insert_inspection(&mut tx, imo, inspection, Utc::now()).await?;
-        tx.commit().await?;
-        Ok(Some(InspectionRecord {
-            id,
-            vessel_imo: imo,
-            inspection: inspection.clone(),
-        }))
-    }
-
-    /// Appends one incident; `None` when no such vessel.
-    pub async fn append_incident(
-        &self,
-        imo: Imo,
-        incident: &Incident,
-    ) -> Result<Option<IncidentRecord>, StorageError> {
-        let mut tx = self.begin_write().await?;
-        if !touch_vessel(&mut tx, imo).await? {
-            return Ok(None);
-        }
-        let id = insert_incident(&mut tx, imo, incident, Utc::now()).await?;
-        tx.commit().await?;
-        Ok(Some(IncidentRecord {
-            id,
-            vessel_imo: imo,
-            incident: incident.clone(),
-        }))
+        let scores: Vec<Option<f64>> = rows.iter().map(|r| r.current_score).collect();
+        let records = self
+            .attach_histories(rows.into_iter().map(|r| r.vessel).collect())
+            .await?;
+        let items: Vec<(VesselRecord, Option<f64>)> = records.into_iter().zip(scores).collect();
+        Ok(Page::from_rows(
+            items,
+            page.limit,
+            |(v, score)| match order {
+                VesselOrder::Name => VesselCursor::Name(
+                    v.profile.name.as_str().to_string(),
+                    v.profile.imo.to_string(),
+                ),
+                _ => VesselCursor::Score(score.unwrap_or(-1.0), v.profile.imo.to_string()),
+            },
+        ))
     }
 
     pub async fn count_vessels(&self) -> Result<i64, StorageError> {
@@ -457,17 +637,15 @@ async fn ensure_fleet_exists(tx: &mut WriteTx, fleet_id: FleetId) -> Result<(), 
     found.map(|_| ()).ok_or(StorageError::UnknownFleet)
 }
 
-/// Marks the vessel as changed now; `false` when it does not exist.
-async fn touch_vessel(tx: &mut WriteTx, imo: Imo) -> Result<bool, StorageError> {
-    let updated = on_tx!(tx, conn => {
-        sqlx::query("UPDATE vessels SET updated_at = $2 WHERE imo = $1")
+/// The fleet a vessel is in, `None` when there is no such vessel.
+async fn vessel_fleet(tx: &mut WriteTx, imo: Imo) -> Result<Option<FleetId>, StorageError> {
+    let fleet: Option<Uuid> = on_tx!(tx, conn => {
+        sqlx::query_scalar("SELECT fleet_id FROM vessels WHERE imo = $1")
             .bind(imo.to_string())
-            .bind(Utc::now())
-            .execute(conn)
+            .fetch_optional(conn)
             .await?
-            .rows_affected()
     });
-    Ok(updated == 1)
+    Ok(fleet.map(FleetId::from_uuid))
 }
 
 async fn insert_inspection(

@@ -9,7 +9,8 @@ use crate::domain::{
     Inspection, InspectionRegime, RiskThresholds, ShipType, UsdAmount, VesselName, VesselProfile,
 };
 use crate::risk::{
-    LossExposure, aggregate_fleet, assess, assess_book, assess_book_sequential, simulate_fleet,
+    Assessment, LossExposure, aggregate_fleet, assess, assess_book, assess_book_sequential,
+    relevel, simulate_fleet,
 };
 
 fn as_of() -> NaiveDate {
@@ -166,6 +167,29 @@ proptest! {
         if a.level != b.level {
             prop_assert!(close(a.score, t.medium()) || close(a.score, t.high()) || close(a.score, t.critical()));
         }
+    }
+
+    #[test]
+    fn relevelling_equals_aggregating_with_the_new_thresholds(
+        vessels in proptest::collection::vec(vessel(), 0..30),
+        cuts in (1.0..40.0f64, 1.0..30.0f64, 1.0..30.0f64),
+    ) {
+        let old = RiskThresholds::DEFAULT;
+        let new = RiskThresholds::new(cuts.0, cuts.0 + cuts.1, (cuts.0 + cuts.1 + cuts.2).min(100.0)).unwrap();
+        let assessments = assess_book_sequential(model(), &vessels, as_of(), &old);
+        let members: Vec<(&VesselProfile, &Assessment)> = vessels.iter().zip(&assessments).collect();
+        let mut relevelled = aggregate_fleet(&members, &old);
+        let scores: Vec<(f64, f64)> = vessels
+            .iter()
+            .zip(&assessments)
+            .map(|(v, a)| (a.score, v.insured_value_usd.value()))
+            .collect();
+        relevel(&mut relevelled, &scores, &new);
+        let fresh = aggregate_fleet(&members, &new);
+        prop_assert_eq!(relevelled.level, fresh.level);
+        prop_assert_eq!(relevelled.level_counts, fresh.level_counts);
+        prop_assert!(close(relevelled.high_risk_value_share, fresh.high_risk_value_share));
+        prop_assert_eq!(relevelled.score, fresh.score);
     }
 
     #[test]

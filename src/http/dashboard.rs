@@ -1,0 +1,147 @@
+//! The dashboard's first screen in one call: every fleet's score, level and
+//! change since the previous book-wide run, level counts, the ten riskiest
+//! vessels, and how fresh the data is.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::AppState;
+use super::auth::Viewer;
+use super::cache::cached_json;
+use super::error::ApiError;
+use super::risk::thresholds;
+use crate::domain::{FleetId, Imo, RiskLevel};
+use crate::risk::LevelCounts;
+
+/// How many vessels the top list shows.
+const TOP_RISKS: i64 = 10;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DashboardFleet {
+    id: FleetId,
+    name: String,
+    vessel_count: i64,
+    score: Option<f64>,
+    level: Option<RiskLevel>,
+    previous_score: Option<f64>,
+    /// `score - previousScore`.
+    change: Option<f64>,
+    calculated_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TopRisk {
+    #[serde(rename = "vesselIMO")]
+    vessel_imo: Imo,
+    name: String,
+    fleet_id: FleetId,
+    fleet_name: String,
+    score: f64,
+    level: RiskLevel,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Freshness {
+    last_run_id: Option<Uuid>,
+    last_run_finished_at: Option<DateTime<Utc>>,
+    last_published_at: Option<DateTime<Utc>>,
+    last_data_change_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Dashboard {
+    fleets: Vec<DashboardFleet>,
+    level_counts: LevelCounts,
+    unscored_vessels: i64,
+    top_risks: Vec<TopRisk>,
+    freshness: Freshness,
+}
+
+pub async fn dashboard(
+    _: Viewer,
+    state: web::Data<AppState>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let thresholds = thresholds(&state).await?;
+    let fleets = state.db.all_fleets().await?;
+    let mut rows = Vec::with_capacity(fleets.len());
+    for fleet in &fleets {
+        let current = state.db.current_fleet_aggregate(fleet.id).await?;
+        let previous = match &current {
+            Some(published) => {
+                state
+                    .db
+                    .previous_fleet_score(fleet.id, published.calculated_at)
+                    .await?
+            }
+            None => None,
+        };
+        let score = current.as_ref().map(|c| c.aggregate.score);
+        rows.push(DashboardFleet {
+            id: fleet.id,
+            name: fleet.name.as_str().to_string(),
+            vessel_count: fleet.vessel_count,
+            score,
+            level: score.map(|s| thresholds.for_fleet(fleet.id).level_of(s)),
+            previous_score: previous,
+            change: score.zip(previous).map(|(now, before)| now - before),
+            calculated_at: current.map(|c| c.calculated_at),
+        });
+    }
+
+    let mut level_counts = LevelCounts::default();
+    let scores = state.db.all_current_scores().await?;
+    for (fleet, score, _) in &scores {
+        match thresholds.for_fleet(*fleet).level_of(*score) {
+            RiskLevel::Low => level_counts.low += 1,
+            RiskLevel::Medium => level_counts.medium += 1,
+            RiskLevel::High => level_counts.high += 1,
+            RiskLevel::Critical => level_counts.critical += 1,
+        }
+    }
+    let total_vessels: i64 = fleets.iter().map(|f| f.vessel_count).sum();
+
+    let top_risks = state
+        .db
+        .top_scores(TOP_RISKS)
+        .await?
+        .into_iter()
+        .map(|(imo, name, fleet, score)| TopRisk {
+            vessel_imo: imo,
+            name,
+            fleet_id: fleet,
+            fleet_name: fleets
+                .iter()
+                .find(|f| f.id == fleet)
+                .map(|f| f.name.as_str().to_string())
+                .unwrap_or_default(),
+            score,
+            level: thresholds.for_fleet(fleet).level_of(score),
+        })
+        .collect();
+
+    let last_run = state.db.latest_published_book_run().await?;
+    let last_published_at = state.db.latest_publication_at().await?;
+    let freshness = Freshness {
+        last_run_id: last_run.as_ref().map(|r| r.id),
+        last_run_finished_at: last_run.and_then(|r| r.finished_at),
+        last_published_at,
+        last_data_change_at: state.db.latest_vessel_change_at().await?,
+    };
+    Ok(cached_json(
+        &request,
+        &Dashboard {
+            fleets: rows,
+            level_counts,
+            unscored_vessels: total_vessels - scores.len() as i64,
+            top_risks,
+            freshness,
+        },
+    ))
+}

@@ -1,0 +1,197 @@
+//! Published risk: a vessel's assessment and history, a fleet's aggregate,
+//! and the fleet loss simulation. Levels are cut with the thresholds in
+//! force now, so a threshold change shows at once without re-scoring.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::AppState;
+use super::auth::{Underwriter, Viewer};
+use super::cache::cached_json;
+use super::error::ApiError;
+use super::fleets::fleet_id;
+use super::query::ListQuery;
+use super::vessels::path_imo;
+use crate::domain::{FieldErrors, FleetId};
+use crate::jobs::ThresholdBook;
+use crate::risk::{
+    Assessment, FleetAggregate, LossExposure, SimulationSummary, relevel, simulate_fleet,
+};
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PublishedVesselRisk {
+    #[serde(flatten)]
+    assessment: Assessment,
+    run_id: Uuid,
+    calculated_at: DateTime<Utc>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PublishedFleetRisk {
+    fleet_id: FleetId,
+    #[serde(flatten)]
+    aggregate: FleetAggregate,
+    run_id: Uuid,
+    calculated_at: DateTime<Utc>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FleetSimulation {
+    fleet_id: FleetId,
+    vessel_count: usize,
+    #[serde(flatten)]
+    summary: SimulationSummary,
+}
+
+pub async fn thresholds(state: &AppState) -> Result<ThresholdBook, ApiError> {
+    Ok(ThresholdBook::load(&state.db, &state.model).await?)
+}
+
+pub async fn vessel_risk(
+    _: Viewer,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let imo = path_imo(&path)?;
+    let Some(published) = state.db.current_vessel_assessment(imo).await? else {
+        return Err(match state.db.get_vessel(imo).await? {
+            None => ApiError::not_found(format!("no vessel with IMO number {imo}")),
+            Some(_) => ApiError::not_found(format!("vessel {imo} has no published score yet")),
+        });
+    };
+    let mut assessment = published.assessment;
+    assessment.level = thresholds(&state)
+        .await?
+        .for_fleet(published.fleet_id)
+        .level_of(assessment.score);
+    Ok(cached_json(
+        &request,
+        &PublishedVesselRisk {
+            assessment,
+            run_id: published.run_id,
+            calculated_at: published.calculated_at,
+        },
+    ))
+}
+
+pub async fn vessel_risk_history(
+    _: Viewer,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<ListQuery>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let imo = path_imo(&path)?;
+    let page = query.page()?;
+    if state.db.get_vessel(imo).await?.is_none() {
+        return Err(ApiError::not_found(format!(
+            "no vessel with IMO number {imo}"
+        )));
+    }
+    let history = state.db.vessel_score_history(imo, &page).await?;
+    Ok(cached_json(&request, &history))
+}
+
+pub async fn fleet_risk(
+    _: Viewer,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let fleet = fleet_id(&path)?;
+    if state.db.get_fleet(fleet).await?.is_none() {
+        return Err(ApiError::not_found(format!("no fleet with id {fleet}")));
+    }
+    let Some(published) = state.db.current_fleet_aggregate(fleet).await? else {
+        return Err(ApiError::not_found(format!(
+            "fleet {fleet} has no published score yet"
+        )));
+    };
+    let mut aggregate = published.aggregate;
+    let members = state.db.fleet_member_scores(fleet).await?;
+    relevel(
+        &mut aggregate,
+        &members,
+        thresholds(&state).await?.for_fleet(fleet),
+    );
+    Ok(cached_json(
+        &request,
+        &PublishedFleetRisk {
+            fleet_id: fleet,
+            aggregate,
+            run_id: published.run_id,
+            calculated_at: published.calculated_at,
+        },
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SimulationQuery {
+    years: Option<String>,
+    seed: Option<String>,
+}
+
+/// Default simulated years (risk-model.md section 9).
+const DEFAULT_YEARS: u32 = 100_000;
+
+pub async fn fleet_simulation(
+    _: Underwriter,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<SimulationQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let fleet = fleet_id(&path)?;
+    let max_years = state.settings.simulation_max_years;
+    let mut errors = FieldErrors::new();
+    let years = match query.years.as_deref() {
+        None => Some(DEFAULT_YEARS.min(max_years)),
+        Some(raw) => match raw.parse::<u32>() {
+            Ok(n) if (1..=max_years).contains(&n) => Some(n),
+            _ => {
+                errors.push("years", format!("must be an integer from 1 to {max_years}"));
+                None
+            }
+        },
+    };
+    let seed = match query.seed.as_deref() {
+        None => Some(1),
+        Some(raw) => errors.check(
+            "seed",
+            raw.parse::<u64>()
+                .map_err(|_| "must be an unsigned integer"),
+        ),
+    };
+    let (Some(years), Some(seed)) = (years, seed) else {
+        return Err(errors.into());
+    };
+    if state.db.get_fleet(fleet).await?.is_none() {
+        return Err(ApiError::not_found(format!("no fleet with id {fleet}")));
+    }
+    let exposures: Vec<LossExposure> = state
+        .db
+        .fleet_exposures(fleet)
+        .await?
+        .into_iter()
+        .map(|(lambda, insured_value_usd)| LossExposure {
+            lambda,
+            insured_value_usd,
+        })
+        .collect();
+    let vessel_count = exposures.len();
+    let model = state.model.clone();
+    let summary = state
+        .compute
+        .run(move || simulate_fleet(&model, &exposures, years, seed))
+        .await?;
+    Ok(HttpResponse::Ok().json(FleetSimulation {
+        fleet_id: fleet,
+        vessel_count,
+        summary,
+    }))
+}

@@ -1,0 +1,60 @@
+//! Recalculation: book-wide runs (`recalculation`), the re-score that goes
+//! with every data change (`rescore`), and the six-hourly schedule
+//! (`schedule`). Scoring itself is the pure engine, run on the compute pool.
+
+pub mod recalculation;
+pub mod rescore;
+pub mod schedule;
+mod scoring;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::compute::ComputeBridge;
+use crate::domain::{FleetId, RiskThresholds};
+use crate::risk::RiskModel;
+use crate::storage::{Database, StorageError, ThresholdScope};
+
+pub use recalculation::{RunFailure, run_once, start_run};
+pub use rescore::ChangeError;
+
+/// What jobs need, shared by the HTTP handlers, the scheduler and the CLI.
+#[derive(Clone)]
+pub struct JobContext {
+    pub db: Database,
+    pub model: Arc<RiskModel>,
+    pub compute: ComputeBridge,
+    pub run_timeout: Duration,
+    pub run_lease: Duration,
+    /// Cancelled on shutdown: a run in progress fails cleanly and publishes nothing.
+    pub shutdown: CancellationToken,
+    /// Background runs, awaited on shutdown.
+    pub tasks: TaskTracker,
+}
+
+/// The thresholds in force: the default (stored, else the model's) and the
+/// per-fleet overrides.
+#[derive(Debug, Clone)]
+pub struct ThresholdBook {
+    pub default: RiskThresholds,
+    pub overrides: HashMap<FleetId, RiskThresholds>,
+}
+
+impl ThresholdBook {
+    pub async fn load(db: &Database, model: &RiskModel) -> Result<Self, StorageError> {
+        let default = db
+            .stored_thresholds(ThresholdScope::Default)
+            .await?
+            .map_or_else(|| model.thresholds(), |stored| stored.thresholds);
+        let overrides = db.fleet_threshold_overrides().await?.into_iter().collect();
+        Ok(Self { default, overrides })
+    }
+
+    pub fn for_fleet(&self, fleet: FleetId) -> &RiskThresholds {
+        self.overrides.get(&fleet).unwrap_or(&self.default)
+    }
+}

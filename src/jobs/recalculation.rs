@@ -1,0 +1,136 @@
+//! One book-wide recalculation run: claim the single-runner slot, load the
+//! book, score it off the async workers, publish it in one transaction.
+//!
+//! A run that fails, times out (`RISK_RUN_TIMEOUT`) or is cancelled by
+//! shutdown publishes nothing; readers keep seeing the previous run.
+
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use uuid::Uuid;
+
+use super::scoring::score_book;
+use super::{JobContext, ThresholdBook};
+use crate::storage::{ClaimError, RunRecord, RunTrigger};
+
+/// Why a claimed run failed (recorded on the run as its `error`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct RunFailure(pub String);
+
+/// Claims the slot for a run; `Err(InProgress(id))` when another runs.
+pub async fn start_run(
+    ctx: &JobContext,
+    trigger: RunTrigger,
+    as_of: NaiveDate,
+) -> Result<Uuid, ClaimError> {
+    let lease = chrono::Duration::from_std(ctx.run_lease).unwrap_or(chrono::Duration::seconds(60));
+    ctx.db
+        .claim_run(trigger, as_of, ctx.model.version().as_str(), lease)
+        .await
+}
+
+/// Claims the slot and runs to the end: the CLI's and the scheduler's path.
+pub async fn run_once(
+    ctx: &JobContext,
+    trigger: RunTrigger,
+    as_of: NaiveDate,
+) -> Result<RunRecord, ClaimError> {
+    let run_id = start_run(ctx, trigger, as_of).await?;
+    Ok(execute(ctx, run_id, as_of).await)
+}
+
+/// Runs a claimed run to the end and returns its record; it never panics
+/// and leaves the run `published` or `failed`.
+pub async fn execute(ctx: &JobContext, run_id: Uuid, as_of: NaiveDate) -> RunRecord {
+    let started = Instant::now();
+    let heartbeat = tokio::spawn(heartbeat(ctx.clone(), run_id));
+    let outcome = tokio::select! {
+        finished = tokio::time::timeout(ctx.run_timeout, work(ctx, run_id, as_of, started)) => match finished {
+            Ok(result) => result,
+            Err(_) => Err(RunFailure(format!(
+                "timed out after {:.1} s (RISK_RUN_TIMEOUT)",
+                ctx.run_timeout.as_secs_f64()
+            ))),
+        },
+        () = ctx.shutdown.cancelled() => Err(RunFailure("cancelled: the service is shutting down".into())),
+    };
+    heartbeat.abort();
+    let elapsed_ms = started.elapsed().as_millis() as i64;
+    match &outcome {
+        Ok(()) => tracing::info!(%run_id, elapsed_ms, "recalculation run published"),
+        Err(failure) => {
+            tracing::error!(%run_id, error = %failure, "recalculation run failed; nothing published");
+            if let Err(error) = ctx.db.fail_run(run_id, &failure.0, elapsed_ms).await {
+                tracing::error!(%run_id, %error, "could not mark the run failed; its lease will expire");
+            }
+        }
+    }
+    match ctx.db.get_run(run_id).await {
+        Ok(Some(run)) => run,
+        _ => RunRecord {
+            id: run_id,
+            trigger: RunTrigger::Manual,
+            status: crate::storage::RunStatus::Failed,
+            as_of,
+            model_version: ctx.model.version().as_str().to_string(),
+            started_at: chrono::Utc::now(),
+            finished_at: None,
+            vessels_scored: 0,
+            vessels_failed: 0,
+            duration_ms: Some(elapsed_ms),
+            error: outcome.err().map(|f| f.0),
+        },
+    }
+}
+
+async fn work(
+    ctx: &JobContext,
+    run_id: Uuid,
+    as_of: NaiveDate,
+    started: Instant,
+) -> Result<(), RunFailure> {
+    let fail = |what: &str, error: &dyn std::fmt::Display| RunFailure(format!("{what}: {error}"));
+    let book = ctx
+        .db
+        .load_book()
+        .await
+        .map_err(|e| fail("loading the book", &e))?;
+    let thresholds = ThresholdBook::load(&ctx.db, &ctx.model)
+        .await
+        .map_err(|e| fail("loading thresholds", &e))?;
+    let model = ctx.model.clone();
+    let publication = ctx
+        .compute
+        .run_waiting(move || score_book(&model, book, as_of, &thresholds))
+        .await
+        .map_err(|e| fail("scoring", &e))?;
+    for (imo, message) in &publication.errors {
+        tracing::warn!(%run_id, vessel = %imo, %message, "vessel could not be scored");
+    }
+    let published = ctx
+        .db
+        .publish_run(run_id, &publication, started.elapsed().as_millis() as i64)
+        .await
+        .map_err(|e| fail("publishing", &e))?;
+    if published {
+        Ok(())
+    } else {
+        Err(RunFailure(
+            "the run was declared abandoned before it could publish".into(),
+        ))
+    }
+}
+
+/// Keeps the run's lease fresh while it works.
+async fn heartbeat(ctx: JobContext, run_id: Uuid) {
+    let every = (ctx.run_lease / 4).max(std::time::Duration::from_millis(100));
+    let mut ticks = tokio::time::interval(every);
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        if let Err(error) = ctx.db.heartbeat_run(run_id).await {
+            tracing::warn!(%run_id, %error, "run heartbeat failed");
+        }
+    }
+}

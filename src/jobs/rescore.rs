@@ -1,0 +1,188 @@
+//! Data changes and their re-score, in one transaction.
+//!
+//! Creating or editing a vessel, appending to its histories, moving or
+//! deleting it: the write, the vessel's new assessment and its fleets' new
+//! aggregates are committed together as one `data_change` run, so no score
+//! is ever older than its data and a failed re-score leaves the write undone.
+
+use chrono::Utc;
+
+use super::{JobContext, ThresholdBook};
+use crate::compute::ComputeError;
+use crate::domain::{FleetId, Imo, Incident, Inspection, VesselProfile};
+use crate::risk::{FleetMember, aggregate_members, assess};
+use crate::storage::{
+    FleetScore, IncidentRecord, InspectionRecord, Publication, StorageError, VesselRecord,
+    VesselScore, WriteTx,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Compute(#[from] ComputeError),
+}
+
+pub async fn create_vessel(
+    ctx: &JobContext,
+    fleet: FleetId,
+    vessel: &VesselProfile,
+) -> Result<VesselRecord, ChangeError> {
+    let mut tx = ctx.db.begin_write().await?;
+    tx.insert_vessel(fleet, vessel).await?;
+    rescore(ctx, &mut tx, Some(vessel.imo), &[fleet]).await?;
+    tx.commit().await?;
+    read_back(ctx, vessel.imo).await
+}
+
+/// `None` when there is no such vessel.
+pub async fn update_vessel(
+    ctx: &JobContext,
+    fleet: FleetId,
+    vessel: &VesselProfile,
+) -> Result<Option<VesselRecord>, ChangeError> {
+    let mut tx = ctx.db.begin_write().await?;
+    let Some(previous) = tx.update_vessel(fleet, vessel).await? else {
+        return Ok(None);
+    };
+    rescore(ctx, &mut tx, Some(vessel.imo), &[fleet, previous]).await?;
+    tx.commit().await?;
+    read_back(ctx, vessel.imo).await.map(Some)
+}
+
+/// `false` when there is no such vessel.
+pub async fn delete_vessel(ctx: &JobContext, imo: Imo) -> Result<bool, ChangeError> {
+    let mut tx = ctx.db.begin_write().await?;
+    let Some(fleet) = tx.delete_vessel(imo).await? else {
+        return Ok(false);
+    };
+    rescore(ctx, &mut tx, None, &[fleet]).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+pub async fn append_inspection(
+    ctx: &JobContext,
+    imo: Imo,
+    inspection: &Inspection,
+) -> Result<Option<InspectionRecord>, ChangeError> {
+    let mut tx = ctx.db.begin_write().await?;
+    let Some(record) = tx.append_inspection(imo, inspection).await? else {
+        return Ok(None);
+    };
+    rescore_vessel_and_fleet(ctx, &mut tx, imo).await?;
+    tx.commit().await?;
+    Ok(Some(record))
+}
+
+pub async fn append_incident(
+    ctx: &JobContext,
+    imo: Imo,
+    incident: &Incident,
+) -> Result<Option<IncidentRecord>, ChangeError> {
+    let mut tx = ctx.db.begin_write().await?;
+    let Some(record) = tx.append_incident(imo, incident).await? else {
+        return Ok(None);
+    };
+    rescore_vessel_and_fleet(ctx, &mut tx, imo).await?;
+    tx.commit().await?;
+    Ok(Some(record))
+}
+
+async fn read_back(ctx: &JobContext, imo: Imo) -> Result<VesselRecord, ChangeError> {
+    ctx.db.get_vessel(imo).await?.ok_or_else(|| {
+        StorageError::CorruptRow(format!("vessel {imo} vanished after its write")).into()
+    })
+}
+
+async fn rescore_vessel_and_fleet(
+    ctx: &JobContext,
+    tx: &mut WriteTx,
+    imo: Imo,
+) -> Result<(), ChangeError> {
+    let fleet = tx.vessel_for_scoring(imo).await?.map(|v| v.fleet_id);
+    rescore(ctx, tx, Some(imo), fleet.as_slice()).await
+}
+
+/// Scores `vessel` (if given) as of today and re-aggregates `fleets` from
+/// their members' current scores, publishing both as a `data_change` run
+/// inside `tx`.
+async fn rescore(
+    ctx: &JobContext,
+    tx: &mut WriteTx,
+    vessel: Option<Imo>,
+    fleets: &[FleetId],
+) -> Result<(), ChangeError> {
+    let as_of = Utc::now().date_naive();
+    let thresholds = ThresholdBook::load(&ctx.db, &ctx.model).await?;
+    let mut publication = Publication::default();
+
+    if let Some(imo) = vessel
+        && let Some(scoring) = tx.vessel_for_scoring(imo).await?
+    {
+        let model = ctx.model.clone();
+        let fleet_thresholds = *thresholds.for_fleet(scoring.fleet_id);
+        let profile = scoring.profile.clone();
+        let assessment = ctx
+            .compute
+            .run(move || assess(&model, &profile, as_of, &fleet_thresholds))
+            .await?;
+        publication.vessels.push(VesselScore {
+            fleet_id: scoring.fleet_id,
+            data_version: scoring.data_version,
+            insured_value_usd: scoring.profile.insured_value_usd.value(),
+            assessment,
+        });
+    }
+
+    let mut seen = Vec::new();
+    for fleet in fleets {
+        if seen.contains(fleet) {
+            continue;
+        }
+        seen.push(*fleet);
+        let (data_version, mut members) = tx.fleet_members(*fleet).await?;
+        // The re-scored vessel counts with its new assessment, in the fleet it is in now.
+        members.retain(|member| Some(member.imo) != vessel);
+        let mut aggregated: Vec<FleetMember<'_>> = members
+            .iter()
+            .map(|m| FleetMember {
+                insured_value_usd: m.insured_value_usd,
+                ship_type: m.ship_type,
+                assessment: &m.assessment,
+            })
+            .collect();
+        let fresh = publication.vessels.first().filter(|v| v.fleet_id == *fleet);
+        let fresh_type = match (fresh, vessel) {
+            (Some(_), Some(imo)) => tx
+                .vessel_for_scoring(imo)
+                .await?
+                .map(|v| v.profile.ship_type),
+            _ => None,
+        };
+        if let (Some(score), Some(ship_type)) = (fresh, fresh_type) {
+            aggregated.push(FleetMember {
+                insured_value_usd: score.insured_value_usd,
+                ship_type,
+                assessment: &score.assessment,
+            });
+        }
+        let aggregate = aggregate_members(&aggregated, thresholds.for_fleet(*fleet));
+        publication.fleets.push(FleetScore {
+            fleet_id: *fleet,
+            data_version,
+            aggregate,
+        });
+    }
+
+    let run_id = tx
+        .insert_data_change_run(
+            as_of,
+            ctx.model.version().as_str(),
+            publication.vessels.len() as i64,
+        )
+        .await?;
+    tx.publish_scores(run_id, &publication).await?;
+    Ok(())
+}

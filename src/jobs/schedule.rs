@@ -1,0 +1,69 @@
+//! The six-hourly schedule (tokio-cron-scheduler, UTC) and the catch-up on start.
+//!
+//! Every replica runs the schedule; the single-runner slot lets one of them
+//! run each tick and the others skip and say so. Ticks missed while no
+//! replica was up are not replayed by the scheduler: a starting replica runs
+//! once when the last published book-wide run is older than one period.
+
+use chrono::Utc;
+use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
+
+use super::{JobContext, run_once};
+use crate::config::RecalcSchedule;
+use crate::storage::{ClaimError, RunTrigger};
+
+/// Runs one scheduled or catch-up run, logging a skip when another runs.
+pub async fn trigger(ctx: &JobContext, trigger: RunTrigger) {
+    match run_once(ctx, trigger, Utc::now().date_naive()).await {
+        Ok(run) => {
+            tracing::info!(run_id = %run.id, status = ?run.status, trigger = trigger.as_str(), "recalculation finished")
+        }
+        Err(ClaimError::InProgress(running)) => tracing::info!(
+            %running,
+            trigger = trigger.as_str(),
+            "recalculation skipped: another run is in progress (possibly on another replica)"
+        ),
+        Err(ClaimError::Storage(error)) => {
+            tracing::error!(%error, trigger = trigger.as_str(), "recalculation could not start")
+        }
+    }
+}
+
+/// True when no book-wide run was published within one period of the schedule.
+pub async fn needs_catch_up(ctx: &JobContext, schedule: &RecalcSchedule) -> bool {
+    let now = Utc::now();
+    let Some(period) = schedule.period_after(now) else {
+        return false;
+    };
+    match ctx.db.latest_published_book_run().await {
+        Ok(Some(run)) => run.finished_at.is_none_or(|at| now - at > period),
+        Ok(None) => true,
+        Err(error) => {
+            tracing::warn!(%error, "could not read the last run; catching up");
+            true
+        }
+    }
+}
+
+/// Starts the schedule; the caller keeps the scheduler and shuts it down.
+pub async fn start(
+    ctx: JobContext,
+    schedule: &RecalcSchedule,
+) -> Result<JobScheduler, JobSchedulerError> {
+    let scheduler = JobScheduler::new().await?;
+    let job = Job::new_async(schedule.expression(), move |_, _| {
+        let ctx = ctx.clone();
+        Box::pin(async move {
+            if ctx.shutdown.is_cancelled() {
+                return;
+            }
+            let tracked = ctx.tasks.clone();
+            tracked
+                .track_future(async move { trigger(&ctx, RunTrigger::Cron).await })
+                .await;
+        })
+    })?;
+    scheduler.add(job).await?;
+    scheduler.start().await?;
+    Ok(scheduler)
+}

@@ -1,0 +1,86 @@
+//! Turning loaded vessels into a publication: pure, run on the compute pool.
+
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use chrono::NaiveDate;
+use rayon::prelude::*;
+
+use super::ThresholdBook;
+use crate::domain::FleetId;
+use crate::risk::{Assessment, FleetMember, RiskModel, aggregate_members, assess_within};
+use crate::storage::{Book, FleetScore, Publication, ScoringVessel, VesselScore};
+
+/// Scores every vessel (in parallel) with its fleet's thresholds and
+/// aggregates every fleet. A vessel the engine cannot score (a panic) or that
+/// did not load becomes an error of the run; the rest is still published.
+pub fn score_book(
+    model: &RiskModel,
+    book: Book,
+    as_of: NaiveDate,
+    thresholds: &ThresholdBook,
+) -> Publication {
+    let windows = model.windows(as_of);
+    let outcomes: Vec<Result<Assessment, String>> = book
+        .vessels
+        .par_iter()
+        .map(|vessel| {
+            let fleet_thresholds = thresholds.for_fleet(vessel.fleet_id);
+            catch_unwind(AssertUnwindSafe(|| {
+                assess_within(model, &vessel.profile, &windows, fleet_thresholds)
+            }))
+            .map_err(|_| "the engine could not score this vessel".to_string())
+        })
+        .collect();
+
+    let mut publication = Publication::default();
+    for unloadable in book.unloadable {
+        publication.errors.push((
+            unloadable.imo,
+            format!("stored data is not valid: {}", unloadable.error),
+        ));
+    }
+    let mut scored: Vec<(&ScoringVessel, Assessment)> = Vec::with_capacity(outcomes.len());
+    for (vessel, outcome) in book.vessels.iter().zip(outcomes) {
+        match outcome {
+            Ok(assessment) => scored.push((vessel, assessment)),
+            Err(message) => publication
+                .errors
+                .push((vessel.profile.imo.to_string(), message)),
+        }
+    }
+
+    let mut members: HashMap<FleetId, Vec<FleetMember<'_>>> = HashMap::new();
+    for (vessel, assessment) in &scored {
+        members
+            .entry(vessel.fleet_id)
+            .or_default()
+            .push(FleetMember {
+                insured_value_usd: vessel.profile.insured_value_usd.value(),
+                ship_type: vessel.profile.ship_type,
+                assessment,
+            });
+    }
+    publication.fleets = book
+        .fleets
+        .iter()
+        .map(|(fleet, data_version)| FleetScore {
+            fleet_id: *fleet,
+            data_version: *data_version,
+            aggregate: aggregate_members(
+                members.get(fleet).map_or(&[][..], Vec::as_slice),
+                thresholds.for_fleet(*fleet),
+            ),
+        })
+        .collect();
+    publication.vessels = scored
+        .into_iter()
+        .map(|(vessel, assessment)| VesselScore {
+            fleet_id: vessel.fleet_id,
+            data_version: vessel.data_version,
+            insured_value_usd: vessel.profile.insured_value_usd.value(),
+            assessment,
+        })
+        .collect();
+    publication
+}

@@ -1,0 +1,570 @@
+//! Published scores: writing a run's rows and reading what readers see.
+//!
+//! Every run appends one row per vessel (`vessel_scores`) and per fleet
+//! (`fleet_scores`). What readers see is `current_vessel_scores` /
+//! `current_fleet_scores`: a pointer per vessel and fleet, moved only to a
+//! score computed from data at least as new as the one it replaces.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::QueryBuilder;
+use uuid::Uuid;
+
+use super::{Database, Page, PageRequest, StorageError, WriteTx, on_pool, on_tx};
+use crate::domain::{FleetId, Imo, RiskThresholds, ShipType};
+use crate::risk::{Assessment, FleetAggregate};
+
+/// Rows per multi-row INSERT (15 binds each stays under every backend's limit).
+const BATCH: usize = 1000;
+
+/// One vessel's published assessment in a run.
+#[derive(Debug, Clone)]
+pub struct VesselScore {
+    pub fleet_id: FleetId,
+    pub data_version: i64,
+    pub insured_value_usd: f64,
+    pub assessment: Assessment,
+}
+
+/// One fleet's published aggregate in a run.
+#[derive(Debug, Clone)]
+pub struct FleetScore {
+    pub fleet_id: FleetId,
+    pub data_version: i64,
+    pub aggregate: FleetAggregate,
+}
+
+/// Everything one run publishes.
+#[derive(Debug, Clone, Default)]
+pub struct Publication {
+    pub vessels: Vec<VesselScore>,
+    pub fleets: Vec<FleetScore>,
+    /// `(imo as stored, message)` of vessels that could not be scored.
+    pub errors: Vec<(String, String)>,
+}
+
+/// A vessel's current published assessment.
+#[derive(Debug, Clone)]
+pub struct PublishedAssessment {
+    pub run_id: Uuid,
+    pub fleet_id: FleetId,
+    pub calculated_at: DateTime<Utc>,
+    pub assessment: Assessment,
+}
+
+/// A fleet's current published aggregate.
+#[derive(Debug, Clone)]
+pub struct PublishedAggregate {
+    pub run_id: Uuid,
+    pub calculated_at: DateTime<Utc>,
+    pub aggregate: FleetAggregate,
+}
+
+/// What aggregation needs of a fleet member's current score.
+#[derive(Debug, Clone)]
+pub struct MemberScore {
+    pub imo: Imo,
+    pub insured_value_usd: f64,
+    pub ship_type: ShipType,
+    pub assessment: Assessment,
+}
+
+/// One run's score of a vessel (score history).
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScoreHistoryEntry {
+    pub run_id: Uuid,
+    pub calculated_at: DateTime<Utc>,
+    pub as_of: NaiveDate,
+    pub model_version: String,
+    pub score: f64,
+    pub scorecard: f64,
+    pub level: String,
+    pub srp_profile: String,
+    pub expected_claims: f64,
+    pub expected_annual_loss_usd: f64,
+}
+
+#[derive(sqlx::FromRow)]
+struct HistoryRow {
+    run_id: Uuid,
+    calculated_at: DateTime<Utc>,
+    as_of: NaiveDate,
+    model_version: String,
+    score: f64,
+    scorecard: f64,
+    level: String,
+    srp_profile: String,
+    expected_claims: f64,
+    expected_annual_loss_usd: f64,
+}
+
+fn decode<T: serde::de::DeserializeOwned>(what: &str, json: &str) -> Result<T, StorageError> {
+    serde_json::from_str(json).map_err(|e| StorageError::CorruptRow(format!("{what}: {e}")))
+}
+
+fn encode<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("scores serialize")
+}
+
+impl WriteTx {
+    /// Writes a run's rows and moves the current pointers where the data is
+    /// not older. Vessels and fleets deleted since the run loaded them are
+    /// left out.
+    pub async fn publish_scores(
+        &mut self,
+        run_id: Uuid,
+        publication: &Publication,
+    ) -> Result<(), StorageError> {
+        let calculated_at = Utc::now();
+        let live_vessels: HashSet<String> = on_tx!(self, conn => {
+            sqlx::query_scalar::<_, String>("SELECT imo FROM vessels")
+                .fetch_all(conn)
+                .await?
+                .into_iter()
+                .collect()
+        });
+        let live_fleets: HashSet<Uuid> = on_tx!(self, conn => {
+            sqlx::query_scalar::<_, Uuid>("SELECT id FROM fleets")
+                .fetch_all(conn)
+                .await?
+                .into_iter()
+                .collect()
+        });
+        let vessels: Vec<(&VesselScore, String, String)> = publication
+            .vessels
+            .iter()
+            .map(|v| {
+                (
+                    v,
+                    v.assessment.vessel_imo.to_string(),
+                    encode(&v.assessment),
+                )
+            })
+            .filter(|(_, imo, _)| live_vessels.contains(imo))
+            .collect();
+        for chunk in vessels.chunks(BATCH) {
+            on_tx!(self, conn => {
+                let mut insert = QueryBuilder::new(
+                    "INSERT INTO vessel_scores (vessel_imo, run_id, fleet_id, data_version, \
+                     model_version, as_of, score, scorecard, level, srp_profile, expected_claims, \
+                     expected_annual_loss_usd, insured_value_usd, assessment, calculated_at) ",
+                );
+                insert.push_values(chunk, |mut row, (v, imo, json)| {
+                    let a = &v.assessment;
+                    row.push_bind(imo.as_str())
+                        .push_bind(run_id)
+                        .push_bind(v.fleet_id.as_uuid())
+                        .push_bind(v.data_version)
+                        .push_bind(a.model_version.as_str())
+                        .push_bind(a.as_of)
+                        .push_bind(a.score)
+                        .push_bind(a.scorecard)
+                        .push_bind(a.level.as_str())
+                        .push_bind(a.srp.profile.as_str())
+                        .push_bind(a.expected_claims)
+                        .push_bind(a.expected_annual_loss_usd)
+                        .push_bind(v.insured_value_usd)
+                        .push_bind(json.as_str())
+                        .push_bind(calculated_at);
+                });
+                insert.build().execute(&mut *conn).await?;
+
+                let mut current = QueryBuilder::new(
+                    "INSERT INTO current_vessel_scores (vessel_imo, run_id, fleet_id, data_version, \
+                     score, insured_value_usd) ",
+                );
+                current.push_values(chunk, |mut row, (v, imo, _)| {
+                    row.push_bind(imo.as_str())
+                        .push_bind(run_id)
+                        .push_bind(v.fleet_id.as_uuid())
+                        .push_bind(v.data_version)
+                        .push_bind(v.assessment.score)
+                        .push_bind(v.insured_value_usd);
+                });
+                current.push(
+                    " ON CONFLICT (vessel_imo) DO UPDATE SET run_id = excluded.run_id, \
+                     fleet_id = excluded.fleet_id, data_version = excluded.data_version, \
+                     score = excluded.score, insured_value_usd = excluded.insured_value_usd \
+                     WHERE current_vessel_scores.data_version <= excluded.data_version",
+                );
+                current.build().execute(&mut *conn).await?.rows_affected()
+            });
+        }
+
+        let fleets: Vec<(&FleetScore, String)> = publication
+            .fleets
+            .iter()
+            .filter(|f| live_fleets.contains(&f.fleet_id.as_uuid()))
+            .map(|f| (f, encode(&f.aggregate)))
+            .collect();
+        for chunk in fleets.chunks(BATCH) {
+            on_tx!(self, conn => {
+                let mut insert = QueryBuilder::new(
+                    "INSERT INTO fleet_scores (fleet_id, run_id, data_version, score, vessel_count, \
+                     aggregate, calculated_at) ",
+                );
+                insert.push_values(chunk, |mut row, (f, json)| {
+                    row.push_bind(f.fleet_id.as_uuid())
+                        .push_bind(run_id)
+                        .push_bind(f.data_version)
+                        .push_bind(f.aggregate.score)
+                        .push_bind(f.aggregate.vessel_count as i64)
+                        .push_bind(json.as_str())
+                        .push_bind(calculated_at);
+                });
+                insert.build().execute(&mut *conn).await?;
+
+                let mut current = QueryBuilder::new(
+                    "INSERT INTO current_fleet_scores (fleet_id, run_id, data_version) ",
+                );
+                current.push_values(chunk, |mut row, (f, _)| {
+                    row.push_bind(f.fleet_id.as_uuid())
+                        .push_bind(run_id)
+                        .push_bind(f.data_version);
+                });
+                current.push(
+                    " ON CONFLICT (fleet_id) DO UPDATE SET run_id = excluded.run_id, \
+                     data_version = excluded.data_version \
+                     WHERE current_fleet_scores.data_version <= excluded.data_version",
+                );
+                current.build().execute(&mut *conn).await?.rows_affected()
+            });
+        }
+
+        for chunk in publication.errors.chunks(BATCH) {
+            on_tx!(self, conn => {
+                let mut insert =
+                    QueryBuilder::new("INSERT INTO risk_run_errors (run_id, vessel_imo, message) ");
+                insert.push_values(chunk, |mut row, (imo, message)| {
+                    row.push_bind(run_id).push_bind(imo.as_str()).push_bind(message.as_str());
+                });
+                insert.build().execute(&mut *conn).await?.rows_affected()
+            });
+        }
+        Ok(())
+    }
+
+    /// Marks a running run published; `false` when it is no longer running
+    /// (another process declared it abandoned), and then nothing may commit.
+    pub async fn finish_run(
+        &mut self,
+        run_id: Uuid,
+        vessels_scored: i64,
+        vessels_failed: i64,
+        duration_ms: i64,
+    ) -> Result<bool, StorageError> {
+        let updated = on_tx!(self, conn => {
+            sqlx::query(
+                "UPDATE risk_runs SET status = 'published', finished_at = $2, heartbeat_at = $2, \
+                 vessels_scored = $3, vessels_failed = $4, duration_ms = $5 \
+                 WHERE id = $1 AND status = 'running'",
+            )
+            .bind(run_id)
+            .bind(Utc::now())
+            .bind(vessels_scored)
+            .bind(vessels_failed)
+            .bind(duration_ms)
+            .execute(conn)
+            .await?
+            .rows_affected()
+        });
+        Ok(updated == 1)
+    }
+
+    /// Records a data-change run, published in this transaction.
+    pub async fn insert_data_change_run(
+        &mut self,
+        as_of: NaiveDate,
+        model_version: &str,
+        vessels_scored: i64,
+    ) -> Result<Uuid, StorageError> {
+        let id = Uuid::now_v7();
+        let now = Utc::now();
+        on_tx!(self, conn => {
+            sqlx::query(
+                "INSERT INTO risk_runs (id, trigger, status, as_of, model_version, started_at, \
+                 heartbeat_at, finished_at, vessels_scored, vessels_failed, duration_ms) \
+                 VALUES ($1, 'data_change', 'published', $2, $3, $4, $4, $4, $5, 0, 0)",
+            )
+            .bind(id)
+            .bind(as_of)
+            .bind(model_version)
+            .bind(now)
+            .bind(vessels_scored)
+            .execute(conn)
+            .await?
+            .rows_affected()
+        });
+        Ok(id)
+    }
+
+    /// The fleet's data version and the current scores of its members.
+    pub async fn fleet_members(
+        &mut self,
+        fleet: FleetId,
+    ) -> Result<(i64, Vec<MemberScore>), StorageError> {
+        let version: Option<i64> = on_tx!(self, conn => {
+            sqlx::query_scalar("SELECT data_version FROM fleets WHERE id = $1")
+                .bind(fleet.as_uuid())
+                .fetch_optional(conn)
+                .await?
+        });
+        let rows: Vec<(String, f64, String, String)> = on_tx!(self, conn => {
+            sqlx::query_as(
+                "SELECT v.imo, v.insured_value_usd, v.ship_type, s.assessment \
+                 FROM vessels v \
+                 JOIN current_vessel_scores c ON c.vessel_imo = v.imo \
+                 JOIN vessel_scores s ON s.vessel_imo = c.vessel_imo AND s.run_id = c.run_id \
+                 WHERE v.fleet_id = $1 ORDER BY v.imo",
+            )
+            .bind(fleet.as_uuid())
+            .fetch_all(conn)
+            .await?
+        });
+        let members = rows
+            .into_iter()
+            .map(|(imo, insured_value_usd, ship_type, assessment)| {
+                Ok(MemberScore {
+                    imo: Imo::parse(&imo)
+                        .map_err(|e| StorageError::CorruptRow(format!("imo: {e}")))?,
+                    insured_value_usd,
+                    ship_type: ShipType::parse(&ship_type).map_err(StorageError::CorruptRow)?,
+                    assessment: decode("assessment", &assessment)?,
+                })
+            })
+            .collect::<Result<Vec<_>, StorageError>>()?;
+        Ok((version.unwrap_or_default(), members))
+    }
+}
+
+impl Database {
+    /// Publishes a book-wide run in one transaction; `false` when the run
+    /// was no longer running (nothing was published).
+    pub async fn publish_run(
+        &self,
+        run_id: Uuid,
+        publication: &Publication,
+        duration_ms: i64,
+    ) -> Result<bool, StorageError> {
+        let mut tx = self.begin_write().await?;
+        tx.publish_scores(run_id, publication).await?;
+        let finished = tx
+            .finish_run(
+                run_id,
+                publication.vessels.len() as i64,
+                publication.errors.len() as i64,
+                duration_ms,
+            )
+            .await?;
+        if finished {
+            tx.commit().await?;
+        }
+        Ok(finished)
+    }
+
+    pub async fn current_vessel_assessment(
+        &self,
+        imo: Imo,
+    ) -> Result<Option<PublishedAssessment>, StorageError> {
+        let row: Option<(Uuid, Uuid, DateTime<Utc>, String)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT s.run_id, s.fleet_id, s.calculated_at, s.assessment \
+                 FROM current_vessel_scores c \
+                 JOIN vessel_scores s ON s.vessel_imo = c.vessel_imo AND s.run_id = c.run_id \
+                 WHERE c.vessel_imo = $1",
+            )
+            .bind(imo.to_string())
+            .fetch_optional(pool)
+            .await?
+        });
+        row.map(|(run_id, fleet_id, calculated_at, json)| {
+            Ok(PublishedAssessment {
+                run_id,
+                fleet_id: FleetId::from_uuid(fleet_id),
+                calculated_at,
+                assessment: decode("assessment", &json)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// A vessel's published scores, newest first.
+    pub async fn vessel_score_history(
+        &self,
+        imo: Imo,
+        page: &PageRequest<(DateTime<Utc>, Uuid)>,
+    ) -> Result<Page<ScoreHistoryEntry>, StorageError> {
+        let (after_at, after_run) = page.after.unzip();
+        let rows: Vec<HistoryRow> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT s.run_id, s.calculated_at, s.as_of, s.model_version, s.score, s.scorecard, \
+                 s.level, s.srp_profile, s.expected_claims, s.expected_annual_loss_usd \
+                 FROM vessel_scores s JOIN risk_runs r ON r.id = s.run_id \
+                 WHERE s.vessel_imo = $1 AND r.status = 'published' \
+                 AND ($2 IS NULL OR s.calculated_at < $2 OR (s.calculated_at = $2 AND s.run_id < $3)) \
+                 ORDER BY s.calculated_at DESC, s.run_id DESC LIMIT $4",
+            )
+            .bind(imo.to_string())
+            .bind(after_at)
+            .bind(after_run)
+            .bind(page.fetch_limit())
+            .fetch_all(pool)
+            .await?
+        });
+        let entries: Vec<ScoreHistoryEntry> = rows
+            .into_iter()
+            .map(|r| ScoreHistoryEntry {
+                run_id: r.run_id,
+                calculated_at: r.calculated_at,
+                as_of: r.as_of,
+                model_version: r.model_version,
+                score: r.score,
+                scorecard: r.scorecard,
+                level: r.level,
+                srp_profile: r.srp_profile,
+                expected_claims: r.expected_claims,
+                expected_annual_loss_usd: r.expected_annual_loss_usd,
+            })
+            .collect();
+        Ok(Page::from_rows(entries, page.limit, |e| {
+            (e.calculated_at, e.run_id)
+        }))
+    }
+
+    pub async fn current_fleet_aggregate(
+        &self,
+        fleet: FleetId,
+    ) -> Result<Option<PublishedAggregate>, StorageError> {
+        let row: Option<(Uuid, DateTime<Utc>, String)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT f.run_id, f.calculated_at, f.aggregate FROM current_fleet_scores c \
+                 JOIN fleet_scores f ON f.fleet_id = c.fleet_id AND f.run_id = c.run_id \
+                 WHERE c.fleet_id = $1",
+            )
+            .bind(fleet.as_uuid())
+            .fetch_optional(pool)
+            .await?
+        });
+        row.map(|(run_id, calculated_at, json)| {
+            Ok(PublishedAggregate {
+                run_id,
+                calculated_at,
+                aggregate: decode("aggregate", &json)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// `(final score, insured value)` of the fleet's currently scored vessels.
+    pub async fn fleet_member_scores(
+        &self,
+        fleet: FleetId,
+    ) -> Result<Vec<(f64, f64)>, StorageError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT c.score, c.insured_value_usd FROM current_vessel_scores c \
+                 JOIN vessels v ON v.imo = c.vessel_imo WHERE v.fleet_id = $1",
+            )
+            .bind(fleet.as_uuid())
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// The score a fleet had in the book-wide run published before `run_id`'s.
+    pub async fn previous_fleet_score(
+        &self,
+        fleet: FleetId,
+        before: DateTime<Utc>,
+    ) -> Result<Option<f64>, StorageError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT f.score FROM fleet_scores f JOIN risk_runs r ON r.id = f.run_id \
+                 WHERE f.fleet_id = $1 AND r.status = 'published' AND r.trigger <> 'data_change' \
+                 AND f.calculated_at < $2 ORDER BY f.calculated_at DESC LIMIT 1",
+            )
+            .bind(fleet.as_uuid())
+            .bind(before)
+            .fetch_optional(pool)
+            .await?
+        }))
+    }
+
+    /// `(fleet, final score, insured value)` of every currently scored vessel.
+    pub async fn all_current_scores(&self) -> Result<Vec<(FleetId, f64, f64)>, StorageError> {
+        let rows: Vec<(Uuid, f64, f64)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT v.fleet_id, c.score, c.insured_value_usd FROM current_vessel_scores c \
+                 JOIN vessels v ON v.imo = c.vessel_imo",
+            )
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(fleet, score, value)| (FleetId::from_uuid(fleet), score, value))
+            .collect())
+    }
+
+    /// The `limit` highest current scores: `(imo, name, fleet, score)`.
+    pub async fn top_scores(
+        &self,
+        limit: i64,
+    ) -> Result<Vec<(Imo, String, FleetId, f64)>, StorageError> {
+        let rows: Vec<(String, String, Uuid, f64)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT v.imo, v.name, v.fleet_id, c.score FROM current_vessel_scores c \
+                 JOIN vessels v ON v.imo = c.vessel_imo ORDER BY c.score DESC, v.imo LIMIT $1",
+            )
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter()
+            .map(|(imo, name, fleet, score)| {
+                Ok((
+                    Imo::parse(&imo).map_err(|e| StorageError::CorruptRow(format!("imo: {e}")))?,
+                    name,
+                    FleetId::from_uuid(fleet),
+                    score,
+                ))
+            })
+            .collect()
+    }
+
+    /// `(lambda, insured value)` of the fleet's currently scored vessels.
+    pub async fn fleet_exposures(&self, fleet: FleetId) -> Result<Vec<(f64, f64)>, StorageError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT s.expected_claims, s.insured_value_usd FROM current_vessel_scores c \
+                 JOIN vessel_scores s ON s.vessel_imo = c.vessel_imo AND s.run_id = c.run_id \
+                 JOIN vessels v ON v.imo = c.vessel_imo WHERE v.fleet_id = $1 ORDER BY v.imo",
+            )
+            .bind(fleet.as_uuid())
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// When a vessel last changed, for freshness.
+    pub async fn latest_vessel_change_at(&self) -> Result<Option<DateTime<Utc>>, StorageError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar::<_, Option<DateTime<Utc>>>("SELECT MAX(updated_at) FROM vessels")
+                .fetch_one(pool)
+                .await?
+        }))
+    }
+}
+
+/// Score bounds `[from, to)` of a level under some thresholds.
+pub fn level_bounds(level: crate::domain::RiskLevel, t: &RiskThresholds) -> (f64, f64) {
+    use crate::domain::RiskLevel;
+    match level {
+        RiskLevel::Low => (f64::NEG_INFINITY, t.medium()),
+        RiskLevel::Medium => (t.medium(), t.high()),
+        RiskLevel::High => (t.high(), t.critical()),
+        RiskLevel::Critical => (t.critical(), f64::INFINITY),
+    }
+}
