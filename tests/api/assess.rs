@@ -2,7 +2,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use crate::support::{Backend, IMOS, TestApp, vessel_body};
+use crate::support::{Backend, IMOS, TestApp, assert_close, vessel_body};
 
 crate::cases!(
     the_api_reproduces_every_golden_case,
@@ -14,34 +14,6 @@ crate::cases!(
     as_of_defaults_to_today_and_is_validated,
     a_full_compute_pool_is_503_with_retry_after,
 );
-
-/// Numbers equal to 1e-9 (relative) or 1e-12 (absolute); everything else exactly.
-fn assert_close(actual: &Value, expected: &Value, path: &str) {
-    match (actual, expected) {
-        (Value::Number(a), Value::Number(e)) => {
-            let (a, e) = (a.as_f64().unwrap(), e.as_f64().unwrap());
-            assert!(
-                (a - e).abs() <= 1e-12_f64.max(1e-9 * e.abs()),
-                "{path}: {a} != {e}"
-            );
-        }
-        (Value::Array(a), Value::Array(e)) => {
-            assert_eq!(a.len(), e.len(), "{path}: lengths differ");
-            for (i, (a, e)) in a.iter().zip(e).enumerate() {
-                assert_close(a, e, &format!("{path}[{i}]"));
-            }
-        }
-        (Value::Object(a), Value::Object(e)) => {
-            let keys_a: Vec<&String> = a.keys().collect();
-            let keys_e: Vec<&String> = e.keys().collect();
-            assert_eq!(keys_a, keys_e, "{path}: fields differ");
-            for (key, value) in e {
-                assert_close(&a[key], value, &format!("{path}.{key}"));
-            }
-        }
-        _ => assert_eq!(actual, expected, "{path}"),
-    }
-}
 
 fn golden_cases() -> Vec<Value> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/engine-cases");

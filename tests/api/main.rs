@@ -16,6 +16,7 @@ mod errors;
 mod fleets;
 mod health;
 mod histories;
+mod recalculation;
 mod vessels;
 
 use std::process::ExitCode;
@@ -34,6 +35,7 @@ fn cases() -> Vec<TestCase> {
         fleets::CASES,
         health::CASES,
         histories::CASES,
+        recalculation::CASES,
         vessels::CASES,
     ]
     .concat()

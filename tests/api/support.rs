@@ -154,6 +154,7 @@ pub struct TestApp {
     pub address: String,
     pub db: Database,
     pub compute: fleet_risk::compute::ComputeBridge,
+    pub jobs: fleet_risk::jobs::JobContext,
     pub keys: Keys,
     pub client: reqwest::Client,
     pub database: TestDatabase,
@@ -176,6 +177,8 @@ pub fn base_environment(database_url: &str) -> HashMap<&'static str, String> {
         ("HTTP_WORKERS", "1".to_string()),
         ("COMPUTE_THREADS", "2".to_string()),
         ("DB_MAX_CONNECTIONS", "5".to_string()),
+        // Cases that exercise the schedule or the catch-up turn it on.
+        ("RISK_RECALC_ENABLED", "false".to_string()),
     ])
 }
 
@@ -208,6 +211,7 @@ impl TestApp {
         let address = format!("http://127.0.0.1:{}", app.port());
         let db = app.database();
         let compute = app.compute();
+        let jobs = app.jobs();
         let handle = app.handle();
         tokio::spawn(app.run_until_stopped());
         let keys = Keys {
@@ -235,6 +239,7 @@ impl TestApp {
             address,
             db,
             compute,
+            jobs,
             keys,
             client,
             database,
@@ -407,3 +412,82 @@ pub fn vessel_body(imo: &str) -> Value {
 pub const IMOS: [&str; 8] = [
     "9074729", "9811000", "8320901", "7625811", "9598335", "1234567", "9176187", "9321483",
 ];
+
+impl TestApp {
+    /// Runs one book-wide recalculation to the end (as the CLI does) and returns its id.
+    pub async fn recalculate(&self) -> String {
+        let run = fleet_risk::jobs::run_once(
+            &self.jobs,
+            fleet_risk::storage::RunTrigger::Manual,
+            chrono::Utc::now().date_naive(),
+        )
+        .await
+        .expect("the slot is free");
+        assert_eq!(
+            run.status,
+            fleet_risk::storage::RunStatus::Published,
+            "{run:?}"
+        );
+        run.id.to_string()
+    }
+
+    /// Polls a run until it is no longer running (at most 30 s) and returns it.
+    pub async fn wait_for_run(&self, run_id: &str) -> Value {
+        for _ in 0..300 {
+            let run = self
+                .get(&format!("/api/fleet-risk/runs/{run_id}"), &self.keys.viewer)
+                .await;
+            assert_eq!(run.status, 200, "{}", run.text);
+            if run.body["status"] != "running" {
+                return run.body;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("run {run_id} did not finish within 30 s");
+    }
+
+    /// Executes raw SQL on the test database (to break or inspect it).
+    pub async fn execute_sql(&self, sql: &str) {
+        match &self.db {
+            Database::Sqlite(pool) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+                .execute(pool)
+                .await
+                .map(drop),
+            Database::Postgres(pool) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+                .execute(pool)
+                .await
+                .map(drop),
+        }
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+}
+
+/// Numbers equal to 1e-9 (relative) or 1e-9 (absolute); everything else exactly.
+pub fn assert_close(actual: &Value, expected: &Value, path: &str) {
+    match (actual, expected) {
+        (Value::Number(a), Value::Number(e)) => {
+            let (a, e) = (a.as_f64().unwrap(), e.as_f64().unwrap());
+            assert!(
+                (a - e).abs() <= 1e-9_f64.max(1e-9 * e.abs()),
+                "{path}: {a} != {e}"
+            );
+        }
+        (Value::Array(a), Value::Array(e)) => {
+            assert_eq!(a.len(), e.len(), "{path}: lengths differ");
+            for (i, (a, e)) in a.iter().zip(e).enumerate() {
+                assert_close(a, e, &format!("{path}[{i}]"));
+            }
+        }
+        (Value::Object(a), Value::Object(e)) => {
+            let mut keys_a: Vec<&String> = a.keys().collect();
+            let mut keys_e: Vec<&String> = e.keys().collect();
+            keys_a.sort();
+            keys_e.sort();
+            assert_eq!(keys_a, keys_e, "{path}: fields differ");
+            for (key, value) in e {
+                assert_close(&a[key], value, &format!("{path}.{key}"));
+            }
+        }
+        _ => assert_eq!(actual, expected, "{path}"),
+    }
+}

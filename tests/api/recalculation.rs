@@ -1,0 +1,481 @@
+//! Book-wide runs: what they publish, how they fail, who may start them.
+
+use fleet_risk::domain::{PolicyIdPattern, VesselInput};
+use fleet_risk::model_file::builtin_model;
+use fleet_risk::risk::{aggregate_fleet, assess};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::support::{Backend, IMOS, TestApp, assert_close, vessel_body};
+
+crate::cases!(
+    a_run_publishes_exactly_what_the_engine_computes,
+    a_failing_run_keeps_the_previous_scores,
+    a_run_that_times_out_publishes_nothing,
+    a_run_cancelled_by_shutdown_publishes_nothing,
+    a_vessel_that_cannot_be_scored_is_an_error_of_the_run,
+    the_trigger_answers_202_then_409_while_running,
+    the_trigger_accepts_the_cron_secret,
+    the_trigger_refuses_other_callers,
+    catch_up_runs_only_when_scores_are_older_than_one_period,
+    an_abandoned_run_frees_the_slot_after_its_lease,
+    runs_are_listed_newest_first,
+);
+
+/// Two fleets of vessels, created through the API.
+async fn small_book(app: &TestApp) -> (String, String) {
+    let a = app.create_fleet("Fleet A").await;
+    let b = app.create_fleet("Fleet B").await;
+    for (i, imo) in IMOS.iter().enumerate() {
+        let mut body = vessel_body(imo);
+        body["shipType"] = json!(["oil_tanker", "container", "tug", "passenger"][i % 4]);
+        body["yearBuilt"] = json!(1990 + 4 * i as i64);
+        body["insuredValueUsd"] = json!(5_000_000.0 * (i + 1) as f64);
+        body["sanctioned"] = json!(i == 3);
+        app.create_vessel(if i % 2 == 0 { &a } else { &b }, body)
+            .await;
+    }
+    (a, b)
+}
+
+async fn a_run_publishes_exactly_what_the_engine_computes(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (fleet_a, _) = small_book(&app).await;
+    let run_id = app.recalculate().await;
+
+    let model = builtin_model();
+    let today = chrono::Utc::now().date_naive();
+    let thresholds = model.thresholds();
+    let mut fleet_members = Vec::new();
+    for imo in IMOS {
+        let stored = app
+            .get(&format!("/api/fleet-risk/vessels/{imo}"), &app.keys.viewer)
+            .await;
+        let mut wire = stored.body.clone();
+        let object = wire.as_object_mut().unwrap();
+        for extra in ["fleetId", "createdAt", "updatedAt"] {
+            object.remove(extra);
+        }
+        for history in ["inspections", "incidents"] {
+            for item in object[history].as_array_mut().unwrap() {
+                item.as_object_mut().unwrap().remove("id");
+            }
+        }
+        let profile = serde_json::from_value::<VesselInput>(wire)
+            .unwrap()
+            .parse(today, &PolicyIdPattern::default())
+            .unwrap();
+        let expected = assess(&model, &profile, today, &thresholds);
+
+        let published = app
+            .get(
+                &format!("/api/fleet-risk/vessels/{imo}/risk"),
+                &app.keys.viewer,
+            )
+            .await;
+        assert_eq!(published.status, 200, "{}", published.text);
+        assert_eq!(published.body["runId"], json!(run_id));
+        assert!(published.body["calculatedAt"].is_string());
+        let mut assessment = published.body.clone();
+        assessment.as_object_mut().unwrap().remove("runId");
+        assessment.as_object_mut().unwrap().remove("calculatedAt");
+        assert_close(&assessment, &serde_json::to_value(&expected).unwrap(), imo);
+        if stored.body["fleetId"] == json!(fleet_a) {
+            fleet_members.push((profile, expected));
+        }
+    }
+    let members: Vec<_> = fleet_members.iter().map(|(p, a)| (p, a)).collect();
+    let expected = serde_json::to_value(aggregate_fleet(&members, &thresholds)).unwrap();
+    let published = app
+        .get(
+            &format!("/api/fleet-risk/fleets/{fleet_a}/risk"),
+            &app.keys.viewer,
+        )
+        .await;
+    assert_eq!(published.status, 200, "{}", published.text);
+    assert_eq!(published.body["runId"], json!(run_id));
+    let mut aggregate = published.body.clone();
+    for extra in ["runId", "calculatedAt", "fleetId"] {
+        aggregate.as_object_mut().unwrap().remove(extra);
+    }
+    assert_close(&aggregate, &expected, "fleet A");
+
+    let run = app
+        .get(&format!("/api/fleet-risk/runs/{run_id}"), &app.keys.viewer)
+        .await;
+    assert_eq!(run.body["status"], "published");
+    assert_eq!(run.body["trigger"], "manual");
+    assert_eq!(run.body["vesselsScored"], IMOS.len());
+    assert_eq!(run.body["vesselsFailed"], 0);
+    assert_eq!(run.body["modelVersion"], "frm-1.0");
+    assert!(run.body["durationMs"].as_i64().unwrap() >= 0);
+}
+
+/// Makes every insert into fleet_scores fail, so publishing fails late.
+async fn break_publication(app: &TestApp, backend: Backend) {
+    match backend {
+        Backend::Sqlite => {
+            app.execute_sql(
+                "CREATE TRIGGER refuse_fleet_scores BEFORE INSERT ON fleet_scores \
+                 BEGIN SELECT RAISE(ABORT, 'publication refused by test'); END",
+            )
+            .await
+        }
+        Backend::Postgres => {
+            app.execute_sql(
+                "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN \
+                 RAISE EXCEPTION 'publication refused by test'; END $$ LANGUAGE plpgsql; \
+                 CREATE TRIGGER refuse_fleet_scores BEFORE INSERT ON fleet_scores \
+                 FOR EACH ROW EXECUTE FUNCTION refuse();",
+            )
+            .await
+        }
+    }
+}
+
+async fn a_failing_run_keeps_the_previous_scores(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    small_book(&app).await;
+    let first = app.recalculate().await;
+    let path = format!("/api/fleet-risk/vessels/{}/risk", IMOS[0]);
+    let before = app.get(&path, &app.keys.viewer).await;
+    assert_eq!(before.body["runId"], json!(first));
+
+    break_publication(&app, backend).await;
+    let triggered = app
+        .request(
+            Method::POST,
+            "/api/cron/risk-calculations",
+            Some(&app.keys.admin),
+            None,
+        )
+        .await;
+    assert_eq!(triggered.status, 202, "{}", triggered.text);
+    let run_id = triggered.body["runId"].as_str().unwrap().to_string();
+    let run = app.wait_for_run(&run_id).await;
+    assert_eq!(run["status"], "failed");
+    assert!(
+        run["error"].as_str().unwrap().starts_with("publishing"),
+        "{run}"
+    );
+
+    let after = app.get(&path, &app.keys.viewer).await;
+    assert_eq!(
+        after.body, before.body,
+        "readers still see the previous run"
+    );
+    // Nothing of the failed run was written.
+    let history = app
+        .get(
+            &format!("/api/fleet-risk/vessels/{}/risk/history", IMOS[0]),
+            &app.keys.viewer,
+        )
+        .await;
+    assert!(
+        history.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["runId"] != json!(run_id))
+    );
+}
+
+async fn a_run_that_times_out_publishes_nothing(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |env| {
+        env.insert("RISK_RUN_TIMEOUT", "0.000001".into());
+    })
+    .await;
+    small_book(&app).await;
+    let before = app
+        .get(
+            &format!("/api/fleet-risk/vessels/{}/risk", IMOS[0]),
+            &app.keys.viewer,
+        )
+        .await;
+    let run = fleet_risk::jobs::run_once(
+        &app.jobs,
+        fleet_risk::storage::RunTrigger::Cli,
+        chrono::Utc::now().date_naive(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(run.status, fleet_risk::storage::RunStatus::Failed);
+    assert!(
+        run.error.as_deref().unwrap().starts_with("timed out"),
+        "{run:?}"
+    );
+    let after = app
+        .get(
+            &format!("/api/fleet-risk/vessels/{}/risk", IMOS[0]),
+            &app.keys.viewer,
+        )
+        .await;
+    assert_eq!(after.body, before.body);
+    // The slot is free again.
+    assert_eq!(app.db.running_run().await.unwrap(), None);
+}
+
+async fn a_run_cancelled_by_shutdown_publishes_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    small_book(&app).await;
+    app.jobs.shutdown.cancel();
+    let run = fleet_risk::jobs::run_once(
+        &app.jobs,
+        fleet_risk::storage::RunTrigger::Cron,
+        chrono::Utc::now().date_naive(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(run.status, fleet_risk::storage::RunStatus::Failed);
+    assert!(
+        run.error.as_deref().unwrap().contains("shutting down"),
+        "{run:?}"
+    );
+    let history = app
+        .get(
+            &format!("/api/fleet-risk/vessels/{}/risk/history", IMOS[0]),
+            &app.keys.viewer,
+        )
+        .await;
+    assert!(
+        history.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["runId"] != json!(run.id))
+    );
+}
+
+async fn a_vessel_that_cannot_be_scored_is_an_error_of_the_run(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    small_book(&app).await;
+    app.execute_sql(&format!(
+        "UPDATE vessels SET flag = 'zz' WHERE imo = '{}'",
+        IMOS[1]
+    ))
+    .await;
+    let run_id = app.recalculate().await;
+    let run = app
+        .get(&format!("/api/fleet-risk/runs/{run_id}"), &app.keys.viewer)
+        .await;
+    assert_eq!(run.body["status"], "published");
+    assert_eq!(run.body["vesselsScored"], IMOS.len() - 1);
+    assert_eq!(run.body["vesselsFailed"], 1);
+    assert_eq!(run.body["vesselErrors"][0]["vesselIMO"], IMOS[1]);
+    assert!(
+        run.body["vesselErrors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("flag")
+    );
+    let other = app
+        .get(
+            &format!("/api/fleet-risk/vessels/{}/risk", IMOS[0]),
+            &app.keys.viewer,
+        )
+        .await;
+    assert_eq!(other.body["runId"], json!(run_id));
+    let broken = app
+        .get(
+            &format!("/api/fleet-risk/vessels/{}/risk", IMOS[1]),
+            &app.keys.viewer,
+        )
+        .await;
+    assert_ne!(
+        broken.body["runId"],
+        json!(run_id),
+        "the broken vessel keeps its last score"
+    );
+}
+
+async fn the_trigger_answers_202_then_409_while_running(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    small_book(&app).await;
+    // Hold the slot as a replica would, then trigger.
+    let held = fleet_risk::jobs::start_run(
+        &app.jobs,
+        fleet_risk::storage::RunTrigger::Cron,
+        chrono::Utc::now().date_naive(),
+    )
+    .await
+    .unwrap();
+    let conflict = app
+        .request(
+            Method::POST,
+            "/api/cron/risk-calculations",
+            Some(&app.keys.admin),
+            None,
+        )
+        .await;
+    conflict.assert_problem(409, "run_in_progress");
+    assert_eq!(conflict.body["runId"], json!(held.to_string()));
+    app.db.fail_run(held, "released by test", 0).await.unwrap();
+
+    let accepted = app
+        .request(
+            Method::POST,
+            "/api/cron/risk-calculations",
+            Some(&app.keys.admin),
+            None,
+        )
+        .await;
+    assert_eq!(accepted.status, 202, "{}", accepted.text);
+    let run_id = accepted.body["runId"].as_str().unwrap().to_string();
+    assert_eq!(
+        accepted.header("location"),
+        Some(format!("/api/fleet-risk/runs/{run_id}").as_str())
+    );
+    let run = app.wait_for_run(&run_id).await;
+    assert_eq!(run["status"], "published");
+    assert_eq!(run["trigger"], "manual");
+}
+
+async fn the_trigger_accepts_the_cron_secret(backend: Backend) {
+    let secret = "s3cret-cron-token-for-tests";
+    let app = TestApp::spawn_with(backend, |env| {
+        env.insert("CRON_SECRET", secret.into());
+    })
+    .await;
+    let accepted = app
+        .request(
+            Method::POST,
+            "/api/cron/risk-calculations",
+            Some(secret),
+            None,
+        )
+        .await;
+    assert_eq!(accepted.status, 202, "{}", accepted.text);
+    let run = app
+        .wait_for_run(accepted.body["runId"].as_str().unwrap())
+        .await;
+    assert_eq!(run["trigger"], "cron");
+    let wrong = app
+        .request(
+            Method::POST,
+            "/api/cron/risk-calculations",
+            Some("s3cret-cron-token-for-test"),
+            None,
+        )
+        .await;
+    wrong.assert_problem(401, "unauthorized");
+}
+
+async fn the_trigger_refuses_other_callers(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let nobody = app
+        .request(Method::POST, "/api/cron/risk-calculations", None, None)
+        .await;
+    nobody.assert_problem(401, "unauthorized");
+    // Without CRON_SECRET configured no secret works, however it looks.
+    let guess = app
+        .request(
+            Method::POST,
+            "/api/cron/risk-calculations",
+            Some("s3cret-cron-token-for-tests"),
+            None,
+        )
+        .await;
+    guess.assert_problem(401, "unauthorized");
+    for key in [&app.keys.viewer, &app.keys.underwriter] {
+        let response = app
+            .request(Method::POST, "/api/cron/risk-calculations", Some(key), None)
+            .await;
+        response.assert_problem(403, "forbidden");
+    }
+    let runs = app.get("/api/fleet-risk/runs", &app.keys.viewer).await;
+    assert_eq!(runs.body["items"], json!([]), "no run was started");
+}
+
+async fn catch_up_runs_only_when_scores_are_older_than_one_period(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |env| {
+        env.insert("RISK_RECALC_ENABLED", "true".into());
+        env.insert("DEMO_DATA", "true".into());
+    })
+    .await;
+    // An empty history: the new replica caught up once on start.
+    let mut startup: Option<Value> = None;
+    for _ in 0..300 {
+        let runs = app.get("/api/fleet-risk/runs", &app.keys.viewer).await;
+        startup = runs.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["trigger"] == "startup" && r["status"] == "published")
+            .cloned();
+        if startup.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let startup = startup.expect("a startup run was published");
+    assert_eq!(startup["vesselsScored"], 67);
+
+    let schedule = fleet_risk::config::RecalcSchedule::parse("0 0 */6 * * *").unwrap();
+    assert!(!fleet_risk::jobs::schedule::needs_catch_up(&app.jobs, &schedule).await);
+    app.execute_sql(&format!(
+        "UPDATE risk_runs SET finished_at = '{}' WHERE trigger <> 'data_change'",
+        (chrono::Utc::now() - chrono::Duration::hours(7)).to_rfc3339()
+    ))
+    .await;
+    assert!(fleet_risk::jobs::schedule::needs_catch_up(&app.jobs, &schedule).await);
+}
+
+async fn an_abandoned_run_frees_the_slot_after_its_lease(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |env| {
+        env.insert("RISK_RUN_LEASE", "0.2".into());
+    })
+    .await;
+    let today = chrono::Utc::now().date_naive();
+    let dead = fleet_risk::jobs::start_run(&app.jobs, fleet_risk::storage::RunTrigger::Cron, today)
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let run_id = app.recalculate().await;
+    assert_ne!(run_id, dead.to_string());
+    let abandoned = app
+        .get(&format!("/api/fleet-risk/runs/{dead}"), &app.keys.viewer)
+        .await;
+    assert_eq!(abandoned.body["status"], "failed");
+    assert!(
+        abandoned.body["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("abandoned")
+    );
+}
+
+async fn runs_are_listed_newest_first(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        ids.push(app.recalculate().await);
+    }
+    let first = app
+        .get("/api/fleet-risk/runs?limit=2", &app.keys.viewer)
+        .await;
+    let listed: Vec<&str> = first.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, [ids[2].as_str(), ids[1].as_str()]);
+    let cursor = first.body["nextCursor"].as_str().unwrap();
+    let second = app
+        .get(
+            &format!("/api/fleet-risk/runs?limit=2&cursor={cursor}"),
+            &app.keys.viewer,
+        )
+        .await;
+    assert_eq!(second.body["items"][0]["id"], json!(ids[0]));
+    assert_eq!(second.body["nextCursor"], json!(null));
+    app.get("/api/fleet-risk/runs/not-a-run", &app.keys.viewer)
+        .await
+        .assert_problem(404, "not_found");
+    app.get(
+        "/api/fleet-risk/runs/0190a0a0-0000-7000-8000-000000000000",
+        &app.keys.viewer,
+    )
+    .await
+    .assert_problem(404, "not_found");
+}
