@@ -48,6 +48,13 @@ fn values(t: &RiskThresholds) -> String {
 }
 
 type ThresholdRow = (f64, f64, f64, DateTime<Utc>, String);
+type ChangeRow = (
+    String,
+    DateTime<Utc>,
+    String,
+    Option<String>,
+    Option<String>,
+);
 
 fn stored(row: ThresholdRow) -> Result<StoredThresholds, StorageError> {
     let (medium, high, critical, updated_at, updated_by) = row;
@@ -179,13 +186,7 @@ impl Database {
         &self,
         scope: ThresholdScope,
     ) -> Result<Vec<ThresholdChange>, StorageError> {
-        let rows: Vec<(
-            String,
-            DateTime<Utc>,
-            String,
-            Option<String>,
-            Option<String>,
-        )> = on_pool!(self, pool => {
+        let rows: Vec<ChangeRow> = on_pool!(self, pool => {
             sqlx::query_as(
                 "SELECT scope, changed_at, changed_by, old_value, new_value FROM risk_threshold_changes \
                  WHERE scope = $1 ORDER BY changed_at, id",

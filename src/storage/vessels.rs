@@ -487,7 +487,7 @@ impl Database {
         page: &PageRequest<VesselCursor>,
     ) -> Result<Page<(VesselRecord, Option<f64>)>, StorageError> {
         let rows: Vec<ScoredVesselRow> = on_pool!(self, pool => {
-            let mut query = QueryBuilder::new(concat!(
+            let mut query = QueryBuilder::new(
                 "SELECT v.imo, v.fleet_id, v.name, v.ship_type, v.year_built, v.gross_tonnage, \
                  v.flag, v.class_society, v.company_performance, v.insured_value_usd, \
                  v.insurance_policy_id, v.sanctioned, v.banned_listed, v.days_in_listed_areas_12m, \
@@ -495,7 +495,7 @@ impl Database {
                  c.score AS current_score \
                  FROM vessels v LEFT JOIN current_vessel_scores c ON c.vessel_imo = v.imo \
                  WHERE v.fleet_id = "
-            ));
+            );
             query.push_bind(fleet_id.as_uuid());
             if !score_ranges.is_empty() {
                 query.push(" AND (");

@@ -280,6 +280,125 @@ async fn real_responses_validate_against_the_spec(backend: Backend) {
             .await,
     );
 
+    // Published risk, runs, thresholds, dashboard and model.
+    let run = app
+        .request(
+            Method::POST,
+            "/api/cron/risk-calculations",
+            Some(&admin),
+            None,
+        )
+        .await;
+    check("/api/cron/risk-calculations", "post", &run);
+    let run_id = run.body["runId"].as_str().unwrap().to_string();
+    app.wait_for_run(&run_id).await;
+    check(
+        "/api/cron/risk-calculations",
+        "post",
+        &app.request(
+            Method::POST,
+            "/api/cron/risk-calculations",
+            Some(&viewer),
+            None,
+        )
+        .await,
+    );
+    check(
+        "/api/fleet-risk/runs",
+        "get",
+        &app.get("/api/fleet-risk/runs?limit=1", &viewer).await,
+    );
+    check(
+        "/api/fleet-risk/runs/{runId}",
+        "get",
+        &app.get(&format!("/api/fleet-risk/runs/{run_id}"), &viewer)
+            .await,
+    );
+    check(
+        "/api/fleet-risk/model",
+        "get",
+        &app.get("/api/fleet-risk/model", &viewer).await,
+    );
+    check(
+        "/api/fleet-risk/dashboard",
+        "get",
+        &app.get("/api/fleet-risk/dashboard", &viewer).await,
+    );
+    check(
+        "/api/fleet-risk/vessels/{imo}/risk",
+        "get",
+        &app.get(&format!("{imo}/risk"), &viewer).await,
+    );
+    check(
+        "/api/fleet-risk/vessels/{imo}/risk/history",
+        "get",
+        &app.get(&format!("{imo}/risk/history?limit=2"), &viewer)
+            .await,
+    );
+    check(
+        "/api/fleet-risk/fleets/{fleetId}/risk",
+        "get",
+        &app.get(&format!("{one}/risk"), &viewer).await,
+    );
+    check(
+        "/api/fleet-risk/fleets/{fleetId}/risk/simulation",
+        "get",
+        &app.get(
+            &format!("{one}/risk/simulation?years=1000&seed=3"),
+            &app.keys.underwriter,
+        )
+        .await,
+    );
+    check(
+        "/api/fleet-risk/fleets/{fleetId}/risk/simulation",
+        "get",
+        &app.get(
+            &format!("{one}/risk/simulation?years=0"),
+            &app.keys.underwriter,
+        )
+        .await,
+    );
+    check(
+        "/api/fleet-risk/fleets/{fleetId}/vessels",
+        "get",
+        &app.get(
+            &format!("{one}/vessels?sort=-score&level=low,medium,high,critical"),
+            &viewer,
+        )
+        .await,
+    );
+    let limits = json!({"medium": 20, "high": 40, "critical": 60});
+    let thresholds = "/api/fleet-risk/thresholds";
+    check(thresholds, "get", &app.get(thresholds, &viewer).await);
+    check(
+        thresholds,
+        "put",
+        &app.request(Method::PUT, thresholds, Some(&admin), Some(&limits))
+            .await,
+    );
+    check(
+        thresholds,
+        "put",
+        &app.request(
+            Method::PUT,
+            thresholds,
+            Some(&admin),
+            Some(&json!({"medium": 50, "high": 40, "critical": 60})),
+        )
+        .await,
+    );
+    let fleet_thresholds = "/api/fleet-risk/fleets/{fleetId}/thresholds";
+    let own = format!("{one}/thresholds");
+    check(
+        fleet_thresholds,
+        "put",
+        &app.request(Method::PUT, &own, Some(&admin), Some(&limits))
+            .await,
+    );
+    check(fleet_thresholds, "get", &app.get(&own, &viewer).await);
+    check(fleet_thresholds, "delete", &app.delete(&own, &admin).await);
+    check(fleet_thresholds, "delete", &app.delete(&own, &admin).await);
+
     check(fleet_path, "delete", &app.delete(&one, &admin).await);
     check(vessel_path, "delete", &app.delete(&imo, &admin).await);
     check(

@@ -17,6 +17,8 @@ mod fleets;
 mod health;
 mod histories;
 mod recalculation;
+mod risk;
+mod thresholds;
 mod vessels;
 
 use std::process::ExitCode;
@@ -36,6 +38,8 @@ fn cases() -> Vec<TestCase> {
         health::CASES,
         histories::CASES,
         recalculation::CASES,
+        risk::CASES,
+        thresholds::CASES,
         vessels::CASES,
     ]
     .concat()
