@@ -181,7 +181,21 @@ impl Database {
             .map(|done| done.rows_affected())
         });
         match inserted {
-            Ok(_) => Ok(id),
+            Ok(_) => {
+                // The insert may have waited for the previous run's commit; start the
+                // clock now, so recorded intervals of successive runs never overlap.
+                let started = Utc::now();
+                on_pool!(self, pool => {
+                    sqlx::query("UPDATE risk_runs SET started_at = $2, heartbeat_at = $2 WHERE id = $1")
+                        .bind(id)
+                        .bind(started)
+                        .execute(pool)
+                        .await
+                        .map_err(StorageError::from)?
+                        .rows_affected()
+                });
+                Ok(id)
+            }
             Err(e) if is_unique_violation(&e) => match self.running_run().await? {
                 Some(running) => Err(ClaimError::InProgress(running)),
                 // It finished between our insert and this read: the slot is free again.

@@ -10,6 +10,7 @@ crate::cases!(
     migrate_prepares_an_empty_database,
     assess_reports_bad_input_by_index_and_exits_non_zero,
     simulate_is_reproducible_for_a_seed,
+    recalc_prints_its_report,
 );
 
 /// Runs the real binary with only the given environment.
@@ -225,4 +226,18 @@ async fn simulate_is_reproducible_for_a_seed(_: Backend) {
     assert_ne!(first.stdout, other.stdout);
     let too_many = run_with_stdin(&["simulate", "-", "--years", "0"], input).await;
     assert_eq!(too_many.status.code(), Some(1));
+}
+
+async fn recalc_prints_its_report(backend: Backend) {
+    let database = TestDatabase::create(backend).await;
+    let environment = [("DATABASE_URL", database.url.as_str())];
+    assert!(fleet_risk(&["seed"], &environment).await.status.success());
+    let output = fleet_risk(&["recalc", "--as-of", "2026-11-26"], &environment).await;
+    assert!(output.status.success(), "{output:?}");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["run"]["status"], "published");
+    assert_eq!(report["run"]["trigger"], "cli");
+    assert_eq!(report["run"]["asOf"], "2026-11-26");
+    assert_eq!(report["run"]["vesselsScored"], 67);
+    assert_eq!(report["vesselErrors"], serde_json::json!([]));
 }

@@ -17,6 +17,7 @@ mod fleets;
 mod health;
 mod histories;
 mod recalculation;
+mod replicas;
 mod risk;
 mod thresholds;
 mod vessels;
@@ -38,6 +39,7 @@ fn cases() -> Vec<TestCase> {
         health::CASES,
         histories::CASES,
         recalculation::CASES,
+        replicas::CASES,
         risk::CASES,
         thresholds::CASES,
         vessels::CASES,
