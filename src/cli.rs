@@ -106,6 +106,8 @@ pub fn main() -> ExitCode {
         }
     };
     telemetry::init_logging(settings.log_format);
+    // Flushes pending Sentry events when main returns.
+    let _sentry = telemetry::init_sentry(&settings);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

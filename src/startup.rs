@@ -8,7 +8,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::{Server, ServerHandle};
-use actix_web::middleware::Compress;
+use actix_web::middleware::{Compress, Condition};
 use actix_web::{App, HttpServer, web};
 use chrono::Utc;
 
@@ -17,6 +17,9 @@ use crate::config::Settings;
 use crate::http::{self, AppState};
 use crate::model_file;
 use crate::storage::{Database, DemoBook, PoolSettings, SeedError, SeedReport, StorageError};
+use crate::telemetry::request::RequestTelemetry;
+use crate::telemetry::scrub::Scrubber;
+use crate::telemetry::{self, Metrics};
 
 /// The demo book shipped in the binary, so a fresh machine needs no files.
 const DEMO_BOOK: &str = include_str!("../fixtures/demo/book.json");
@@ -38,6 +41,8 @@ pub enum StartupError {
 pub struct Application {
     port: u16,
     server: Server,
+    /// `/metrics` on its own listener when `METRICS_ADDR` is set.
+    metrics_server: Option<(u16, Server)>,
     state: web::Data<AppState>,
 }
 
@@ -89,31 +94,77 @@ impl Application {
         let listener = TcpListener::bind((settings.host, settings.port))?;
         let port = listener.local_addr()?.port();
         let workers = settings.http_workers;
+        let metrics_listener = settings.metrics_addr.map(TcpListener::bind).transpose()?;
+        let scrubber = Arc::new(Scrubber::new(&settings.policy_ids));
+        let sentry_hub = telemetry::sentry::app_hub(&settings);
         let state = web::Data::new(AppState {
             db,
             settings,
             compute,
             model: Arc::new(model),
+            metrics: Arc::new(Metrics::new()),
+            sentry: sentry_hub.clone(),
         });
         let app_state = state.clone();
+        let metrics_here = metrics_listener.is_none();
         let server = HttpServer::new(move || {
+            // Transactions are named by route pattern; bodies are never read (see telemetry::sentry).
+            let sentry = match &sentry_hub {
+                Some(hub) => sentry_actix::Sentry::builder()
+                    .with_hub(hub.clone())
+                    .start_transaction(true)
+                    .finish(),
+                None => sentry_actix::Sentry::new(),
+            };
             App::new()
                 .app_data(app_state.clone())
                 .wrap(Compress::default())
+                .wrap(Condition::new(sentry_hub.is_some(), sentry))
+                .wrap(RequestTelemetry::new(
+                    app_state.metrics.clone(),
+                    scrubber.clone(),
+                ))
+                .configure(|config| {
+                    if metrics_here {
+                        http::metrics::configure(config);
+                    }
+                })
                 .configure(http::configure)
         })
         .workers(workers)
         .listen(listener)?
         .run();
+        let metrics_server = match metrics_listener {
+            Some(listener) => {
+                let metrics_port = listener.local_addr()?.port();
+                let metrics_state = state.clone();
+                let server = HttpServer::new(move || {
+                    App::new()
+                        .app_data(metrics_state.clone())
+                        .configure(http::metrics::configure)
+                })
+                .workers(1)
+                .listen(listener)?
+                .run();
+                Some((metrics_port, server))
+            }
+            None => None,
+        };
         Ok(Self {
             port,
             server,
+            metrics_server,
             state,
         })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port of the separate metrics listener (`METRICS_ADDR`), if any.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_server.as_ref().map(|(port, _)| *port)
     }
 
     /// The database the server uses (tests arrange data and break it through this).
@@ -132,7 +183,23 @@ impl Application {
     }
 
     /// Serves until SIGINT/SIGTERM (actix handles the signals and drains).
+    /// The metrics listener stops with the API server; pending Sentry events
+    /// are flushed on the way out.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let metrics = self.metrics_server.map(|(_, server)| {
+            let handle = server.handle();
+            tokio::spawn(server);
+            handle
+        });
+        let result = self.server.await;
+        if let Some(handle) = metrics {
+            handle.stop(true).await;
+        }
+        if let Some(hub) = &self.state.sentry
+            && let Some(client) = hub.client()
+        {
+            client.flush(Some(std::time::Duration::from_secs(2)));
+        }
+        result
     }
 }

@@ -9,6 +9,7 @@ pub mod error;
 pub mod extract;
 mod fleets;
 mod health;
+pub mod metrics;
 mod query;
 mod vessels;
 
@@ -20,6 +21,7 @@ use crate::compute::ComputeBridge;
 use crate::config::Settings;
 use crate::risk::RiskModel;
 use crate::storage::Database;
+use crate::telemetry::Metrics;
 use error::{ApiError, ErrorCode};
 
 /// What every handler may reach.
@@ -28,6 +30,10 @@ pub struct AppState {
     pub settings: Settings,
     pub compute: ComputeBridge,
     pub model: Arc<RiskModel>,
+    /// Prometheus metrics of this server (recorders: `record_calculation`, `record_run`, ...).
+    pub metrics: Arc<Metrics>,
+    /// The Sentry hub of this server; `None` when Sentry is off.
+    pub sentry: Option<Arc<sentry::Hub>>,
 }
 
 /// Declares the routes once: [`ROUTES`] lists them (for the contract test)
