@@ -186,3 +186,217 @@ impl Transport for ScrubbingTransport {
         self.inner.shutdown(timeout)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, HashMap};
+
+    use sentry::protocol::{Context, Exception, Request, User, Value};
+    use sentry::test::TestTransport;
+
+    use super::*;
+
+    const LEAKS: &[&str] = &[
+        "9074729",
+        "9811000",
+        "8320901",
+        "7625811",
+        "9598335",
+        "9176187",
+        "9321483",
+        "HULL-2026-004512",
+        "MARH-2025-12345678",
+    ];
+
+    fn settings() -> Settings {
+        let env = HashMap::from([
+            ("SENTRY_DSN", "http://public@127.0.0.1:9/1"),
+            ("SENTRY_TRACES_SAMPLE_RATE", "1.0"),
+            ("SENTRY_ENVIRONMENT", "test"),
+        ]);
+        Settings::from_environment(&env).unwrap()
+    }
+
+    fn assert_clean(text: &str) {
+        for leak in LEAKS {
+            assert!(!text.contains(leak), "{leak} leaked in {text}");
+        }
+    }
+
+    fn envelope_text(envelope: &Envelope) -> String {
+        let mut bytes = Vec::new();
+        envelope.to_writer(&mut bytes).unwrap();
+        String::from_utf8(bytes).unwrap()
+    }
+
+    fn leaky_request() -> Request {
+        Request {
+            url: "http://api.example/api/fleet-risk/vessels/IMO%209074729?imo=9811000&p=HULL-2026-004512"
+                .parse()
+                .ok(),
+            method: Some("GET".into()),
+            query_string: Some("vesselIMO=8320901&insurancePolicyId=MARH-2025-12345678".into()),
+            data: Some(r#"{"vesselIMO": "IMO 7625811", "note": "IMO9598335"}"#.into()),
+            headers: BTreeMap::from([
+                ("X-Vessel".to_string(), "IMO 9176187".to_string()),
+                ("X-Policy-Id".to_string(), "anything".to_string()),
+                ("Referer".to_string(), "/vessels/9321483".to_string()),
+            ]),
+            ..Request::default()
+        }
+    }
+
+    /// Events through the options `init_sentry` uses: every place an IMO
+    /// number or policy id can sit in an event is scrubbed by `before_send`.
+    #[test]
+    fn events_are_scrubbed_everywhere() {
+        let options = client_options(&settings()).unwrap();
+        let events = sentry::test::with_captured_events_options(
+            || {
+                sentry::add_breadcrumb(Breadcrumb {
+                    message: Some("loaded IMO 9074729".into()),
+                    data: BTreeMap::from([
+                        ("imo".to_string(), Value::from("whatever")),
+                        ("policy".to_string(), Value::from("HULL-2026-004512")),
+                    ]),
+                    ..Breadcrumb::default()
+                });
+                sentry::configure_scope(|scope| {
+                    scope.set_tag("vessel", "9811000");
+                    scope.set_tag("vesselIMO", "x");
+                    scope.set_extra("detail", Value::from("policy MARH-2025-12345678"));
+                    scope.set_extra("imoNumber", Value::from(8320901));
+                    scope.set_context(
+                        "vessel",
+                        Context::Other(BTreeMap::from([(
+                            "name".to_string(),
+                            Value::from("NORDIC 7625811"),
+                        )])),
+                    );
+                    scope.set_user(Some(User {
+                        id: Some("9598335".into()),
+                        username: Some("IMO 9176187".into()),
+                        ..User::default()
+                    }));
+                    scope.set_transaction(Some("GET /api/fleet-risk/vessels/9321483"));
+                });
+                let mut event = Event {
+                    message: Some("no vessel IMO 9074729 for policy HULL-2026-004512".into()),
+                    request: Some(leaky_request()),
+                    level: Level::Error,
+                    ..Event::default()
+                };
+                event.exception.values.push(Exception {
+                    ty: "StorageError".into(),
+                    value: Some("relation vessels: 9811000 HULL-2026-004512".into()),
+                    ..Exception::default()
+                });
+                sentry::capture_event(event);
+            },
+            options,
+        );
+        assert_eq!(events.len(), 1);
+        let event = &events[0];
+        let text = serde_json::to_string(event).unwrap();
+        assert_clean(&text);
+        // Still useful: kind, level, and the markers where the values were.
+        assert_eq!(event.level, Level::Error);
+        assert_eq!(event.exception.values[0].ty, "StorageError");
+        assert_eq!(event.environment.as_deref(), Some("test"));
+        assert_eq!(
+            event.release.as_deref(),
+            Some(concat!("fleet-risk@", env!("CARGO_PKG_VERSION")))
+        );
+        assert_eq!(
+            event.message.as_deref(),
+            Some("no vessel [imo] for policy [policy-id]")
+        );
+        assert!(text.contains("/api/fleet-risk/vessels/[imo]"), "{text}");
+        assert_eq!(event.tags["vesselIMO"], "[imo]");
+        assert_eq!(
+            event.breadcrumbs.values[0].message.as_deref(),
+            Some("loaded [imo]")
+        );
+    }
+
+    /// Transactions have no before_send: the scrubbing transport covers
+    /// their name, request, tags, data and every span.
+    #[test]
+    fn transactions_and_spans_are_scrubbed_by_the_transport() {
+        let inner = TestTransport::new();
+        let options = client_options_with_transport(&settings(), Arc::new(inner.clone())).unwrap();
+        let hub = Hub::new(
+            Some(Arc::new(sentry::Client::from(options))),
+            Arc::new(sentry::Scope::default()),
+        );
+        let context = sentry::TransactionContext::new(
+            "GET /api/fleet-risk/vessels/IMO 9074729",
+            "http.server",
+        );
+        let transaction = hub.start_transaction(context);
+        transaction.set_request(leaky_request());
+        transaction.set_tag("policyId", "HULL-2026-004512");
+        transaction.set_data("vessel", Value::from("IMO 9811000"));
+        let span = transaction.start_child(
+            "db.sql.query",
+            "SELECT * FROM vessels WHERE imo = '8320901'",
+        );
+        span.set_data(
+            "db.params",
+            Value::from(vec!["9074729", "MARH-2025-12345678"]),
+        );
+        span.finish();
+        transaction.finish();
+        hub.client().unwrap().flush(None);
+        let envelopes = inner.fetch_and_clear_envelopes();
+        assert_eq!(envelopes.len(), 1);
+        let text = envelope_text(&envelopes[0]);
+        assert_clean(&text);
+        assert!(text.contains(r#""type":"transaction""#), "{text}");
+        assert!(
+            text.contains("SELECT * FROM vessels WHERE imo = '[imo]'"),
+            "{text}"
+        );
+        assert!(text.contains("GET /api/fleet-risk/vessels/[imo]"), "{text}");
+    }
+
+    #[test]
+    fn failure_reports_carry_the_run_id_and_are_scrubbed() {
+        let inner = TestTransport::new();
+        let options = client_options_with_transport(&settings(), Arc::new(inner.clone())).unwrap();
+        let hub = Hub::new(
+            Some(Arc::new(sentry::Client::from(options))),
+            Arc::new(sentry::Scope::default()),
+        );
+        let run_id = uuid::Uuid::parse_str("0190f5a2-7c1e-7b3a-9f00-9074729abcde").unwrap();
+        report_run_failure_to(&hub, run_id, "publish failed for IMO 9074729");
+        Hub::run(Arc::new(hub), || {
+            report_vessel_scoring_failure(run_id, "vessel 9811000: missing inspections");
+        });
+        let texts: Vec<String> = inner
+            .fetch_and_clear_envelopes()
+            .iter()
+            .map(envelope_text)
+            .collect();
+        assert_eq!(texts.len(), 2);
+        for text in &texts {
+            // The run id keeps its digits (UUIDs are not mangled); nothing else may.
+            assert!(
+                text.contains(r#""run_id":"0190f5a2-7c1e-7b3a-9f00-9074729abcde""#),
+                "{text}"
+            );
+            assert_clean(&text.replace("0190f5a2-7c1e-7b3a-9f00-9074729abcde", ""));
+            let parsed = Envelope::from_slice(text.as_bytes()).unwrap();
+            assert_eq!(parsed.event().unwrap().level, Level::Error);
+        }
+        assert!(texts[0].contains("recalculation_run_failed: publish failed for [imo]"));
+        assert!(texts[1].contains("vessel_scoring_failed: vessel [imo]: missing inspections"));
+    }
+
+    #[test]
+    fn sentry_is_off_without_a_dsn() {
+        let settings = Settings::from_environment(&HashMap::new()).unwrap();
+        assert!(client_options(&settings).is_none());
+        assert!(app_hub(&settings).is_none());
+    }
+}
