@@ -177,6 +177,11 @@ impl Application {
         self.state.compute.clone()
     }
 
+    /// The Sentry hub this server reports to (`None` when Sentry is off).
+    pub fn sentry_hub(&self) -> Option<Arc<sentry::Hub>> {
+        self.state.sentry.clone()
+    }
+
     /// Stops the server (tests stop theirs when done).
     pub fn handle(&self) -> ServerHandle {
         self.server.handle()

@@ -50,6 +50,9 @@ pub struct ScrapeInputs {
 
 pub struct Metrics {
     registry: Registry,
+    /// `(name, help, type)` of every family, so a family with no series yet
+    /// is still announced (dashboards and alerts can name it from the start).
+    families: Vec<(String, String, &'static str)>,
     api_latency: HistogramVec,
     http_errors: IntCounterVec,
     calculations: IntCounterVec,
@@ -79,12 +82,19 @@ impl Default for Metrics {
 impl Metrics {
     pub fn new() -> Self {
         let registry = Registry::new();
+        let families = std::cell::RefCell::new(Vec::new());
+        let announce = |name: &str, help: &str, kind: &'static str| {
+            families
+                .borrow_mut()
+                .push((name.to_string(), help.to_string(), kind));
+        };
         let histogram = |name: &str, help: &str, buckets: &[f64], labels: &[&str]| {
             let metric = HistogramVec::new(
                 HistogramOpts::new(name, help).buckets(buckets.to_vec()),
                 labels,
             )
             .expect("a valid histogram");
+            announce(name, help, "histogram");
             registry
                 .register(Box::new(metric.clone()))
                 .expect("registered once");
@@ -93,6 +103,7 @@ impl Metrics {
         let counter_vec = |name: &str, help: &str, labels: &[&str]| {
             let metric =
                 IntCounterVec::new(Opts::new(name, help), labels).expect("a valid counter");
+            announce(name, help, "counter");
             registry
                 .register(Box::new(metric.clone()))
                 .expect("registered once");
@@ -100,6 +111,7 @@ impl Metrics {
         };
         let counter = |name: &str, help: &str| {
             let metric = IntCounter::new(name, help).expect("a valid counter");
+            announce(name, help, "counter");
             registry
                 .register(Box::new(metric.clone()))
                 .expect("registered once");
@@ -113,6 +125,11 @@ impl Metrics {
             &["data_type"],
         )
         .expect("a valid gauge");
+        announce(
+            "fleet_data_freshness_minutes",
+            "Minutes since the data of this type last changed",
+            "gauge",
+        );
         registry
             .register(Box::new(data_freshness.clone()))
             .expect("registered once");
@@ -135,7 +152,8 @@ impl Metrics {
         registry
             .register(Box::new(pool_max_connections.clone()))
             .expect("registered once");
-        Self {
+        let mut metrics = Self {
+            families: Vec::new(),
             api_latency: histogram(
                 "fleet_risk_api_latency_seconds",
                 "HTTP request latency by route pattern, method and status",
@@ -183,7 +201,20 @@ impl Metrics {
             pool_connections,
             pool_max_connections,
             registry,
+        };
+        metrics.families = families.into_inner();
+        // Families whose label values are all known start at zero, so rates work from the start.
+        for outcome in [RunOutcome::Published, RunOutcome::Failed] {
+            metrics.run_duration.with_label_values(&[outcome.as_str()]);
         }
+        for size in [1, 11, 51, 201, 1001] {
+            for level in RiskLevel::ALL {
+                metrics
+                    .calculations
+                    .with_label_values(&[fleet_size_bucket(size), level.as_str()]);
+            }
+        }
+        metrics
     }
 
     /// One HTTP request: `endpoint` is the route pattern or [`UNMATCHED`].
@@ -252,11 +283,18 @@ impl Metrics {
             .with_label_values(&["in_use"])
             .set(in_use);
         self.pool_max_connections.set(i64::from(inputs.pool_max));
+        let gathered = self.registry.gather();
         let mut buffer = Vec::new();
         TextEncoder::new()
-            .encode(&self.registry.gather(), &mut buffer)
+            .encode(&gathered, &mut buffer)
             .expect("the text encoder writes to memory");
-        String::from_utf8(buffer).expect("the exposition is UTF-8")
+        let mut text = String::from_utf8(buffer).expect("the exposition is UTF-8");
+        for (name, help, kind) in &self.families {
+            if !gathered.iter().any(|family| family.name() == name) {
+                text.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));
+            }
+        }
+        text
     }
 }
 
@@ -345,6 +383,23 @@ mod tests {
         ] {
             assert!(text.contains(line), "{line}\n{text}");
         }
+    }
+
+    #[test]
+    fn every_family_is_announced_before_its_first_series() {
+        let text = render(&Metrics::new());
+        for name in [
+            "fleet_risk_api_latency_seconds",
+            "fleet_risk_http_errors_total",
+            "fleet_dashboard_loads_total",
+            "fleet_risk_calculations_total",
+            "fleet_risk_recalculation_duration_seconds",
+        ] {
+            assert!(text.contains(&format!("# TYPE {name} ")), "{name}\n{text}");
+        }
+        assert!(text.contains(
+            r#"fleet_risk_calculations_total{fleet_size="51-200",risk_level="critical"} 0"#
+        ));
     }
 
     #[test]

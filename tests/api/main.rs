@@ -16,6 +16,7 @@ mod errors;
 mod fleets;
 mod health;
 mod histories;
+mod observability;
 mod vessels;
 
 use std::process::ExitCode;
@@ -34,6 +35,7 @@ fn cases() -> Vec<TestCase> {
         fleets::CASES,
         health::CASES,
         histories::CASES,
+        observability::CASES,
         vessels::CASES,
     ]
     .concat()
