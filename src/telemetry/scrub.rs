@@ -98,7 +98,8 @@ impl Scrubber {
         Self {
             policy_ids: policy_ids.finder().clone(),
             hex_ids: Regex::new(
-                r"(?i)\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b|\b[0-9a-f]{32}\b|\b[0-9a-f]{16}\b",
+                // No (?i): the build has no unicode-case feature for regex.
+                r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b|\b[0-9a-f]{32}\b|\b[0-9a-f]{16}\b",
             )
             .expect("the hex id pattern compiles"),
         }
