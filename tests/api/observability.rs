@@ -21,11 +21,14 @@ crate::cases!(
     the_grafana_dashboard_queries_only_exported_metrics,
 );
 
+/// Each request the sink received: its head (lowercased) and raw body.
+type Received = Mutex<Vec<(String, Vec<u8>)>>;
+
 /// A stand-in for Sentry: an HTTP server on 127.0.0.1 that answers 200 and
 /// keeps every request's head and raw body.
 struct Sink {
     port: u16,
-    requests: Arc<Mutex<Vec<(String, Vec<u8>)>>>,
+    requests: Arc<Received>,
 }
 
 impl Sink {
@@ -46,7 +49,7 @@ impl Sink {
     }
 
     /// Reads HTTP/1.1 requests off one connection (keep-alive) until it closes.
-    fn serve(mut stream: TcpStream, store: &Mutex<Vec<(String, Vec<u8>)>>) -> std::io::Result<()> {
+    fn serve(mut stream: TcpStream, store: &Received) -> std::io::Result<()> {
         let mut buffer = Vec::new();
         let mut chunk = [0u8; 16 * 1024];
         loop {
