@@ -393,6 +393,37 @@ mod tests {
         assert!(texts[1].contains("vessel_scoring_failed: vessel [imo]: missing inspections"));
     }
 
+    /// The panic integration reports to the hub the panicking code runs in
+    /// (a request's hub derives from the server's), scrubbed.
+    #[test]
+    fn panics_are_reported_to_the_running_hub_and_scrubbed() {
+        let inner = TestTransport::new();
+        let options = client_options_with_transport(&settings(), Arc::new(inner.clone())).unwrap();
+        let hub = Arc::new(Hub::new(
+            Some(Arc::new(sentry::Client::from(options))),
+            Arc::new(sentry::Scope::default()),
+        ));
+        Hub::run(hub.clone(), || {
+            let outcome = std::panic::catch_unwind(|| {
+                panic!("no score for IMO 9074729 on policy HULL-2026-004512");
+            });
+            assert!(outcome.is_err());
+        });
+        hub.client().unwrap().flush(None);
+        let texts: Vec<String> = inner
+            .fetch_and_clear_envelopes()
+            .iter()
+            .map(envelope_text)
+            .collect();
+        assert_eq!(texts.len(), 1, "{texts:?}");
+        assert_clean(&texts[0]);
+        assert!(
+            texts[0].contains("no score for [imo] on policy [policy-id]"),
+            "{}",
+            texts[0]
+        );
+    }
+
     #[test]
     fn sentry_is_off_without_a_dsn() {
         let settings = Settings::from_environment(&HashMap::new()).unwrap();
