@@ -119,6 +119,7 @@ impl Application {
             App::new()
                 .app_data(app_state.clone())
                 .wrap(Compress::default())
+                .wrap_fn(telemetry::request::name_sentry_scope)
                 .wrap(Condition::new(sentry_hub.is_some(), sentry))
                 .wrap(RequestTelemetry::new(
                     app_state.metrics.clone(),

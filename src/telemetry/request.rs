@@ -127,6 +127,35 @@ where
     }
 }
 
+/// Names the Sentry scope of a request after its route: the error event of a
+/// 5xx carries the transaction `GET /api/fleet-risk/vessels/{imo}` and the
+/// tags `route` and `status`. Wrap it inside the Sentry middleware (whose
+/// per-request hub is the current one here), via `wrap_fn`.
+pub fn name_sentry_scope<S, B>(
+    req: ServiceRequest,
+    service: &S,
+) -> impl std::future::Future<Output = Result<ServiceResponse<B>, actix_web::Error>> + use<S, B>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
+{
+    let route = req.match_pattern().unwrap_or_else(|| UNMATCHED.to_string());
+    let transaction = format!("{} {route}", method_label(req.method()));
+    sentry::Hub::current().configure_scope(|scope| {
+        scope.set_transaction(Some(&transaction));
+        scope.set_tag("route", &route);
+    });
+    let response = service.call(req);
+    async move {
+        let response = response.await;
+        if let Ok(response) = &response {
+            sentry::Hub::current().configure_scope(|scope| {
+                scope.set_tag("status", response.status().as_u16());
+            });
+        }
+        response
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

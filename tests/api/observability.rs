@@ -242,6 +242,16 @@ async fn server_errors_reach_sentry_without_imo_numbers_or_policy_ids(backend: B
     );
     assert!(bodies.contains("POST /api/fleet-risk/vessels"), "{bodies}");
     assert!(bodies.contains("/api/fleet-risk/vessels/[imo]"), "{bodies}");
+    // The error events themselves name the route pattern and status.
+    assert!(
+        bodies.contains(r#""route":"/api/fleet-risk/vessels/{imo}","status":"500""#),
+        "{bodies}"
+    );
+    assert!(
+        bodies.contains(r#""transaction":"GET /api/fleet-risk/vessels/{imo}""#),
+        "{bodies}"
+    );
+    assert!(bodies.contains(r#""type":"ApiError""#), "{bodies}");
     assert!(bodies.contains("[policy-id]"), "{bodies}");
     assert!(bodies.contains(r#""status":"internal_error""#), "{bodies}");
     assert!(
