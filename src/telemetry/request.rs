@@ -138,16 +138,20 @@ pub fn name_sentry_scope<S, B>(
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
 {
-    let route = req.match_pattern().unwrap_or_else(|| UNMATCHED.to_string());
-    let transaction = format!("{} {route}", method_label(req.method()));
-    sentry::Hub::current().configure_scope(|scope| {
-        scope.set_transaction(Some(&transaction));
-        scope.set_tag("route", &route);
-    });
+    // Sentry off: leave the worker's hub alone.
+    let enabled = sentry::Hub::current().client().is_some();
+    if enabled {
+        let route = req.match_pattern().unwrap_or_else(|| UNMATCHED.to_string());
+        let transaction = format!("{} {route}", method_label(req.method()));
+        sentry::Hub::current().configure_scope(|scope| {
+            scope.set_transaction(Some(&transaction));
+            scope.set_tag("route", &route);
+        });
+    }
     let response = service.call(req);
     async move {
         let response = response.await;
-        if let Ok(response) = &response {
+        if enabled && let Ok(response) = &response {
             sentry::Hub::current().configure_scope(|scope| {
                 scope.set_tag("status", response.status().as_u16());
             });
