@@ -117,6 +117,8 @@ pub fn main() -> ExitCode {
         }
     };
     telemetry::init_logging(settings.log_format);
+    // Flushes pending Sentry events when main returns.
+    let _sentry = telemetry::init_sentry(&settings);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -223,7 +225,8 @@ async fn recalc(settings: &Settings, as_of: Option<NaiveDate>) -> Result<(), Str
         .map_err(|e| e.to_string())?;
     let compute = ComputeBridge::new(settings.compute_threads, settings.compute_queue)
         .map_err(|e| e.to_string())?;
-    let ctx = startup::job_context(settings, db.clone(), model, compute);
+    let metrics = std::sync::Arc::new(crate::telemetry::metrics::Metrics::new());
+    let ctx = startup::job_context(settings, db.clone(), model, compute, metrics, None);
     let as_of = as_of.unwrap_or_else(|| Utc::now().date_naive());
     match jobs::run_once(&ctx, RunTrigger::Cli, as_of).await {
         Ok(run) => {

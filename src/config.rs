@@ -3,7 +3,7 @@
 //! Invalid configuration is reported as one line naming the variable, and the
 //! process exits with code 2; nothing here panics.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use crate::domain::PolicyIdPattern;
@@ -48,6 +48,13 @@ pub struct Settings {
     pub compute_threads: usize,
     /// CPU jobs admitted at once (running or queued); more are answered 503.
     pub compute_queue: usize,
+    /// Sentry is on when this is set.
+    pub sentry_dsn: Option<String>,
+    pub sentry_environment: String,
+    /// Share of requests traced (0 to 1).
+    pub sentry_traces_sample_rate: f32,
+    /// Serve `/metrics` on this address instead of the API listener.
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 pub const DEFAULT_RECALC_CRON: &str = "0 0 */6 * * *";
@@ -253,6 +260,28 @@ impl Settings {
             compute_queue: parse_var(env, "COMPUTE_QUEUE", (compute_threads * 4) as u64, |raw| {
                 parse_in_range(raw, 1, 100_000)
             })? as usize,
+            sentry_dsn: parse_var(env, "SENTRY_DSN", None, |raw| {
+                raw.parse::<sentry::types::Dsn>()
+                    .map(|_| Some(raw.to_string()))
+                    .map_err(|e| format!("expected a Sentry DSN: {e}"))
+            })?,
+            sentry_environment: parse_var(
+                env,
+                "SENTRY_ENVIRONMENT",
+                "production".to_string(),
+                |raw| Ok(raw.to_string()),
+            )?,
+            sentry_traces_sample_rate: parse_var(env, "SENTRY_TRACES_SAMPLE_RATE", 0.1, |raw| {
+                match raw.parse::<f32>() {
+                    Ok(rate) if (0.0..=1.0).contains(&rate) => Ok(rate),
+                    _ => Err(format!("expected a number from 0 to 1, got {raw:?}")),
+                }
+            })?,
+            metrics_addr: parse_var(env, "METRICS_ADDR", None, |raw| {
+                raw.parse()
+                    .map(Some)
+                    .map_err(|_| format!("expected an address like 0.0.0.0:9100, got {raw:?}"))
+            })?,
         })
     }
 }
@@ -271,6 +300,28 @@ mod tests {
         assert_eq!(settings.log_format, LogFormat::Pretty);
         assert!(settings.demo_data);
         assert!(settings.model_path.is_none());
+        assert!(settings.sentry_dsn.is_none());
+        assert_eq!(settings.sentry_environment, "production");
+        assert_eq!(settings.sentry_traces_sample_rate, 0.1);
+        assert!(settings.metrics_addr.is_none());
+    }
+
+    #[test]
+    fn observability_variables_are_read() {
+        let env = HashMap::from([
+            ("SENTRY_DSN", "http://public@127.0.0.1:9/1"),
+            ("SENTRY_ENVIRONMENT", "staging"),
+            ("SENTRY_TRACES_SAMPLE_RATE", "0.25"),
+            ("METRICS_ADDR", "0.0.0.0:9100"),
+        ]);
+        let settings = Settings::from_environment(&env).unwrap();
+        assert_eq!(
+            settings.sentry_dsn.as_deref(),
+            Some("http://public@127.0.0.1:9/1")
+        );
+        assert_eq!(settings.sentry_environment, "staging");
+        assert_eq!(settings.sentry_traces_sample_rate, 0.25);
+        assert_eq!(settings.metrics_addr.unwrap().port(), 9100);
     }
 
     #[test]
@@ -287,6 +338,10 @@ mod tests {
             ("RISK_RECALC_CRON", "0 */6 * * *"),
             ("RISK_RUN_TIMEOUT", "-1"),
             ("CRON_SECRET", "short"),
+            ("SENTRY_DSN", "not a dsn"),
+            ("SENTRY_TRACES_SAMPLE_RATE", "1.5"),
+            ("SENTRY_TRACES_SAMPLE_RATE", "often"),
+            ("METRICS_ADDR", "9100"),
         ] {
             let env = HashMap::from([(variable, value)]);
             let error = Settings::from_environment(&env).unwrap_err();

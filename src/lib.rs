@@ -3,7 +3,7 @@
 //! Layers, in the direction data flows: `http` and `cli` parse input into
 //! `domain` values; `risk` is the pure engine of risk-model.md; `storage`
 //! holds all SQL; `compute` is the one bridge from async code to CPU work;
-//! `telemetry` owns logs. See the README's map.
+//! `telemetry` owns logs, metrics and error reporting. See the README's map.
 
 pub mod cli;
 pub mod compute;

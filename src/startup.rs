@@ -8,7 +8,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::{Server, ServerHandle};
-use actix_web::middleware::Compress;
+use actix_web::middleware::{Compress, Condition};
 use actix_web::{App, HttpServer, web};
 use chrono::Utc;
 use tokio_util::sync::CancellationToken;
@@ -21,6 +21,9 @@ use crate::jobs::{JobContext, schedule};
 use crate::model_file;
 use crate::storage::RunTrigger;
 use crate::storage::{Database, DemoBook, PoolSettings, SeedError, SeedReport, StorageError};
+use crate::telemetry::request::RequestTelemetry;
+use crate::telemetry::scrub::Scrubber;
+use crate::telemetry::{self, Metrics};
 
 /// The demo book shipped in the binary, so a fresh machine needs no files.
 const DEMO_BOOK: &str = include_str!("../fixtures/demo/book.json");
@@ -42,6 +45,8 @@ pub enum StartupError {
 pub struct Application {
     port: u16,
     server: Server,
+    /// `/metrics` on its own listener when `METRICS_ADDR` is set.
+    metrics_server: Option<(u16, Server)>,
     state: web::Data<AppState>,
 }
 
@@ -54,8 +59,12 @@ pub fn job_context(
     db: Database,
     model: Arc<crate::risk::RiskModel>,
     compute: ComputeBridge,
+    metrics: Arc<Metrics>,
+    sentry: Option<Arc<sentry::Hub>>,
 ) -> JobContext {
     JobContext {
+        metrics,
+        sentry,
         db,
         model,
         compute,
@@ -117,7 +126,18 @@ impl Application {
         let port = listener.local_addr()?.port();
         let workers = settings.http_workers;
         let model = Arc::new(model);
-        let jobs = job_context(&settings, db.clone(), model.clone(), compute.clone());
+        let metrics_listener = settings.metrics_addr.map(TcpListener::bind).transpose()?;
+        let scrubber = Arc::new(Scrubber::new(&settings.policy_ids));
+        let sentry_hub = telemetry::sentry::app_hub(&settings);
+        let metrics = Arc::new(Metrics::new());
+        let jobs = job_context(
+            &settings,
+            db.clone(),
+            model.clone(),
+            compute.clone(),
+            metrics.clone(),
+            sentry_hub.clone(),
+        );
         let state = web::Data::new(AppState {
             db,
             settings,
@@ -125,26 +145,70 @@ impl Application {
             model,
             jobs,
             model_document,
+            metrics,
+            sentry: sentry_hub.clone(),
         });
         let app_state = state.clone();
+        let metrics_here = metrics_listener.is_none();
         let server = HttpServer::new(move || {
+            // Transactions are named by route pattern; bodies are never read (see telemetry::sentry).
+            let sentry = match &sentry_hub {
+                Some(hub) => sentry_actix::Sentry::builder()
+                    .with_hub(hub.clone())
+                    .start_transaction(true)
+                    .finish(),
+                None => sentry_actix::Sentry::new(),
+            };
             App::new()
                 .app_data(app_state.clone())
                 .wrap(Compress::default())
+                .wrap_fn(telemetry::request::name_sentry_scope)
+                .wrap(Condition::new(sentry_hub.is_some(), sentry))
+                .wrap(RequestTelemetry::new(
+                    app_state.metrics.clone(),
+                    scrubber.clone(),
+                ))
+                .configure(|config| {
+                    if metrics_here {
+                        http::metrics::configure(config);
+                    }
+                })
                 .configure(http::configure)
         })
         .workers(workers)
         .listen(listener)?
         .run();
+        let metrics_server = match metrics_listener {
+            Some(listener) => {
+                let metrics_port = listener.local_addr()?.port();
+                let metrics_state = state.clone();
+                let server = HttpServer::new(move || {
+                    App::new()
+                        .app_data(metrics_state.clone())
+                        .configure(http::metrics::configure)
+                })
+                .workers(1)
+                .listen(listener)?
+                .run();
+                Some((metrics_port, server))
+            }
+            None => None,
+        };
         Ok(Self {
             port,
             server,
+            metrics_server,
             state,
         })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port of the separate metrics listener (`METRICS_ADDR`), if any.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_server.as_ref().map(|(port, _)| *port)
     }
 
     /// The database the server uses (tests arrange data and break it through this).
@@ -157,6 +221,11 @@ impl Application {
         self.state.compute.clone()
     }
 
+    /// The Sentry hub this server reports to (`None` when Sentry is off).
+    pub fn sentry_hub(&self) -> Option<Arc<sentry::Hub>> {
+        self.state.sentry.clone()
+    }
+
     /// Stops the server (tests stop theirs when done).
     pub fn handle(&self) -> ServerHandle {
         self.server.handle()
@@ -165,7 +234,8 @@ impl Application {
     /// Serves until SIGINT/SIGTERM (actix handles the signals and drains),
     /// running the recalculation schedule and, when the published scores are
     /// older than one period, a catch-up run. On the way out a run in
-    /// progress is cancelled: it fails and publishes nothing.
+    /// progress is cancelled (it fails and publishes nothing), the metrics
+    /// listener stops, and pending Sentry events are flushed.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let settings = &self.state.settings;
         let jobs = self.state.jobs.clone();
@@ -182,6 +252,11 @@ impl Application {
                 });
             }
         }
+        let metrics = self.metrics_server.map(|(_, server)| {
+            let handle = server.handle();
+            tokio::spawn(server);
+            handle
+        });
         let served = self.server.await;
         jobs.shutdown.cancel();
         if let Some(mut scheduler) = scheduler
@@ -195,6 +270,14 @@ impl Application {
             .is_err()
         {
             tracing::warn!("a background run did not stop in time; its lease will expire");
+        }
+        if let Some(handle) = metrics {
+            handle.stop(true).await;
+        }
+        if let Some(hub) = &self.state.sentry
+            && let Some(client) = hub.client()
+        {
+            client.flush(Some(std::time::Duration::from_secs(2)));
         }
         served
     }

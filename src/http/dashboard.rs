@@ -63,11 +63,32 @@ struct Dashboard {
     freshness: Freshness,
 }
 
+/// The region a dashboard user reports in `X-User-Region`, folded into a
+/// small fixed set so it is safe as a metric label.
+fn region_label(request: &HttpRequest) -> &'static str {
+    let region = request
+        .headers()
+        .get("x-user-region")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    match region.as_str() {
+        "emea" | "europe" | "africa" | "middle_east" => "emea",
+        "americas" | "north_america" | "south_america" => "americas",
+        "apac" | "asia" | "oceania" => "apac",
+        _ => "unknown",
+    }
+}
+
 pub async fn dashboard(
-    _: Viewer,
+    viewer: Viewer,
     state: web::Data<AppState>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
+    state
+        .metrics
+        .dashboard_loaded(viewer.0.key.role.as_str(), region_label(&request));
     let thresholds = thresholds(&state).await?;
     let fleets = state.db.all_fleets().await?;
     let mut rows = Vec::with_capacity(fleets.len());

@@ -11,6 +11,7 @@ pub mod error;
 pub mod extract;
 mod fleets;
 mod health;
+pub mod metrics;
 mod query;
 mod risk;
 mod runs;
@@ -26,6 +27,7 @@ use crate::config::Settings;
 use crate::jobs::JobContext;
 use crate::risk::RiskModel;
 use crate::storage::Database;
+use crate::telemetry::Metrics;
 use error::{ApiError, ErrorCode};
 
 /// What every handler may reach.
@@ -37,6 +39,10 @@ pub struct AppState {
     pub jobs: JobContext,
     /// The model file as JSON, for `GET /model`.
     pub model_document: serde_json::Value,
+    /// Prometheus metrics of this server (recorders: `record_calculation`, `record_run`, ...).
+    pub metrics: Arc<Metrics>,
+    /// The Sentry hub of this server; `None` when Sentry is off.
+    pub sentry: Option<Arc<sentry::Hub>>,
 }
 
 /// Declares the routes once: [`ROUTES`] lists them (for the contract test)

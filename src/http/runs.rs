@@ -62,13 +62,16 @@ pub async fn trigger(
                 .insert_header(("Location", format!("/api/fleet-risk/runs/{run_id}")))
                 .json(json!({"runId": run_id, "status": "running"})))
         }
-        Err(ClaimError::InProgress(running)) => Err(ApiError {
-            run_id: Some(running),
-            ..ApiError::new(
-                ErrorCode::RunInProgress,
-                format!("run {running} is in progress; try again when it has finished"),
-            )
-        }),
+        Err(ClaimError::InProgress(running)) => {
+            state.metrics.run_skipped();
+            Err(ApiError {
+                run_id: Some(running),
+                ..ApiError::new(
+                    ErrorCode::RunInProgress,
+                    format!("run {running} is in progress; try again when it has finished"),
+                )
+            })
+        }
         Err(ClaimError::Storage(error)) => Err(error.into()),
     }
 }

@@ -18,6 +18,7 @@ use crate::compute::ComputeBridge;
 use crate::domain::{FleetId, RiskThresholds};
 use crate::risk::RiskModel;
 use crate::storage::{Database, StorageError, ThresholdScope};
+use crate::telemetry::{self, metrics::Metrics};
 
 pub use recalculation::{RunFailure, run_once, start_run};
 pub use rescore::ChangeError;
@@ -34,6 +35,27 @@ pub struct JobContext {
     pub shutdown: CancellationToken,
     /// Background runs, awaited on shutdown.
     pub tasks: TaskTracker,
+    pub metrics: Arc<Metrics>,
+    /// Where run failures and unscorable vessels are reported (`None`: the process hub).
+    pub sentry: Option<Arc<sentry::Hub>>,
+}
+
+impl JobContext {
+    /// Reports a failed run to Sentry (scrubbed like every event).
+    pub(crate) fn report_run_failure(&self, run_id: uuid::Uuid, error: &str) {
+        match &self.sentry {
+            Some(hub) => telemetry::sentry::report_run_failure_to(hub, run_id, error),
+            None => telemetry::report_run_failure(run_id, error),
+        };
+    }
+
+    /// Reports a vessel a run could not score.
+    pub(crate) fn report_vessel_failure(&self, run_id: uuid::Uuid, error: &str) {
+        match &self.sentry {
+            Some(hub) => telemetry::sentry::report_vessel_scoring_failure_to(hub, run_id, error),
+            None => telemetry::report_vessel_scoring_failure(run_id, error),
+        };
+    }
 }
 
 /// The thresholds in force: the default (stored, else the model's) and the

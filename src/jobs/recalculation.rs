@@ -9,9 +9,13 @@ use std::time::Instant;
 use chrono::NaiveDate;
 use uuid::Uuid;
 
+use std::collections::HashMap;
+
 use super::scoring::score_book;
 use super::{JobContext, ThresholdBook};
-use crate::storage::{ClaimError, RunRecord, RunTrigger};
+use crate::domain::FleetId;
+use crate::storage::{ClaimError, Publication, RunRecord, RunTrigger};
+use crate::telemetry::metrics::RunOutcome;
 
 /// Why a claimed run failed (recorded on the run as its `error`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -58,9 +62,19 @@ pub async fn execute(ctx: &JobContext, run_id: Uuid, as_of: NaiveDate) -> RunRec
     heartbeat.abort();
     let elapsed_ms = started.elapsed().as_millis() as i64;
     match &outcome {
-        Ok(()) => tracing::info!(%run_id, elapsed_ms, "recalculation run published"),
+        Ok(()) => {
+            tracing::info!(%run_id, elapsed_ms, "recalculation run published");
+            ctx.metrics
+                .record_run(started.elapsed(), RunOutcome::Published);
+        }
         Err(failure) => {
             tracing::error!(%run_id, error = %failure, "recalculation run failed; nothing published");
+            ctx.metrics
+                .record_run(started.elapsed(), RunOutcome::Failed);
+            if failure.0.starts_with("timed out") {
+                ctx.metrics.calculation_timeout();
+            }
+            ctx.report_run_failure(run_id, &failure.0);
             if let Err(error) = ctx.db.fail_run(run_id, &failure.0, elapsed_ms).await {
                 tracing::error!(%run_id, %error, "could not mark the run failed; its lease will expire");
             }
@@ -107,6 +121,8 @@ async fn work(
         .map_err(|e| fail("scoring", &e))?;
     for (imo, message) in &publication.errors {
         tracing::warn!(%run_id, vessel = %imo, %message, "vessel could not be scored");
+        ctx.metrics.calculation_error();
+        ctx.report_vessel_failure(run_id, &format!("vessel {imo}: {message}"));
     }
     let published = ctx
         .db
@@ -114,11 +130,28 @@ async fn work(
         .await
         .map_err(|e| fail("publishing", &e))?;
     if published {
+        record_calculations(ctx, &publication);
         Ok(())
     } else {
         Err(RunFailure(
             "the run was declared abandoned before it could publish".into(),
         ))
+    }
+}
+
+/// Counts the published assessments by fleet size and level.
+pub(super) fn record_calculations(ctx: &JobContext, publication: &Publication) {
+    let mut fleet_sizes: HashMap<FleetId, usize> = HashMap::new();
+    for vessel in &publication.vessels {
+        *fleet_sizes.entry(vessel.fleet_id).or_default() += 1;
+    }
+    for fleet in &publication.fleets {
+        fleet_sizes.insert(fleet.fleet_id, fleet.aggregate.vessel_count as usize);
+    }
+    for vessel in &publication.vessels {
+        let size = fleet_sizes.get(&vessel.fleet_id).copied().unwrap_or(1);
+        ctx.metrics
+            .record_calculation(size, vessel.assessment.level);
     }
 }
 

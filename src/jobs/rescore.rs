@@ -184,5 +184,6 @@ async fn rescore(
         )
         .await?;
     tx.publish_scores(run_id, &publication).await?;
+    super::recalculation::record_calculations(ctx, &publication);
     Ok(())
 }

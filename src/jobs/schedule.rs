@@ -18,11 +18,14 @@ pub async fn trigger(ctx: &JobContext, trigger: RunTrigger) {
         Ok(run) => {
             tracing::info!(run_id = %run.id, status = ?run.status, trigger = trigger.as_str(), "recalculation finished")
         }
-        Err(ClaimError::InProgress(running)) => tracing::info!(
-            %running,
-            trigger = trigger.as_str(),
-            "recalculation skipped: another run is in progress (possibly on another replica)"
-        ),
+        Err(ClaimError::InProgress(running)) => {
+            ctx.metrics.run_skipped();
+            tracing::info!(
+                %running,
+                trigger = trigger.as_str(),
+                "recalculation skipped: another run is in progress (possibly on another replica)"
+            )
+        }
         Err(ClaimError::Storage(error)) => {
             tracing::error!(%error, trigger = trigger.as_str(), "recalculation could not start")
         }

@@ -547,15 +547,6 @@ impl Database {
             .await?
         }))
     }
-
-    /// When a vessel last changed, for freshness.
-    pub async fn latest_vessel_change_at(&self) -> Result<Option<DateTime<Utc>>, StorageError> {
-        Ok(on_pool!(self, pool => {
-            sqlx::query_scalar::<_, Option<DateTime<Utc>>>("SELECT MAX(updated_at) FROM vessels")
-                .fetch_one(pool)
-                .await?
-        }))
-    }
 }
 
 /// Score bounds `[from, to)` of a level under some thresholds.

@@ -560,6 +560,13 @@ impl Database {
         ))
     }
 
+    /// When a vessel last changed (MAX(updated_at)); `None` on an empty book.
+    pub async fn latest_vessel_change_at(&self) -> Result<Option<DateTime<Utc>>, StorageError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT MAX(updated_at) FROM vessels").fetch_one(pool).await?
+        }))
+    }
+
     pub async fn count_vessels(&self) -> Result<i64, StorageError> {
         Ok(on_pool!(self, pool => {
             sqlx::query_scalar("SELECT COUNT(*) FROM vessels").fetch_one(pool).await?

@@ -16,6 +16,7 @@ mod errors;
 mod fleets;
 mod health;
 mod histories;
+mod observability;
 mod recalculation;
 mod replicas;
 mod risk;
@@ -42,6 +43,7 @@ fn cases() -> Vec<TestCase> {
         replicas::CASES,
         risk::CASES,
         thresholds::CASES,
+        observability::CASES,
         vessels::CASES,
     ]
     .concat()

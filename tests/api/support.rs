@@ -158,6 +158,9 @@ pub struct TestApp {
     pub keys: Keys,
     pub client: reqwest::Client,
     pub database: TestDatabase,
+    /// The server's Sentry hub (when `SENTRY_DSN` is set) and metrics listener port.
+    pub sentry: Option<std::sync::Arc<sentry::Hub>>,
+    pub metrics_port: Option<u16>,
     handle: actix_web::dev::ServerHandle,
 }
 
@@ -213,6 +216,8 @@ impl TestApp {
         let compute = app.compute();
         let jobs = app.jobs();
         let handle = app.handle();
+        let sentry = app.sentry_hub();
+        let metrics_port = app.metrics_port();
         tokio::spawn(app.run_until_stopped());
         let keys = Keys {
             admin: db
@@ -243,6 +248,8 @@ impl TestApp {
             keys,
             client,
             database,
+            sentry,
+            metrics_port,
             handle,
         }
     }

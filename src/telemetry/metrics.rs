@@ -1,0 +1,421 @@
+//! Prometheus metrics. [`Metrics`] owns its registry (no globals), so every
+//! server, and every test, counts on its own.
+//!
+//! Label values are always bounded: route patterns (never raw paths), method,
+//! status, bucketed fleet sizes, risk levels. No IMO, fleet id or user id is
+//! ever a label value.
+
+use std::time::Duration;
+
+use prometheus::{
+    Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
+    IntGaugeVec, Opts, Registry, TextEncoder,
+};
+
+use crate::domain::RiskLevel;
+
+/// Buckets of `fleet_risk_api_latency_seconds`, in seconds.
+pub const LATENCY_BUCKETS: [f64; 7] = [0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
+/// Buckets of `fleet_risk_recalculation_duration_seconds`: a run takes seconds to minutes.
+pub const RUN_BUCKETS: [f64; 9] = [1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0];
+/// The `endpoint` label of requests that matched no route.
+pub const UNMATCHED: &str = "unmatched";
+
+/// How a recalculation run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunOutcome {
+    Published,
+    Failed,
+}
+
+impl RunOutcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Published => "published",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+/// Values read at scrape time from outside this module.
+#[derive(Debug, Clone, Default)]
+pub struct ScrapeInputs {
+    /// `(data_type, minutes since last update)`; `None` omits the series.
+    pub freshness: Vec<(&'static str, Option<f64>)>,
+    /// Open connections of the pool (idle + in use).
+    pub pool_size: u32,
+    pub pool_idle: usize,
+    pub pool_max: u32,
+}
+
+pub struct Metrics {
+    registry: Registry,
+    /// `(name, help, type)` of every family, so a family with no series yet
+    /// is still announced (dashboards and alerts can name it from the start).
+    families: Vec<(String, String, &'static str)>,
+    api_latency: HistogramVec,
+    http_errors: IntCounterVec,
+    calculations: IntCounterVec,
+    dashboard_loads: IntCounterVec,
+    data_freshness: GaugeVec,
+    run_duration: HistogramVec,
+    run_failures: IntCounter,
+    calculation_errors: IntCounter,
+    calculation_timeouts: IntCounter,
+    runs_skipped: IntCounter,
+    pool_connections: IntGaugeVec,
+    pool_max_connections: IntGauge,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Metrics")
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let registry = Registry::new();
+        let families = std::cell::RefCell::new(Vec::new());
+        let announce = |name: &str, help: &str, kind: &'static str| {
+            families
+                .borrow_mut()
+                .push((name.to_string(), help.to_string(), kind));
+        };
+        let histogram = |name: &str, help: &str, buckets: &[f64], labels: &[&str]| {
+            let metric = HistogramVec::new(
+                HistogramOpts::new(name, help).buckets(buckets.to_vec()),
+                labels,
+            )
+            .expect("a valid histogram");
+            announce(name, help, "histogram");
+            registry
+                .register(Box::new(metric.clone()))
+                .expect("registered once");
+            metric
+        };
+        let counter_vec = |name: &str, help: &str, labels: &[&str]| {
+            let metric =
+                IntCounterVec::new(Opts::new(name, help), labels).expect("a valid counter");
+            announce(name, help, "counter");
+            registry
+                .register(Box::new(metric.clone()))
+                .expect("registered once");
+            metric
+        };
+        let counter = |name: &str, help: &str| {
+            let metric = IntCounter::new(name, help).expect("a valid counter");
+            announce(name, help, "counter");
+            registry
+                .register(Box::new(metric.clone()))
+                .expect("registered once");
+            metric
+        };
+        let data_freshness = GaugeVec::new(
+            Opts::new(
+                "fleet_data_freshness_minutes",
+                "Minutes since the data of this type last changed",
+            ),
+            &["data_type"],
+        )
+        .expect("a valid gauge");
+        announce(
+            "fleet_data_freshness_minutes",
+            "Minutes since the data of this type last changed",
+            "gauge",
+        );
+        registry
+            .register(Box::new(data_freshness.clone()))
+            .expect("registered once");
+        let pool_connections = IntGaugeVec::new(
+            Opts::new(
+                "fleet_risk_db_pool_connections",
+                "Open database connections by state",
+            ),
+            &["state"],
+        )
+        .expect("a valid gauge");
+        registry
+            .register(Box::new(pool_connections.clone()))
+            .expect("registered once");
+        let pool_max_connections = IntGauge::new(
+            "fleet_risk_db_pool_max_connections",
+            "Most connections the database pool may open",
+        )
+        .expect("a valid gauge");
+        registry
+            .register(Box::new(pool_max_connections.clone()))
+            .expect("registered once");
+        let mut metrics = Self {
+            families: Vec::new(),
+            api_latency: histogram(
+                "fleet_risk_api_latency_seconds",
+                "HTTP request latency by route pattern, method and status",
+                &LATENCY_BUCKETS,
+                &["endpoint", "method", "status"],
+            ),
+            http_errors: counter_vec(
+                "fleet_risk_http_errors_total",
+                "HTTP responses with a 4xx or 5xx status, by route pattern and status class",
+                &["endpoint", "status_class"],
+            ),
+            calculations: counter_vec(
+                "fleet_risk_calculations_total",
+                "Fleet risk calculations by fleet size bucket and resulting risk level",
+                &["fleet_size", "risk_level"],
+            ),
+            dashboard_loads: counter_vec(
+                "fleet_dashboard_loads_total",
+                "Dashboard loads by user type and region",
+                &["user_type", "region"],
+            ),
+            run_duration: histogram(
+                "fleet_risk_recalculation_duration_seconds",
+                "Duration of recalculation runs by outcome",
+                &RUN_BUCKETS,
+                &["outcome"],
+            ),
+            run_failures: counter(
+                "fleet_risk_recalculation_failures_total",
+                "Recalculation runs that failed",
+            ),
+            calculation_errors: counter(
+                "fleet_risk_calculation_errors_total",
+                "Vessel or fleet risk calculations that failed",
+            ),
+            calculation_timeouts: counter(
+                "fleet_risk_calculation_timeouts_total",
+                "Risk calculations that exceeded their time limit",
+            ),
+            runs_skipped: counter(
+                "fleet_risk_recalculation_skipped_total",
+                "Scheduled runs skipped because another replica holds the slot",
+            ),
+            data_freshness,
+            pool_connections,
+            pool_max_connections,
+            registry,
+        };
+        metrics.families = families.into_inner();
+        // Families whose label values are all known start at zero, so rates work from the start.
+        for outcome in [RunOutcome::Published, RunOutcome::Failed] {
+            metrics.run_duration.with_label_values(&[outcome.as_str()]);
+        }
+        for size in [1, 11, 51, 201, 1001] {
+            for level in RiskLevel::ALL {
+                metrics
+                    .calculations
+                    .with_label_values(&[fleet_size_bucket(size), level.as_str()]);
+            }
+        }
+        metrics
+    }
+
+    /// One HTTP request: `endpoint` is the route pattern or [`UNMATCHED`].
+    pub fn observe_request(&self, endpoint: &str, method: &str, status: u16, latency: Duration) {
+        let status_label = status.to_string();
+        self.api_latency
+            .with_label_values(&[endpoint, method, &status_label])
+            .observe(latency.as_secs_f64());
+        if status >= 400 {
+            let class = if status >= 500 { "5xx" } else { "4xx" };
+            self.http_errors.with_label_values(&[endpoint, class]).inc();
+        }
+    }
+
+    /// One fleet risk calculation over `fleet_vessel_count` vessels.
+    pub fn record_calculation(&self, fleet_vessel_count: usize, level: RiskLevel) {
+        self.calculations
+            .with_label_values(&[fleet_size_bucket(fleet_vessel_count), level.as_str()])
+            .inc();
+    }
+
+    /// One dashboard load; callers pass bounded values (a role, a region code).
+    pub fn dashboard_loaded(&self, user_type: &str, region: &str) {
+        self.dashboard_loads
+            .with_label_values(&[user_type, region])
+            .inc();
+    }
+
+    /// One recalculation run that ran (published or failed) for `duration`.
+    pub fn record_run(&self, duration: Duration, outcome: RunOutcome) {
+        self.run_duration
+            .with_label_values(&[outcome.as_str()])
+            .observe(duration.as_secs_f64());
+        if outcome == RunOutcome::Failed {
+            self.run_failures.inc();
+        }
+    }
+
+    pub fn calculation_error(&self) {
+        self.calculation_errors.inc();
+    }
+
+    pub fn calculation_timeout(&self) {
+        self.calculation_timeouts.inc();
+    }
+
+    /// A scheduled run skipped because another replica holds the slot.
+    pub fn run_skipped(&self) {
+        self.runs_skipped.inc();
+    }
+
+    /// The text exposition, with the scrape-time values set first.
+    pub fn render(&self, inputs: &ScrapeInputs) -> String {
+        self.data_freshness.reset();
+        for (data_type, minutes) in &inputs.freshness {
+            if let Some(minutes) = minutes {
+                self.data_freshness
+                    .with_label_values(&[data_type])
+                    .set(*minutes);
+            }
+        }
+        let idle = inputs.pool_idle as i64;
+        let in_use = (i64::from(inputs.pool_size) - idle).max(0);
+        self.pool_connections.with_label_values(&["idle"]).set(idle);
+        self.pool_connections
+            .with_label_values(&["in_use"])
+            .set(in_use);
+        self.pool_max_connections.set(i64::from(inputs.pool_max));
+        let gathered = self.registry.gather();
+        let mut buffer = Vec::new();
+        TextEncoder::new()
+            .encode(&gathered, &mut buffer)
+            .expect("the text encoder writes to memory");
+        let mut text = String::from_utf8(buffer).expect("the exposition is UTF-8");
+        for (name, help, kind) in &self.families {
+            if !gathered.iter().any(|family| family.name() == name) {
+                text.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));
+            }
+        }
+        text
+    }
+}
+
+/// The `fleet_size` label: a bucket, never the exact count.
+pub fn fleet_size_bucket(vessels: usize) -> &'static str {
+    match vessels {
+        0..=10 => "1-10",
+        11..=50 => "11-50",
+        51..=200 => "51-200",
+        201..=1000 => "201-1000",
+        _ => "1000+",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(metrics: &Metrics) -> String {
+        metrics.render(&ScrapeInputs {
+            freshness: vec![("vessel_data", Some(12.5)), ("risk_scores", None)],
+            pool_size: 4,
+            pool_idle: 3,
+            pool_max: 10,
+        })
+    }
+
+    #[test]
+    fn requests_are_recorded_by_route_pattern_with_the_documented_buckets() {
+        let metrics = Metrics::new();
+        metrics.observe_request(
+            "/api/fleet-risk/vessels/{imo}",
+            "GET",
+            500,
+            Duration::from_millis(70),
+        );
+        metrics.observe_request(UNMATCHED, "GET", 404, Duration::from_millis(1));
+        let text = render(&metrics);
+        assert!(text.contains(
+            r#"fleet_risk_api_latency_seconds_bucket{endpoint="/api/fleet-risk/vessels/{imo}",method="GET",status="500",le="0.1"} 1"#
+        ), "{text}");
+        for le in ["0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "+Inf"] {
+            assert!(
+                text.contains(&format!(r#"status="404",le="{le}"}} 1"#)),
+                "{le}"
+            );
+        }
+        assert!(text.contains(r#"fleet_risk_http_errors_total{endpoint="/api/fleet-risk/vessels/{imo}",status_class="5xx"} 1"#));
+        assert!(text.contains(
+            r#"fleet_risk_http_errors_total{endpoint="unmatched",status_class="4xx"} 1"#
+        ));
+    }
+
+    #[test]
+    fn scrape_time_values_are_set_and_missing_data_is_omitted() {
+        let text = render(&Metrics::new());
+        assert!(text.contains(r#"fleet_data_freshness_minutes{data_type="vessel_data"} 12.5"#));
+        assert!(!text.contains(r#"data_type="risk_scores""#));
+        assert!(text.contains(r#"fleet_risk_db_pool_connections{state="idle"} 3"#));
+        assert!(text.contains(r#"fleet_risk_db_pool_connections{state="in_use"} 1"#));
+        assert!(text.contains("fleet_risk_db_pool_max_connections 10"));
+    }
+
+    #[test]
+    fn business_and_run_recorders_count() {
+        let metrics = Metrics::new();
+        metrics.record_calculation(7, RiskLevel::High);
+        metrics.record_calculation(5000, RiskLevel::Low);
+        metrics.dashboard_loaded("underwriter", "emea");
+        metrics.record_run(Duration::from_secs(42), RunOutcome::Published);
+        metrics.record_run(Duration::from_secs(3), RunOutcome::Failed);
+        metrics.calculation_error();
+        metrics.calculation_timeout();
+        metrics.run_skipped();
+        let text = render(&metrics);
+        for line in [
+            r#"fleet_risk_calculations_total{fleet_size="1-10",risk_level="high"} 1"#,
+            r#"fleet_risk_calculations_total{fleet_size="1000+",risk_level="low"} 1"#,
+            r#"fleet_dashboard_loads_total{region="emea",user_type="underwriter"} 1"#,
+            r#"fleet_risk_recalculation_duration_seconds_count{outcome="published"} 1"#,
+            r#"fleet_risk_recalculation_duration_seconds_count{outcome="failed"} 1"#,
+            "fleet_risk_recalculation_failures_total 1",
+            "fleet_risk_calculation_errors_total 1",
+            "fleet_risk_calculation_timeouts_total 1",
+            "fleet_risk_recalculation_skipped_total 1",
+        ] {
+            assert!(text.contains(line), "{line}\n{text}");
+        }
+    }
+
+    #[test]
+    fn every_family_is_announced_before_its_first_series() {
+        let text = render(&Metrics::new());
+        for name in [
+            "fleet_risk_api_latency_seconds",
+            "fleet_risk_http_errors_total",
+            "fleet_dashboard_loads_total",
+            "fleet_risk_calculations_total",
+            "fleet_risk_recalculation_duration_seconds",
+        ] {
+            assert!(text.contains(&format!("# TYPE {name} ")), "{name}\n{text}");
+        }
+        assert!(text.contains(
+            r#"fleet_risk_calculations_total{fleet_size="51-200",risk_level="critical"} 0"#
+        ));
+    }
+
+    #[test]
+    fn fleet_sizes_are_bucketed() {
+        assert_eq!(fleet_size_bucket(1), "1-10");
+        assert_eq!(fleet_size_bucket(11), "11-50");
+        assert_eq!(fleet_size_bucket(200), "51-200");
+        assert_eq!(fleet_size_bucket(1000), "201-1000");
+        assert_eq!(fleet_size_bucket(1001), "1000+");
+    }
+
+    #[test]
+    fn two_instances_do_not_share_counts() {
+        let a = Metrics::new();
+        let b = Metrics::new();
+        a.run_skipped();
+        assert!(render(&b).contains("fleet_risk_recalculation_skipped_total 0"));
+    }
+}

@@ -1,0 +1,15 @@
+//! Telemetry: logs, Prometheus metrics, Sentry error reporting and the
+//! scrubber that keeps IMO numbers and policy ids out of everything sent.
+//!
+//! No business logic lives here: callers say what happened, this module
+//! records it.
+
+mod logging;
+pub mod metrics;
+pub mod request;
+pub mod scrub;
+pub mod sentry;
+
+pub use logging::init_logging;
+pub use metrics::{Metrics, RunOutcome};
+pub use sentry::{init_sentry, report_run_failure, report_vessel_scoring_failure};

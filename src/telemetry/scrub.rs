@@ -1,0 +1,572 @@
+//! Removing vessel IMO numbers and insurance policy ids from anything that
+//! leaves the process for Sentry. Pure functions, no IO.
+//!
+//! Two rules, applied everywhere (strings, JSON keys and values, nested at
+//! any depth, and the raw bytes of a Sentry envelope):
+//! - by field name: a field whose name has `imo` as a word part (`vesselIMO`,
+//!   `imo`, `vessel_imo`, `imoNumber`) or names a policy id (`policyId`,
+//!   `insurance_policy_id`) has its whole value replaced by a marker;
+//! - by value: any run of exactly seven ASCII digits (delimited by non-digits)
+//!   with a valid IMO check digit, or any seven digits after an `IMO` prefix,
+//!   becomes `[imo]`; anything the configured policy id pattern finds becomes
+//!   `[policy-id]`. Percent-encoded text (`IMO%209074729`) is decoded and
+//!   scrubbed when the decoded form hides one.
+//!
+//! Left alone on purpose, so events stay useful: UUIDs and hex ids (event,
+//! trace and span ids), digits of decimal numbers (`0.9074729`, timestamps),
+//! route patterns like `/api/fleet-risk/vessels/{imo}`, dates and amounts.
+
+use std::borrow::Cow;
+
+use regex::Regex;
+use serde_json::Value;
+
+use crate::domain::{Imo, PolicyIdPattern};
+
+pub const IMO_MARKER: &str = "[imo]";
+pub const POLICY_ID_MARKER: &str = "[policy-id]";
+
+/// The scrubber for one configured policy id pattern.
+#[derive(Debug, Clone)]
+pub struct Scrubber {
+    policy_ids: Regex,
+    hex_ids: Regex,
+}
+
+/// Which marker a field name calls for, if any.
+pub fn sensitive_field(name: &str) -> Option<&'static str> {
+    let parts = word_parts(name);
+    let joined: String = parts.concat();
+    const IMO_PARTS: &[&str] = &[
+        "imo",
+        "imos",
+        "imonumber",
+        "imono",
+        "imonr",
+        "vesselimo",
+        "shipimo",
+    ];
+    if parts.iter().any(|p| IMO_PARTS.contains(&p.as_str()))
+        || joined.contains("vesselimo")
+        || joined.contains("imonumber")
+    {
+        return Some(IMO_MARKER);
+    }
+    if joined.contains("policyid")
+        || joined.contains("policyno")
+        || joined.contains("policynumber")
+        || joined.contains("policyref")
+    {
+        return Some(POLICY_ID_MARKER);
+    }
+    None
+}
+
+/// Lowercased word parts: split on anything not alphanumeric and on camelCase
+/// boundaries (`vesselIMO` -> vessel, imo; `IMONumber` -> imo, number).
+fn word_parts(name: &str) -> Vec<String> {
+    let chars: Vec<char> = name.chars().collect();
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if !c.is_alphanumeric() {
+            if !current.is_empty() {
+                parts.push(std::mem::take(&mut current));
+            }
+            continue;
+        }
+        if c.is_uppercase() && !current.is_empty() {
+            let previous = chars[i - 1];
+            let next_is_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
+            if previous.is_lowercase()
+                || previous.is_ascii_digit()
+                || (previous.is_uppercase() && next_is_lower)
+            {
+                parts.push(std::mem::take(&mut current));
+            }
+        }
+        current.extend(c.to_lowercase());
+    }
+    if !current.is_empty() {
+        parts.push(current);
+    }
+    parts
+}
+
+impl Scrubber {
+    pub fn new(policy_ids: &PolicyIdPattern) -> Self {
+        Self {
+            policy_ids: policy_ids.finder().clone(),
+            hex_ids: Regex::new(
+                // No (?i): the build has no unicode-case feature for regex.
+                r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b|\b[0-9a-f]{32}\b|\b[0-9a-f]{16}\b",
+            )
+            .expect("the hex id pattern compiles"),
+        }
+    }
+
+    /// `text` with every IMO number and policy id replaced by a marker.
+    pub fn scrub_text<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        let raw = self.scrub_plain(text);
+        // Percent-encoding can hide an IMO (`IMO%209074729` reads as nine
+        // digits): when the decoded text still holds one, send the decoded,
+        // scrubbed text instead.
+        let mut decoded = raw.to_string();
+        for _ in 0..3 {
+            match percent_decode(&decoded) {
+                Some(next) => decoded = next,
+                None => break,
+            }
+        }
+        if decoded != raw {
+            let scrubbed = self.scrub_plain(&decoded);
+            if scrubbed != decoded {
+                return Cow::Owned(scrubbed.into_owned());
+            }
+        }
+        raw
+    }
+
+    fn scrub_plain<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        let without_policies = self.policy_ids.replace_all(text, POLICY_ID_MARKER);
+        match self.scrub_imos(&without_policies) {
+            Some(scrubbed) => Cow::Owned(scrubbed),
+            None => without_policies,
+        }
+    }
+
+    /// `None` when `text` holds no IMO number.
+    fn scrub_imos(&self, text: &str) -> Option<String> {
+        let bytes = text.as_bytes();
+        let mut protected: Option<Vec<(usize, usize)>> = None;
+        let mut out = String::new();
+        let mut copied = 0;
+        let mut i = 0;
+        while i < bytes.len() {
+            if !bytes[i].is_ascii_digit() {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < bytes.len() && bytes[i].is_ascii_digit() {
+                i += 1;
+            }
+            let end = i;
+            if end - start != 7 {
+                continue;
+            }
+            let prefix_start = imo_prefix_start(bytes, start);
+            if prefix_start.is_none() {
+                if !Imo::is_valid_digits(&bytes[start..end]) || is_decimal_part(bytes, start, end) {
+                    continue;
+                }
+                let ranges = protected.get_or_insert_with(|| {
+                    self.hex_ids
+                        .find_iter(text)
+                        .map(|m| (m.start(), m.end()))
+                        .collect()
+                });
+                if ranges.iter().any(|&(s, e)| s <= start && end <= e) {
+                    continue;
+                }
+            }
+            let from = prefix_start.unwrap_or(start);
+            out.push_str(&text[copied..from]);
+            out.push_str(IMO_MARKER);
+            copied = end;
+        }
+        if copied == 0 {
+            return None;
+        }
+        out.push_str(&text[copied..]);
+        Some(out)
+    }
+
+    /// Scrubs a JSON value in place: sensitive field names lose their value,
+    /// every key and string is scrubbed, and integers that are IMO numbers
+    /// become the marker.
+    pub fn scrub_json(&self, value: &mut Value) {
+        match value {
+            Value::String(text) => {
+                if let Cow::Owned(scrubbed) = self.scrub_text(text) {
+                    *text = scrubbed;
+                }
+            }
+            Value::Number(number) => {
+                if let Some(n) = number.as_u64()
+                    && Imo::is_valid_digits(n.to_string().as_bytes())
+                {
+                    *value = Value::String(IMO_MARKER.into());
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|item| self.scrub_json(item)),
+            Value::Object(map) => {
+                let entries = std::mem::take(map);
+                for (key, mut item) in entries {
+                    match sensitive_field(&key) {
+                        Some(marker) => item = Value::String(marker.into()),
+                        None => self.scrub_json(&mut item),
+                    }
+                    map.insert(self.scrub_text(&key).into_owned(), item);
+                }
+            }
+            Value::Null | Value::Bool(_) => {}
+        }
+    }
+
+    /// Scrubs a serialized Sentry envelope: the envelope header, every item
+    /// header and every item payload (JSON scrubbed as JSON, other UTF-8 as
+    /// text), with each item's `length` recomputed. Binary payloads that are
+    /// not UTF-8 cannot be checked and are dropped. Returns `None` when the
+    /// envelope cannot be parsed: it is then not sent at all.
+    pub fn scrub_envelope(&self, bytes: &[u8]) -> Option<Vec<u8>> {
+        let (header, mut rest) = split_line(bytes);
+        let mut header: Value = serde_json::from_slice(header).ok()?;
+        self.scrub_json(&mut header);
+        let mut out = serde_json::to_vec(&header).ok()?;
+        out.push(b'\n');
+        while !rest.is_empty() {
+            let (item_header, after) = split_line(rest);
+            if item_header.iter().all(u8::is_ascii_whitespace) {
+                rest = after;
+                continue;
+            }
+            let mut item_header: Value = serde_json::from_slice(item_header).ok()?;
+            let (payload, after_payload) = match item_header.get("length").and_then(Value::as_u64) {
+                Some(length) => {
+                    let length = usize::try_from(length).ok()?.min(after.len());
+                    let (payload, tail) = after.split_at(length);
+                    (payload, tail.strip_prefix(b"\n").unwrap_or(tail))
+                }
+                None => split_line(after),
+            };
+            rest = after_payload;
+            let payload = match serde_json::from_slice::<Value>(payload) {
+                Ok(mut json) => {
+                    self.scrub_json(&mut json);
+                    serde_json::to_vec(&json).ok()?
+                }
+                Err(_) => match std::str::from_utf8(payload) {
+                    Ok(text) => self.scrub_text(text).into_owned().into_bytes(),
+                    Err(_) => continue,
+                },
+            };
+            self.scrub_json(&mut item_header);
+            if let Value::Object(map) = &mut item_header {
+                map.insert("length".into(), Value::from(payload.len()));
+            }
+            out.extend(serde_json::to_vec(&item_header).ok()?);
+            out.push(b'\n');
+            out.extend(payload);
+            out.push(b'\n');
+        }
+        Some(out)
+    }
+}
+
+/// Where an `IMO` prefix (with optional separators) before the digits at
+/// `digits_start` begins.
+fn imo_prefix_start(bytes: &[u8], digits_start: usize) -> Option<usize> {
+    let mut i = digits_start;
+    let mut separators = 0;
+    while i > 0 && matches!(bytes[i - 1], b' ' | b':' | b'#' | b'-' | b'_' | b'+' | b'.') {
+        i -= 1;
+        separators += 1;
+        if separators > 3 {
+            return None;
+        }
+    }
+    if i >= 3 && bytes[i - 3..i].eq_ignore_ascii_case(b"imo") {
+        Some(i - 3)
+    } else {
+        None
+    }
+}
+
+/// Digits right after `1.` or right before `.5`: part of a decimal number.
+fn is_decimal_part(bytes: &[u8], start: usize, end: usize) -> bool {
+    let after_point = start >= 2 && bytes[start - 1] == b'.' && bytes[start - 2].is_ascii_digit();
+    let before_point =
+        end + 1 < bytes.len() && bytes[end] == b'.' && bytes[end + 1].is_ascii_digit();
+    after_point || before_point
+}
+
+fn split_line(bytes: &[u8]) -> (&[u8], &[u8]) {
+    match bytes.iter().position(|&b| b == b'\n') {
+        Some(at) => (&bytes[..at], &bytes[at + 1..]),
+        None => (bytes, &[]),
+    }
+}
+
+/// One round of URL decoding (`%XX` and `+`), or `None` if nothing changes.
+fn percent_decode(text: &str) -> Option<String> {
+    if !text.contains('%') && !text.contains('+') {
+        return None;
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => match (
+                bytes.get(i + 1).copied().and_then(hex),
+                bytes.get(i + 2).copied().and_then(hex),
+            ) {
+                (Some(high), Some(low)) => {
+                    out.push(high * 16 + low);
+                    i += 3;
+                }
+                _ => {
+                    out.push(b'%');
+                    i += 1;
+                }
+            },
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            other => {
+                out.push(other);
+                i += 1;
+            }
+        }
+    }
+    let decoded = String::from_utf8_lossy(&out).into_owned();
+    (decoded != text).then_some(decoded)
+}
+
+fn hex(byte: u8) -> Option<u8> {
+    (byte as char).to_digit(16).map(|d| d as u8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    fn scrubber() -> Scrubber {
+        Scrubber::new(&PolicyIdPattern::default())
+    }
+
+    fn scrub(text: &str) -> String {
+        scrubber().scrub_text(text).into_owned()
+    }
+
+    /// A valid IMO number from its first six digits.
+    fn imo_from(six: u32) -> String {
+        let digits: Vec<u32> = format!("{six:06}")
+            .chars()
+            .map(|c| c.to_digit(10).unwrap())
+            .collect();
+        let check: u32 = digits
+            .iter()
+            .zip([7, 6, 5, 4, 3, 2])
+            .map(|(d, w)| d * w)
+            .sum::<u32>()
+            % 10;
+        format!("{six:06}{check}")
+    }
+
+    #[test]
+    fn imo_numbers_in_every_form_are_replaced() {
+        for (input, expected) in [
+            ("IMO 9074729", "[imo]"),
+            ("IMO9074729", "[imo]"),
+            ("imo:9074729", "[imo]"),
+            ("9074729", "[imo]"),
+            ("vessel 9074729 failed", "vessel [imo] failed"),
+            (
+                "/api/fleet-risk/vessels/9074729/risk",
+                "/api/fleet-risk/vessels/[imo]/risk",
+            ),
+            (
+                "/api/fleet-risk/vessels/IMO%209074729",
+                "/api/fleet-risk/vessels/[imo]",
+            ),
+            ("/vessels/IMO%25209074729", "/vessels/[imo]"),
+            ("?q=IMO+9074729&x=1", "?q=[imo]&x=1"),
+            ("a9074729b", "a[imo]b"),
+            ("9074729,9811000", "[imo],[imo]"),
+            ("IMO 1234560", "[imo]"),
+        ] {
+            assert_eq!(scrub(input), expected, "{input}");
+        }
+    }
+
+    #[test]
+    fn policy_ids_are_replaced() {
+        assert_eq!(
+            scrub("policy HULL-2026-004512 lapsed"),
+            "policy [policy-id] lapsed"
+        );
+        assert_eq!(scrub("?p=HULL-2026-004512"), "?p=[policy-id]");
+        let custom = Scrubber::new(&PolicyIdPattern::parse("^POL[0-9]{6}$").unwrap());
+        assert_eq!(custom.scrub_text("id POL123456."), "id [policy-id].");
+    }
+
+    #[test]
+    fn harmless_numbers_are_kept() {
+        for text in [
+            "1234560",
+            "due 2026-11-26T10:00:00Z",
+            "insured 12000000 USD",
+            "score 0.9074729",
+            "9074729.5 tonnes",
+            "event 6f1c2a9e-3b1d-4c2a-9a1e-1234567abcde",
+            "trace 3b1d4c2a9a1e9074729abcdef0123456",
+            "span 9074729abcdef012",
+            "route /api/fleet-risk/vessels/{imo}",
+            "12345678",
+            "123456",
+        ] {
+            assert_eq!(scrub(text), text);
+        }
+    }
+
+    #[test]
+    fn field_names_are_recognised() {
+        for name in [
+            "imo",
+            "IMO",
+            "vesselIMO",
+            "vessel_imo",
+            "imoNumber",
+            "IMONumber",
+            "x-vessel-imo",
+            "vesselimo",
+            "imos",
+        ] {
+            assert_eq!(sensitive_field(name), Some(IMO_MARKER), "{name}");
+        }
+        for name in [
+            "policyId",
+            "insurancePolicyId",
+            "policy_id",
+            "X-Policy-Id",
+            "POLICYID",
+        ] {
+            assert_eq!(sensitive_field(name), Some(POLICY_ID_MARKER), "{name}");
+        }
+        for name in [
+            "timestamp",
+            "maximo",
+            "immortal",
+            "policy",
+            "id",
+            "fleetId",
+            "route",
+        ] {
+            assert_eq!(sensitive_field(name), None, "{name}");
+        }
+    }
+
+    #[test]
+    fn nested_json_is_scrubbed_by_name_and_value() {
+        let mut value = json!({
+            "vesselIMO": "whatever",
+            "extra": {"deep": [{"imoNumber": 1}, {"note": "IMO 9074729"}]},
+            "policy_id": {"nested": "x"},
+            "count": 9074729,
+            "amount": 1234560,
+            "9811000": "key holds one",
+            "route": "/api/fleet-risk/vessels/{imo}",
+        });
+        scrubber().scrub_json(&mut value);
+        assert_eq!(
+            value,
+            json!({
+                "vesselIMO": "[imo]",
+                "extra": {"deep": [{"imoNumber": "[imo]"}, {"note": "[imo]"}]},
+                "policy_id": "[policy-id]",
+                "count": "[imo]",
+                "amount": 1234560,
+                "[imo]": "key holds one",
+                "route": "/api/fleet-risk/vessels/{imo}",
+            })
+        );
+    }
+
+    #[test]
+    fn envelopes_are_scrubbed_item_by_item_with_lengths_recomputed() {
+        let event = br#"{"message":"IMO 9074729 failed","tags":{"policyId":"HULL-2026-004512"}}"#;
+        let attachment = b"log line about 9811000\n";
+        let mut bytes = br#"{"event_id":"3b1d4c2a9a1e4c2a9a1e9074729abcde"}"#.to_vec();
+        bytes.push(b'\n');
+        bytes.extend(format!("{{\"type\":\"event\",\"length\":{}}}\n", event.len()).bytes());
+        bytes.extend(event);
+        bytes.push(b'\n');
+        bytes.extend(
+            format!(
+                "{{\"type\":\"attachment\",\"length\":{},\"filename\":\"IMO9074729.txt\"}}\n",
+                attachment.len()
+            )
+            .bytes(),
+        );
+        bytes.extend(attachment);
+        bytes.push(b'\n');
+        let out = String::from_utf8(scrubber().scrub_envelope(&bytes).unwrap()).unwrap();
+        assert!(out.contains("3b1d4c2a9a1e4c2a9a1e9074729abcde"), "{out}");
+        for leak in ["IMO 9074729", "9811000", "HULL-2026-004512", "IMO9074729"] {
+            assert!(!out.contains(leak), "{leak}: {out}");
+        }
+        let lines: Vec<&str> = out.lines().collect();
+        let header: Value = serde_json::from_str(lines[1]).unwrap();
+        assert_eq!(header["length"].as_u64().unwrap() as usize, lines[2].len());
+        assert!(lines[2].contains("[imo] failed") && lines[2].contains("[policy-id]"));
+        let parsed = sentry::Envelope::from_slice(out.as_bytes()).unwrap();
+        assert_eq!(parsed.items().count(), 2);
+    }
+
+    #[test]
+    fn unparseable_envelopes_are_not_sent() {
+        assert!(scrubber().scrub_envelope(b"not json\n").is_none());
+    }
+
+    proptest! {
+        #[test]
+        fn embedded_valid_imos_are_always_removed(
+            six in 0u32..1_000_000,
+            before in "[a-zA-Z /:=?&_\\-]{0,20}",
+            after in "[a-zA-Z /:=?&_\\-]{0,20}",
+            prefix in prop::sample::select(vec!["", "IMO ", "IMO", "imo:", "IMO%20", "IMO+"]),
+        ) {
+            let imo = imo_from(six);
+            let text = format!("{before}{prefix}{imo}{after}");
+            let out = scrub(&text);
+            prop_assert!(!out.contains(&imo), "{} -> {}", text, out);
+            prop_assert!(out.contains(IMO_MARKER));
+        }
+
+        #[test]
+        fn seven_digits_with_a_wrong_check_digit_are_kept(six in 0u32..1_000_000, wrong in 1u32..10) {
+            let valid = imo_from(six);
+            let check = valid.as_bytes()[6] - b'0';
+            let number = format!("{six:06}{}", (u32::from(check) + wrong) % 10);
+            let text = format!("ref {number} ok");
+            prop_assert_eq!(scrub(&text), text);
+        }
+
+        #[test]
+        fn uuids_dates_and_amounts_are_untouched(
+            uuid in any::<u128>(),
+            year in 1900u32..2100, month in 1u32..13, day in 1u32..29,
+            amount in 0u64..10_000_000_000_000,
+            cents in 0u32..100,
+        ) {
+            let uuid = uuid::Uuid::from_u128(uuid);
+            let text = format!(
+                "{uuid} {} {year:04}-{month:02}-{day:02} {amount}.{cents:02} {amount}0",
+                uuid.simple()
+            );
+            let out = scrub(&text);
+            // An integer of exactly seven digits may be an IMO number; anything else stays.
+            if (amount * 10).to_string().len() != 7 {
+                prop_assert_eq!(out, text);
+            } else {
+                let ids = format!("{uuid} {}", uuid.simple());
+                prop_assert!(out.starts_with(&ids));
+            }
+        }
+    }
+}

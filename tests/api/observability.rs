@@ -1,0 +1,622 @@
+//! Observability end to end: Sentry envelopes as they leave the process,
+//! the Prometheus scrape, request ids, and the Grafana dashboard's queries.
+
+use std::collections::BTreeSet;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use fleet_risk::storage::Database;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::support::{Backend, IMOS, TestApp, vessel_body};
+
+crate::cases!(
+    server_errors_reach_sentry_without_imo_numbers_or_policy_ids,
+    metrics_are_labelled_by_route_pattern_and_pass_promtool,
+    metrics_can_have_a_listener_of_their_own,
+    every_response_carries_a_request_id,
+    the_grafana_dashboard_queries_only_exported_metrics,
+);
+
+/// Each request the sink received: its head (lowercased) and raw body.
+type Received = Mutex<Vec<(String, Vec<u8>)>>;
+
+/// A stand-in for Sentry: an HTTP server on 127.0.0.1 that answers 200 and
+/// keeps every request's head and raw body.
+struct Sink {
+    port: u16,
+    requests: Arc<Received>,
+}
+
+impl Sink {
+    fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a sink port");
+        let port = listener.local_addr().unwrap().port();
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let store = requests.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let store = store.clone();
+                std::thread::spawn(move || {
+                    let _ = Self::serve(stream, &store);
+                });
+            }
+        });
+        Self { port, requests }
+    }
+
+    /// Reads HTTP/1.1 requests off one connection (keep-alive) until it closes.
+    fn serve(mut stream: TcpStream, store: &Received) -> std::io::Result<()> {
+        let mut buffer = Vec::new();
+        let mut chunk = [0u8; 16 * 1024];
+        loop {
+            let head_end = loop {
+                if let Some(at) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+                    break at + 4;
+                }
+                let read = stream.read(&mut chunk)?;
+                if read == 0 {
+                    return Ok(());
+                }
+                buffer.extend_from_slice(&chunk[..read]);
+            };
+            let head = String::from_utf8_lossy(&buffer[..head_end]).to_ascii_lowercase();
+            let length: usize = head
+                .lines()
+                .find_map(|line| line.strip_prefix("content-length:"))
+                .map_or(0, |value| value.trim().parse().unwrap_or(0));
+            while buffer.len() < head_end + length {
+                let read = stream.read(&mut chunk)?;
+                if read == 0 {
+                    return Ok(());
+                }
+                buffer.extend_from_slice(&chunk[..read]);
+            }
+            let body = buffer[head_end..head_end + length].to_vec();
+            buffer.drain(..head_end + length);
+            store.lock().unwrap().push((head, body));
+            stream.write_all(
+                b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}",
+            )?;
+        }
+    }
+
+    fn dsn(&self) -> String {
+        format!("http://public@127.0.0.1:{}/1", self.port)
+    }
+
+    /// Every body received so far, as text, one per line block.
+    fn bodies(&self) -> String {
+        let requests = self.requests.lock().unwrap();
+        requests
+            .iter()
+            .map(|(_, body)| String::from_utf8_lossy(body).into_owned())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    fn heads(&self) -> Vec<String> {
+        let requests = self.requests.lock().unwrap();
+        requests.iter().map(|(head, _)| head.clone()).collect()
+    }
+}
+
+async fn drop_table(db: &Database, table: &str) {
+    let sql = sqlx::AssertSqlSafe(format!("DROP TABLE {table}"));
+    match db {
+        Database::Sqlite(pool) => sqlx::query(sql).execute(pool).await.map(drop),
+        Database::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(drop),
+    }
+    .expect("the table is dropped");
+}
+
+/// Every IMO number and policy id the test sends, in the forms it sends them.
+const SECRETS: &[&str] = &[
+    "9074729",
+    "9811000",
+    "8320901",
+    "7625811",
+    "9598335",
+    "9176187",
+    "9321483",
+    "HULL-2026-004512",
+    "HULL-2026-001234",
+    "HULL-2026-009999",
+    "MARH-2025-12345678",
+];
+
+async fn server_errors_reach_sentry_without_imo_numbers_or_policy_ids(backend: Backend) {
+    let sink = Sink::start();
+    let app = TestApp::spawn_with(backend, |env| {
+        env.insert("SENTRY_DSN", sink.dsn());
+        env.insert("SENTRY_TRACES_SAMPLE_RATE", "1.0".into());
+        env.insert("SENTRY_ENVIRONMENT", "e2e".into());
+    })
+    .await;
+    let fleet = app.create_fleet("Fleet A").await;
+    let mut vessel = vessel_body(IMOS[0]);
+    vessel["insurancePolicyId"] = json!("HULL-2026-004512");
+    app.create_vessel(&fleet, vessel).await;
+
+    // Break the schema under the running server: reading a vessel now fails with a 500.
+    drop_table(&app.db, "incidents").await;
+    let mut statuses = Vec::new();
+    let response = app
+        .client
+        .get(app.url(
+            "/api/fleet-risk/vessels/IMO%209074729?imo=9811000&policy=HULL-2026-004512&q=IMO+8320901",
+        ))
+        .bearer_auth(&app.keys.viewer)
+        .header("X-Vessel", "IMO 8320901")
+        .header("X-Policy-Id", "MARH-2025-12345678")
+        .header("X-Request-Id", "IMO9074729")
+        .header("Referer", "https://dash.example/vessels/7625811?p=HULL-2026-004512")
+        .send()
+        .await
+        .unwrap();
+    statuses.push(response.status().as_u16());
+    let mut created = vessel_body(IMOS[4]);
+    created["fleetId"] = json!(fleet);
+    created["insurancePolicyId"] = json!("HULL-2026-009999");
+    created["name"] = json!("SISTER OF IMO 9176187");
+    statuses.push(
+        app.post("/api/fleet-risk/vessels", &app.keys.admin, &created)
+            .await
+            .status,
+    );
+    statuses.push(
+        app.patch(
+            "/api/fleet-risk/vessels/9074729",
+            &app.keys.admin,
+            &json!({"insurancePolicyId": "HULL-2026-004512", "name": "IMO 9176187"}),
+        )
+        .await
+        .status,
+    );
+    statuses.push(
+        app.get(
+            &format!("/api/fleet-risk/fleets/{fleet}/vessels?imo=9321483"),
+            &app.keys.viewer,
+        )
+        .await
+        .status,
+    );
+    assert_eq!(statuses, [500, 500, 500, 500]);
+    // A 404 is no error event, but its transaction carries the raw URL.
+    app.request(
+        Method::GET,
+        "/api/nowhere/9598335?policyId=HULL-2026-001234",
+        None,
+        None,
+    )
+    .await;
+    // A failed run, reported the way the recalculation job reports it.
+    let hub = app.sentry.clone().expect("Sentry is on");
+    fleet_risk::telemetry::sentry::report_run_failure_to(
+        &hub,
+        "0190f5a2-7c1e-7b3a-9f00-000000000001",
+        "publish failed for IMO 9074729 (policy HULL-2026-004512)",
+    );
+
+    // Wait until the sink holds the five error events and the transactions.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let bodies = loop {
+        if let Some(client) = hub.client() {
+            client.flush(Some(Duration::from_millis(200)));
+        }
+        let bodies = sink.bodies();
+        let events = bodies.matches(r#""type":"event""#).count();
+        let transactions = bodies.matches(r#""type":"transaction""#).count();
+        if events >= 5 && transactions >= 7 {
+            break bodies;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the sink got {events} events and {transactions} transactions:\n{bodies}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+
+    for secret in SECRETS {
+        assert!(
+            !bodies.contains(secret),
+            "{secret} reached Sentry:\n{bodies}"
+        );
+    }
+    for head in sink.heads() {
+        assert!(head.starts_with("post /api/1/envelope/"), "{head}");
+        assert!(!head.contains("content-encoding"), "{head}");
+        for secret in SECRETS {
+            assert!(!head.contains(&secret.to_ascii_lowercase()), "{head}");
+        }
+    }
+    // Still useful: error events with the route pattern, environment and markers.
+    assert_eq!(bodies.matches(r#""type":"event""#).count(), 5, "{bodies}");
+    assert!(bodies.contains(r#""environment":"e2e""#), "{bodies}");
+    assert!(
+        bodies.contains("GET /api/fleet-risk/vessels/{imo}"),
+        "{bodies}"
+    );
+    assert!(bodies.contains("POST /api/fleet-risk/vessels"), "{bodies}");
+    assert!(bodies.contains("/api/fleet-risk/vessels/[imo]"), "{bodies}");
+    // The error events themselves name the route pattern and status.
+    assert!(
+        bodies.contains(r#""route":"/api/fleet-risk/vessels/{imo}","status":"500""#),
+        "{bodies}"
+    );
+    assert!(
+        bodies.contains(r#""transaction":"GET /api/fleet-risk/vessels/{imo}""#),
+        "{bodies}"
+    );
+    assert!(bodies.contains(r#""type":"ApiError""#), "{bodies}");
+    assert!(bodies.contains("[policy-id]"), "{bodies}");
+    assert!(bodies.contains(r#""status":"internal_error""#), "{bodies}");
+    assert!(
+        bodies.contains("recalculation_run_failed: publish failed for [imo] (policy [policy-id])"),
+        "{bodies}"
+    );
+    assert!(bodies.contains("0190f5a2-7c1e-7b3a-9f00-000000000001"));
+    // Request bodies are never read by the middleware.
+    assert!(!bodies.contains("TEST VESSEL"), "{bodies}");
+}
+
+/// The names of the metric families in a scrape (`# TYPE name kind`).
+fn family_names(scrape: &str) -> BTreeSet<String> {
+    scrape
+        .lines()
+        .filter_map(|line| line.strip_prefix("# TYPE "))
+        .filter_map(|rest| rest.split_whitespace().next())
+        .map(str::to_string)
+        .collect()
+}
+
+async fn scrape(app: &TestApp, base: &str) -> (String, String) {
+    let response = app
+        .client
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    (content_type, response.text().await.unwrap())
+}
+
+/// The one lint finding accepted: the issue names this gauge in minutes (the
+/// unit its alert and dashboard speak), where promtool prefers seconds.
+pub const ACCEPTED_LINT: &str =
+    r#"fleet_data_freshness_minutes use base unit "seconds" instead of "minutes""#;
+
+/// Runs `promtool check metrics` on `text`; under CI a missing promtool fails.
+fn promtool_check_metrics(text: &str) {
+    let child = std::process::Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(child) => child,
+        Err(error) => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "promtool is required under CI: {error}"
+            );
+            eprintln!("note: promtool not found; skipping `promtool check metrics`");
+            return;
+        }
+    };
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let problems: Vec<&str> = report
+        .lines()
+        .filter(|line| !line.trim().is_empty() && line.trim() != ACCEPTED_LINT)
+        .collect();
+    assert!(
+        problems.is_empty() && (output.status.success() || report.contains(ACCEPTED_LINT)),
+        "promtool check metrics: {report}\n{text}"
+    );
+}
+
+async fn metrics_are_labelled_by_route_pattern_and_pass_promtool(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let fleet = app.create_fleet("Fleet A").await;
+    app.create_vessel(&fleet, vessel_body(IMOS[0])).await;
+    app.get("/api/fleet-risk/vessels/IMO%209074729", &app.keys.viewer)
+        .await;
+    app.get("/api/fleet-risk/vessels/9811000", &app.keys.viewer)
+        .await
+        .assert_problem(404, "not_found");
+    app.get("/api/fleet-risk/nowhere/9074729", &app.keys.viewer)
+        .await;
+    let (content_type, text) = scrape(&app, &app.address).await;
+    assert!(
+        content_type.starts_with("text/plain; version=0.0.4"),
+        "{content_type}"
+    );
+    for line in [
+        r#"fleet_risk_api_latency_seconds_count{endpoint="/api/fleet-risk/vessels/{imo}",method="GET",status="200"} 1"#,
+        r#"fleet_risk_api_latency_seconds_count{endpoint="/api/fleet-risk/vessels/{imo}",method="GET",status="404"} 1"#,
+        r#"fleet_risk_api_latency_seconds_count{endpoint="/api/fleet-risk/vessels",method="POST",status="201"} 1"#,
+        r#"fleet_risk_api_latency_seconds_count{endpoint="unmatched",method="GET",status="404"} 1"#,
+        r#"fleet_risk_http_errors_total{endpoint="/api/fleet-risk/vessels/{imo}",status_class="4xx"} 1"#,
+        r#"fleet_risk_db_pool_max_connections 5"#,
+        // The create re-scored one low-risk vessel of a one-vessel fleet.
+        r#"fleet_risk_calculations_total{fleet_size="1-10",risk_level="low"} 1"#,
+    ] {
+        assert!(text.contains(line), "{line}\n{text}");
+    }
+    for data_type in ["vessel_data", "risk_scores"] {
+        assert!(
+            text.contains(&format!(
+                r#"fleet_data_freshness_minutes{{data_type="{data_type}"}} "#
+            )),
+            "{text}"
+        );
+    }
+    assert!(text.contains(r#"fleet_risk_db_pool_connections{state="idle"} "#));
+    assert!(text.contains(r#"fleet_risk_db_pool_connections{state="in_use"} "#));
+    assert!(text.contains(r#"le="0.05""#) && text.contains(r#"le="2.5""#));
+    for secret in ["9074729", "9811000", fleet.as_str()] {
+        assert!(!text.contains(secret), "{secret} is a label value:\n{text}");
+    }
+    promtool_check_metrics(&text);
+}
+
+async fn metrics_can_have_a_listener_of_their_own(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |env| {
+        env.insert("METRICS_ADDR", "127.0.0.1:0".into());
+    })
+    .await;
+    let port = app.metrics_port.expect("a metrics listener");
+    let (_, text) = scrape(&app, &format!("http://127.0.0.1:{port}")).await;
+    assert!(
+        text.contains("fleet_risk_db_pool_max_connections 5"),
+        "{text}"
+    );
+    // The fresh database has no vessels: the series is omitted, not zero.
+    assert!(!text.contains(r#"data_type="vessel_data""#), "{text}");
+    let on_api = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(on_api.status(), 404);
+}
+
+async fn every_response_carries_a_request_id(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let send = |id: Option<&'static str>, path: &'static str| {
+        let mut request = app.client.get(app.url(path)).bearer_auth(&app.keys.viewer);
+        if let Some(id) = id {
+            request = request.header("X-Request-Id", id);
+        }
+        request.send()
+    };
+    let kept = send(Some("client-42.a_b"), "/api/health").await.unwrap();
+    assert_eq!(kept.headers()["x-request-id"], "client-42.a_b");
+    for (id, path) in [
+        (None, "/api/health"),
+        (Some("IMO9074729"), "/api/fleet-risk/vessels/9074729"),
+        (Some("has space"), "/api/fleet-risk/nowhere"),
+    ] {
+        let response = send(id, path).await.unwrap();
+        let made = response.headers()["x-request-id"].to_str().unwrap();
+        let parsed = uuid::Uuid::parse_str(made).expect("a UUID");
+        assert_eq!(parsed.get_version_num(), 7, "{made}");
+    }
+    let long = "x".repeat(129);
+    let response = app
+        .client
+        .get(app.url("/api/health"))
+        .header("X-Request-Id", &long)
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(response.headers()["x-request-id"], long.as_str());
+}
+
+/// Metric names in a PromQL expression: identifiers that are not functions,
+/// keywords, label names (inside `{}` or `by (...)`), strings or durations.
+fn promql_metric_names(expr: &str) -> Vec<String> {
+    const NOT_METRICS: &[&str] = &[
+        "sum",
+        "rate",
+        "irate",
+        "increase",
+        "histogram_quantile",
+        "avg",
+        "max",
+        "min",
+        "count",
+        "by",
+        "without",
+        "on",
+        "ignoring",
+        "group_left",
+        "group_right",
+        "and",
+        "or",
+        "unless",
+        "clamp_min",
+        "clamp_max",
+        "abs",
+        "vector",
+        "scalar",
+        "time",
+        "topk",
+        "bottomk",
+        "label_replace",
+        "avg_over_time",
+        "max_over_time",
+        "min_over_time",
+        "delta",
+        "offset",
+        "absent",
+        "bool",
+        "sort",
+        "sort_desc",
+        "round",
+        "ceil",
+        "floor",
+        "le",
+        "inf",
+        "nan",
+    ];
+    let mut names = Vec::new();
+    let chars: Vec<char> = expr.chars().collect();
+    let mut i = 0;
+    let mut depth_braces = 0;
+    let mut after_grouping = false;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '"' | '\'' => {
+                i += 1;
+                while i < chars.len() && chars[i] != c {
+                    i += 1;
+                }
+                i += 1;
+            }
+            '{' => {
+                depth_braces += 1;
+                i += 1;
+            }
+            '}' => {
+                depth_braces -= 1;
+                i += 1;
+            }
+            '[' => {
+                while i < chars.len() && chars[i] != ']' {
+                    i += 1;
+                }
+                i += 1;
+            }
+            '(' if after_grouping => {
+                while i < chars.len() && chars[i] != ')' {
+                    i += 1;
+                }
+                after_grouping = false;
+                i += 1;
+            }
+            c if c.is_ascii_alphabetic() || c == '_' || c == ':' => {
+                let start = i;
+                while i < chars.len()
+                    && (chars[i].is_ascii_alphanumeric() || chars[i] == '_' || chars[i] == ':')
+                {
+                    i += 1;
+                }
+                let word: String = chars[start..i].iter().collect();
+                let lower = word.to_ascii_lowercase();
+                if [
+                    "by",
+                    "without",
+                    "on",
+                    "ignoring",
+                    "group_left",
+                    "group_right",
+                ]
+                .contains(&lower.as_str())
+                {
+                    after_grouping = true;
+                } else if depth_braces == 0
+                    && !NOT_METRICS.contains(&lower.as_str())
+                    && !word.starts_with("$")
+                {
+                    names.push(word);
+                }
+            }
+            c if c.is_ascii_digit() || c == '.' => {
+                // Numbers and durations (5m, 0.95).
+                while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '.') {
+                    i += 1;
+                }
+            }
+            '$' => {
+                // Grafana variables ($__rate_interval).
+                i += 1;
+                while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_') {
+                    i += 1;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    names
+}
+
+fn exprs(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, item) in map {
+                match (key.as_str(), item) {
+                    ("expr", Value::String(expr)) => out.push(expr.clone()),
+                    _ => exprs(item, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| exprs(item, out)),
+        _ => {}
+    }
+}
+
+async fn the_grafana_dashboard_queries_only_exported_metrics(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.get("/api/health", &app.keys.viewer).await;
+    let (_, text) = scrape(&app, &app.address).await;
+    let exported = family_names(&text);
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/deploy/grafana/fleet-risk.json"
+    );
+    let dashboard: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("the dashboard file"))
+            .expect("the dashboard is JSON");
+    let mut found = Vec::new();
+    exprs(&dashboard, &mut found);
+    assert!(
+        found.len() >= 8,
+        "the dashboard has {} queries",
+        found.len()
+    );
+    for expr in &found {
+        let names = promql_metric_names(expr);
+        assert!(!names.is_empty(), "no metric in {expr}");
+        for name in names {
+            let family = ["_bucket", "_sum", "_count"]
+                .iter()
+                .find_map(|suffix| name.strip_suffix(suffix))
+                .filter(|base| exported.contains(*base))
+                .unwrap_or(&name);
+            assert!(
+                exported.contains(family),
+                "{name} (in {expr}) is not exported; the scrape has {exported:?}"
+            );
+        }
+    }
+    assert_eq!(
+        promql_metric_names(
+            "sum by (endpoint) (rate(fleet_risk_api_latency_seconds_bucket{endpoint=\"/x\"}[5m]))"
+        ),
+        ["fleet_risk_api_latency_seconds_bucket"]
+    );
+    assert_eq!(
+        promql_metric_names("rate(http_requests_total[$__rate_interval]) > 0.5"),
+        ["http_requests_total"]
+    );
+}
