@@ -3,109 +3,16 @@
 //!
 //! Run: `cargo bench --bench engine`
 
-use std::hint::black_box;
+#[path = "support/mod.rs"]
+mod support;
+
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use chrono::{Duration as Days, NaiveDate};
-use fleet_risk::domain::{
-    ClassSocietyCode, CompanyPerformance, FlagState, Imo, Incident, IncidentKind, IncidentSeverity,
-    Inspection, InspectionRegime, RiskThresholds, ShipType, UsdAmount, VesselName, VesselProfile,
-};
-use fleet_risk::risk::{LossExposure, RiskModel, assess_book, simulate_fleet};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-
-fn imo(n: u32) -> Imo {
-    let prefix = format!("{:06}", 100_000 + n % 900_000);
-    let digits: Vec<u32> = prefix.bytes().map(|b| u32::from(b - b'0')).collect();
-    let check: u32 = digits
-        .iter()
-        .zip([7, 6, 5, 4, 3, 2])
-        .map(|(d, w)| d * w)
-        .sum::<u32>()
-        % 10;
-    Imo::parse(&format!("{prefix}{check}")).expect("valid check digit")
-}
-
-/// A realistic book, the same for a given seed.
-fn book(model: &RiskModel, size: usize, as_of: NaiveDate, seed: u64) -> Vec<VesselProfile> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut flags: Vec<FlagState> = model.listed_flags().into_iter().map(|(f, _)| f).collect();
-    flags.push(FlagState::parse("US").unwrap());
-    let mut classes: Vec<Option<ClassSocietyCode>> = model
-        .listed_class_societies()
-        .into_iter()
-        .map(|(c, _)| Some(ClassSocietyCode::parse(c).unwrap()))
-        .collect();
-    classes.push(Some(ClassSocietyCode::parse("XYZ").unwrap()));
-    classes.push(None);
-    let name = VesselName::parse("BENCH VESSEL").unwrap();
-    (0..size)
-        .map(|i| {
-            let inspections = (0..rng.random_range(0..=8))
-                .map(|_| Inspection {
-                    date: as_of - Days::days(rng.random_range(0..6 * 365)),
-                    regime: InspectionRegime::ALL[rng.random_range(0..4)],
-                    deficiencies: rng.random_range(0..15),
-                    detained: rng.random_bool(0.05),
-                })
-                .collect();
-            let incidents = (0..rng.random_range(0..=3))
-                .map(|_| Incident {
-                    date: as_of - Days::days(rng.random_range(0..6 * 365)),
-                    severity: IncidentSeverity::ALL[rng.random_range(0..3)],
-                    kind: IncidentKind::ALL[rng.random_range(0..9)],
-                    gross_loss_usd: UsdAmount::parse(rng.random_range(0.0..3e6)).unwrap(),
-                })
-                .collect();
-            VesselProfile {
-                imo: imo(i as u32),
-                name: name.clone(),
-                ship_type: ShipType::ALL[rng.random_range(0..11)],
-                year_built: rng.random_range(1985..=2025),
-                gross_tonnage: rng.random_range(500..200_000),
-                flag: flags[rng.random_range(0..flags.len())],
-                class_society: classes[rng.random_range(0..classes.len())].clone(),
-                company_performance: CompanyPerformance::ALL[rng.random_range(0..4)],
-                insured_value_usd: UsdAmount::parse(rng.random_range(1e6..1.5e8)).unwrap(),
-                insurance_policy_id: None,
-                sanctioned: rng.random_bool(0.002),
-                banned_listed: rng.random_bool(0.005),
-                days_in_listed_areas_12m: if rng.random_bool(0.1) {
-                    rng.random_range(0..120)
-                } else {
-                    0
-                },
-                ais_gaps_12m: if rng.random_bool(0.1) {
-                    rng.random_range(0..8)
-                } else {
-                    0
-                },
-                flag_changes_36m: if rng.random_bool(0.05) {
-                    rng.random_range(0..3)
-                } else {
-                    0
-                },
-                inspections,
-                incidents,
-            }
-        })
-        .collect()
-}
-
-/// Best and median of `runs` timings of `f`.
-fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, Duration) {
-    let mut times: Vec<Duration> = (0..runs)
-        .map(|_| {
-            let start = Instant::now();
-            black_box(f());
-            start.elapsed()
-        })
-        .collect();
-    times.sort();
-    (times[0], times[runs / 2])
-}
+use chrono::NaiveDate;
+use fleet_risk::domain::RiskThresholds;
+use fleet_risk::risk::{LossExposure, assess_book, simulate_fleet};
+use support::{book, time};
 
 fn pool(threads: usize) -> rayon::ThreadPool {
     rayon::ThreadPoolBuilder::new()

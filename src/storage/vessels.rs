@@ -278,6 +278,97 @@ impl WriteTx {
         self.mark_fleet_changed(fleet_id).await
     }
 
+    /// Stores many new vessels of one fleet with multi-row inserts (bulk
+    /// loads, the import path and the benchmarks); all or nothing with the
+    /// transaction. A duplicate IMO number fails the whole batch.
+    pub async fn insert_vessels(
+        &mut self,
+        fleet_id: FleetId,
+        vessels: &[VesselProfile],
+    ) -> Result<(), StorageError> {
+        ensure_fleet_exists(self, fleet_id).await?;
+        let now = Utc::now();
+        // 18 binds a row keeps a chunk under SQLite's and PostgreSQL's bind limits.
+        for chunk in vessels.chunks(1000) {
+            let inserted = on_tx!(self, conn => {
+                let mut insert = QueryBuilder::new(
+                    "INSERT INTO vessels (imo, name, ship_type, year_built, gross_tonnage, flag, \
+                     class_society, company_performance, insured_value_usd, insurance_policy_id, \
+                     sanctioned, banned_listed, days_in_listed_areas_12m, ais_gaps_12m, \
+                     flag_changes_36m, fleet_id, created_at, updated_at) ",
+                );
+                insert.push_values(chunk, |mut row, v| {
+                    row.push_bind(v.imo.to_string())
+                        .push_bind(v.name.as_str().to_string())
+                        .push_bind(v.ship_type.as_str())
+                        .push_bind(i64::from(v.year_built))
+                        .push_bind(i64::from(v.gross_tonnage))
+                        .push_bind(v.flag.as_str().to_string())
+                        .push_bind(v.class_society.as_ref().map(|c| c.as_str().to_string()))
+                        .push_bind(v.company_performance.as_str())
+                        .push_bind(v.insured_value_usd.value())
+                        .push_bind(v.insurance_policy_id.as_ref().map(|p| p.as_str().to_string()))
+                        .push_bind(v.sanctioned)
+                        .push_bind(v.banned_listed)
+                        .push_bind(i64::from(v.days_in_listed_areas_12m))
+                        .push_bind(i64::from(v.ais_gaps_12m))
+                        .push_bind(i64::from(v.flag_changes_36m))
+                        .push_bind(fleet_id.as_uuid())
+                        .push_bind(now)
+                        .push_bind(now);
+                });
+                insert.build().execute(&mut *conn).await.map(|done| done.rows_affected())
+            });
+            match inserted {
+                Err(e) if is_unique_violation(&e) => return Err(StorageError::DuplicateImo),
+                other => other?,
+            };
+            let inspections: Vec<(Imo, &Inspection)> = chunk
+                .iter()
+                .flat_map(|v| v.inspections.iter().map(move |i| (v.imo, i)))
+                .collect();
+            for rows in inspections.chunks(5000) {
+                on_tx!(self, conn => {
+                    let mut insert = QueryBuilder::new(
+                        "INSERT INTO inspections (id, vessel_imo, date, regime, deficiencies, detained, created_at) ",
+                    );
+                    insert.push_values(rows, |mut row, (imo, i)| {
+                        row.push_bind(Uuid::now_v7())
+                            .push_bind(imo.to_string())
+                            .push_bind(i.date)
+                            .push_bind(i.regime.as_str())
+                            .push_bind(i64::from(i.deficiencies))
+                            .push_bind(i.detained)
+                            .push_bind(now);
+                    });
+                    insert.build().execute(&mut *conn).await?.rows_affected()
+                });
+            }
+            let incidents: Vec<(Imo, &Incident)> = chunk
+                .iter()
+                .flat_map(|v| v.incidents.iter().map(move |i| (v.imo, i)))
+                .collect();
+            for rows in incidents.chunks(5000) {
+                on_tx!(self, conn => {
+                    let mut insert = QueryBuilder::new(
+                        "INSERT INTO incidents (id, vessel_imo, date, severity, kind, gross_loss_usd, created_at) ",
+                    );
+                    insert.push_values(rows, |mut row, (imo, i)| {
+                        row.push_bind(Uuid::now_v7())
+                            .push_bind(imo.to_string())
+                            .push_bind(i.date)
+                            .push_bind(i.severity.as_str())
+                            .push_bind(i.kind.as_str())
+                            .push_bind(i.gross_loss_usd.value())
+                            .push_bind(now);
+                    });
+                    insert.build().execute(&mut *conn).await?.rows_affected()
+                });
+            }
+        }
+        self.mark_fleet_changed(fleet_id).await
+    }
+
     /// Replaces the vessel's scalar risk inputs and fleet (its histories
     /// stay) and marks the fleets it left and joined changed. Returns the
     /// fleet it was in, `None` when there is no such vessel.

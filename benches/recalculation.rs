@@ -1,0 +1,131 @@
+//! End-to-end recalculation benchmark: a full run (load, score, publish) over
+//! a generated book on SQLite and on PostgreSQL. Best and median of a few runs.
+//!
+//! Run: `cargo bench --bench recalculation` (`BENCH_VESSELS`, default 100000;
+//! PostgreSQL at `TEST_DATABASE_URL`, default postgres://postgres@127.0.0.1:5432/test,
+//! in a fresh database that is dropped afterwards; skipped with a note when unreachable).
+
+#[path = "support/mod.rs"]
+mod support;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use fleet_risk::compute::ComputeBridge;
+use fleet_risk::config::Settings;
+use fleet_risk::domain::{FleetName, VesselProfile};
+use fleet_risk::jobs::run_once;
+use fleet_risk::model_file::builtin_model;
+use fleet_risk::storage::{Database, DatabaseUrl, NewFleet, PoolSettings, RunStatus, RunTrigger};
+use fleet_risk::telemetry::metrics::Metrics;
+
+const FLEETS: usize = 100;
+const RUNS: usize = 3;
+
+async fn load_book(db: &Database, vessels: &[VesselProfile]) -> Duration {
+    let start = Instant::now();
+    for (index, fleet) in vessels.chunks(vessels.len().div_ceil(FLEETS)).enumerate() {
+        let created = db
+            .create_fleet(&NewFleet {
+                name: FleetName::parse(&format!("Bench fleet {index:03}")).unwrap(),
+                description: None,
+            })
+            .await
+            .unwrap();
+        let mut tx = db.begin_write().await.unwrap();
+        tx.insert_vessels(created.id, fleet).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    start.elapsed()
+}
+
+async fn bench(label: &str, url: &str, vessels: &[VesselProfile], as_of: NaiveDate) {
+    let settings = Settings::from_environment(&std::collections::HashMap::from([
+        ("DATABASE_URL", url),
+        ("RISK_RUN_TIMEOUT", "3600"),
+    ]))
+    .unwrap();
+    let db = Database::connect(&settings.database_url, PoolSettings::default())
+        .await
+        .unwrap();
+    db.migrate().await.unwrap();
+    let loaded = load_book(&db, vessels).await;
+    println!(
+        "{label}: loaded {} vessels with histories in {:.1} s",
+        vessels.len(),
+        loaded.as_secs_f64()
+    );
+    let compute = ComputeBridge::new(settings.compute_threads, settings.compute_queue).unwrap();
+    let ctx = fleet_risk::startup::job_context(
+        &settings,
+        db.clone(),
+        Arc::new(builtin_model()),
+        compute,
+        Arc::new(Metrics::new()),
+        None,
+    );
+    let mut times = Vec::new();
+    for _ in 0..RUNS {
+        let start = Instant::now();
+        let run = run_once(&ctx, RunTrigger::Cli, as_of).await.unwrap();
+        let elapsed = start.elapsed();
+        assert_eq!(run.status, RunStatus::Published, "{run:?}");
+        assert_eq!(run.vessels_scored as usize, vessels.len());
+        times.push(elapsed);
+    }
+    times.sort();
+    println!(
+        "{label}: full run over {} vessels: best {:.2} s, median {:.2} s",
+        vessels.len(),
+        times[0].as_secs_f64(),
+        times[RUNS / 2].as_secs_f64()
+    );
+    db.close().await;
+}
+
+fn main() {
+    let size: usize = std::env::var("BENCH_VESSELS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let as_of = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+    let vessels = support::book(&builtin_model(), size, as_of, 42);
+    let histories: usize = vessels
+        .iter()
+        .map(|v| v.inspections.len() + v.incidents.len())
+        .sum();
+    println!("book: {size} vessels, {histories} inspections and incidents, {FLEETS} fleets");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let sqlite = format!("sqlite://{}", dir.path().join("bench.db").display());
+        bench("sqlite", &sqlite, &vessels, as_of).await;
+
+        let admin_url = std::env::var("TEST_DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        match sqlx::PgPool::connect(&admin_url).await {
+            Err(error) => println!("postgres: skipped ({admin_url} unreachable: {error})"),
+            Ok(admin) => {
+                let name = format!("fleet_risk_bench_{}", uuid::Uuid::new_v4().simple());
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&admin)
+                    .await
+                    .unwrap();
+                let (base, _) = admin_url.rsplit_once('/').unwrap();
+                let url = format!("{base}/{name}");
+                assert!(DatabaseUrl::parse(&url).is_ok());
+                bench("postgres", &url, &vessels, as_of).await;
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE {name} WITH (FORCE)"
+                )))
+                .execute(&admin)
+                .await
+                .unwrap();
+            }
+        }
+    });
+}
