@@ -119,12 +119,7 @@ pub async fn dashboard(
     let mut level_counts = LevelCounts::default();
     let scores = state.db.all_current_scores().await?;
     for (fleet, score, _) in &scores {
-        match thresholds.for_fleet(*fleet).level_of(*score) {
-            RiskLevel::Low => level_counts.low += 1,
-            RiskLevel::Medium => level_counts.medium += 1,
-            RiskLevel::High => level_counts.high += 1,
-            RiskLevel::Critical => level_counts.critical += 1,
-        }
+        level_counts.count(thresholds.for_fleet(*fleet).level_of(*score));
     }
     let total_vessels: i64 = fleets.iter().map(|f| f.vessel_count).sum();
 

@@ -24,6 +24,19 @@ pub struct LevelCounts {
     pub critical: u64,
 }
 
+impl LevelCounts {
+    /// Counts one vessel at `level`; true when that level is high or critical.
+    pub fn count(&mut self, level: RiskLevel) -> bool {
+        match level {
+            RiskLevel::Low => self.low += 1,
+            RiskLevel::Medium => self.medium += 1,
+            RiskLevel::High => self.high += 1,
+            RiskLevel::Critical => self.critical += 1,
+        }
+        matches!(level, RiskLevel::High | RiskLevel::Critical)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct SrpCounts {
     #[serde(rename = "HRS")]
@@ -118,14 +131,7 @@ pub fn aggregate_members(
         let weight = weight_of(member);
         weighted_score += weight * assessment.score;
         max_score = max_score.max(assessment.score);
-        let level = thresholds.level_of(assessment.score);
-        match level {
-            RiskLevel::Low => level_counts.low += 1,
-            RiskLevel::Medium => level_counts.medium += 1,
-            RiskLevel::High => level_counts.high += 1,
-            RiskLevel::Critical => level_counts.critical += 1,
-        }
-        if matches!(level, RiskLevel::High | RiskLevel::Critical) {
+        if level_counts.count(thresholds.level_of(assessment.score)) {
             high_risk_weight += weight;
         }
         match assessment.srp.profile {
@@ -201,14 +207,7 @@ pub fn relevel(
     let mut level_counts = LevelCounts::default();
     let mut high_risk_weight = 0.0;
     for (score, value) in members {
-        let level = thresholds.level_of(*score);
-        match level {
-            RiskLevel::Low => level_counts.low += 1,
-            RiskLevel::Medium => level_counts.medium += 1,
-            RiskLevel::High => level_counts.high += 1,
-            RiskLevel::Critical => level_counts.critical += 1,
-        }
-        if matches!(level, RiskLevel::High | RiskLevel::Critical) {
+        if level_counts.count(thresholds.level_of(*score)) {
             high_risk_weight += weight_of(*value);
         }
     }

@@ -245,37 +245,8 @@ impl WriteTx {
         fleet_id: FleetId,
         vessel: &VesselProfile,
     ) -> Result<(), StorageError> {
-        ensure_fleet_exists(self, fleet_id).await?;
-        let now = Utc::now();
-        let inserted = on_tx!(self, conn => {
-            bind_vessel_fields!(
-                sqlx::query(
-                    "INSERT INTO vessels (imo, name, ship_type, year_built, gross_tonnage, flag, \
-                     class_society, company_performance, insured_value_usd, insurance_policy_id, \
-                     sanctioned, banned_listed, days_in_listed_areas_12m, ais_gaps_12m, \
-                     flag_changes_36m, fleet_id, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17)",
-                )
-                .bind(vessel.imo.to_string()),
-                vessel
-            )
-            .bind(fleet_id.as_uuid())
-            .bind(now)
-            .execute(conn)
+        self.insert_vessels(fleet_id, std::slice::from_ref(vessel))
             .await
-            .map(|done| done.rows_affected())
-        });
-        match inserted {
-            Err(e) if is_unique_violation(&e) => return Err(StorageError::DuplicateImo),
-            other => other?,
-        };
-        for inspection in &vessel.inspections {
-            insert_inspection(self, vessel.imo, inspection, now).await?;
-        }
-        for incident in &vessel.incidents {
-            insert_incident(self, vessel.imo, incident, now).await?;
-        }
-        self.mark_fleet_changed(fleet_id).await
     }
 
     /// Stores many new vessels of one fleet with multi-row inserts (bulk
@@ -327,44 +298,12 @@ impl WriteTx {
                 .iter()
                 .flat_map(|v| v.inspections.iter().map(move |i| (v.imo, i)))
                 .collect();
-            for rows in inspections.chunks(5000) {
-                on_tx!(self, conn => {
-                    let mut insert = QueryBuilder::new(
-                        "INSERT INTO inspections (id, vessel_imo, date, regime, deficiencies, detained, created_at) ",
-                    );
-                    insert.push_values(rows, |mut row, (imo, i)| {
-                        row.push_bind(Uuid::now_v7())
-                            .push_bind(imo.to_string())
-                            .push_bind(i.date)
-                            .push_bind(i.regime.as_str())
-                            .push_bind(i64::from(i.deficiencies))
-                            .push_bind(i.detained)
-                            .push_bind(now);
-                    });
-                    insert.build().execute(&mut *conn).await?.rows_affected()
-                });
-            }
+            insert_inspections(self, &inspections, now).await?;
             let incidents: Vec<(Imo, &Incident)> = chunk
                 .iter()
                 .flat_map(|v| v.incidents.iter().map(move |i| (v.imo, i)))
                 .collect();
-            for rows in incidents.chunks(5000) {
-                on_tx!(self, conn => {
-                    let mut insert = QueryBuilder::new(
-                        "INSERT INTO incidents (id, vessel_imo, date, severity, kind, gross_loss_usd, created_at) ",
-                    );
-                    insert.push_values(rows, |mut row, (imo, i)| {
-                        row.push_bind(Uuid::now_v7())
-                            .push_bind(imo.to_string())
-                            .push_bind(i.date)
-                            .push_bind(i.severity.as_str())
-                            .push_bind(i.kind.as_str())
-                            .push_bind(i.gross_loss_usd.value())
-                            .push_bind(now);
-                    });
-                    insert.build().execute(&mut *conn).await?.rows_affected()
-                });
-            }
+            insert_incidents(self, &incidents, now).await?;
         }
         self.mark_fleet_changed(fleet_id).await
     }
@@ -433,7 +372,7 @@ impl WriteTx {
         if !self.mark_vessel_changed(imo).await? {
             return Ok(None);
         }
-        let id = insert_inspection(self, imo, inspection, Utc::now()).await?;
+        let id = insert_inspections(self, &[(imo, inspection)], Utc::now()).await?[0];
         Ok(Some(InspectionRecord {
             id,
             vessel_imo: imo,
@@ -450,7 +389,7 @@ impl WriteTx {
         if !self.mark_vessel_changed(imo).await? {
             return Ok(None);
         }
-        let id = insert_incident(self, imo, incident, Utc::now()).await?;
+        let id = insert_incidents(self, &[(imo, incident)], Utc::now()).await?[0];
         Ok(Some(IncidentRecord {
             id,
             vessel_imo: imo,
@@ -746,54 +685,61 @@ async fn vessel_fleet(tx: &mut WriteTx, imo: Imo) -> Result<Option<FleetId>, Sto
     Ok(fleet.map(FleetId::from_uuid))
 }
 
-async fn insert_inspection(
+/// Inserts inspections with multi-row statements; returns their new ids in order.
+async fn insert_inspections(
     tx: &mut WriteTx,
-    imo: Imo,
-    inspection: &Inspection,
+    rows: &[(Imo, &Inspection)],
     now: DateTime<Utc>,
-) -> Result<Uuid, StorageError> {
-    let id = Uuid::now_v7();
-    on_tx!(tx, conn => {
-        sqlx::query(
-            "INSERT INTO inspections (id, vessel_imo, date, regime, deficiencies, detained, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(id)
-        .bind(imo.to_string())
-        .bind(inspection.date)
-        .bind(inspection.regime.as_str())
-        .bind(i64::from(inspection.deficiencies))
-        .bind(inspection.detained)
-        .bind(now)
-        .execute(conn)
-        .await?
-        .rows_affected()
-    });
-    Ok(id)
+) -> Result<Vec<Uuid>, StorageError> {
+    let ids: Vec<Uuid> = rows.iter().map(|_| Uuid::now_v7()).collect();
+    let rows: Vec<(Uuid, &(Imo, &Inspection))> = ids.iter().copied().zip(rows).collect();
+    for chunk in rows.chunks(HISTORY_BATCH) {
+        on_tx!(tx, conn => {
+            let mut insert = QueryBuilder::new(
+                "INSERT INTO inspections (id, vessel_imo, date, regime, deficiencies, detained, created_at) ",
+            );
+            insert.push_values(chunk, |mut row, (id, (imo, i))| {
+                row.push_bind(*id)
+                    .push_bind(imo.to_string())
+                    .push_bind(i.date)
+                    .push_bind(i.regime.as_str())
+                    .push_bind(i64::from(i.deficiencies))
+                    .push_bind(i.detained)
+                    .push_bind(now);
+            });
+            insert.build().execute(&mut *conn).await?.rows_affected()
+        });
+    }
+    Ok(ids)
 }
 
-async fn insert_incident(
+/// Inserts incidents with multi-row statements; returns their new ids in order.
+async fn insert_incidents(
     tx: &mut WriteTx,
-    imo: Imo,
-    incident: &Incident,
+    rows: &[(Imo, &Incident)],
     now: DateTime<Utc>,
-) -> Result<Uuid, StorageError> {
-    let id = Uuid::now_v7();
-    on_tx!(tx, conn => {
-        sqlx::query(
-            "INSERT INTO incidents (id, vessel_imo, date, severity, kind, gross_loss_usd, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(id)
-        .bind(imo.to_string())
-        .bind(incident.date)
-        .bind(incident.severity.as_str())
-        .bind(incident.kind.as_str())
-        .bind(incident.gross_loss_usd.value())
-        .bind(now)
-        .execute(conn)
-        .await?
-        .rows_affected()
-    });
-    Ok(id)
+) -> Result<Vec<Uuid>, StorageError> {
+    let ids: Vec<Uuid> = rows.iter().map(|_| Uuid::now_v7()).collect();
+    let rows: Vec<(Uuid, &(Imo, &Incident))> = ids.iter().copied().zip(rows).collect();
+    for chunk in rows.chunks(HISTORY_BATCH) {
+        on_tx!(tx, conn => {
+            let mut insert = QueryBuilder::new(
+                "INSERT INTO incidents (id, vessel_imo, date, severity, kind, gross_loss_usd, created_at) ",
+            );
+            insert.push_values(chunk, |mut row, (id, (imo, i))| {
+                row.push_bind(*id)
+                    .push_bind(imo.to_string())
+                    .push_bind(i.date)
+                    .push_bind(i.severity.as_str())
+                    .push_bind(i.kind.as_str())
+                    .push_bind(i.gross_loss_usd.value())
+                    .push_bind(now);
+            });
+            insert.build().execute(&mut *conn).await?.rows_affected()
+        });
+    }
+    Ok(ids)
 }
+
+/// History rows per multi-row INSERT (7 binds each).
+const HISTORY_BATCH: usize = 5000;

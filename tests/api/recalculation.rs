@@ -192,13 +192,7 @@ async fn a_run_that_times_out_publishes_nothing(backend: Backend) {
             &app.keys.viewer,
         )
         .await;
-    let run = fleet_risk::jobs::run_once(
-        &app.jobs,
-        fleet_risk::storage::RunTrigger::Cli,
-        chrono::Utc::now().date_naive(),
-    )
-    .await
-    .unwrap();
+    let run = app.run(fleet_risk::storage::RunTrigger::Cli).await;
     assert_eq!(run.status, fleet_risk::storage::RunStatus::Failed);
     assert!(
         run.error.as_deref().unwrap().starts_with("timed out"),
@@ -219,13 +213,7 @@ async fn a_run_cancelled_by_shutdown_publishes_nothing(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     small_book(&app).await;
     app.jobs.shutdown.cancel();
-    let run = fleet_risk::jobs::run_once(
-        &app.jobs,
-        fleet_risk::storage::RunTrigger::Cron,
-        chrono::Utc::now().date_naive(),
-    )
-    .await
-    .unwrap();
+    let run = app.run(fleet_risk::storage::RunTrigger::Cron).await;
     assert_eq!(run.status, fleet_risk::storage::RunStatus::Failed);
     assert!(
         run.error.as_deref().unwrap().contains("shutting down"),

@@ -7,7 +7,7 @@ use std::pin::Pin;
 use fleet_risk::config::Settings;
 use fleet_risk::domain::Role;
 use fleet_risk::startup::Application;
-use fleet_risk::storage::Database;
+use fleet_risk::storage::{Database, RunRecord, RunStatus, RunTrigger};
 use reqwest::Method;
 use serde_json::Value;
 
@@ -421,20 +421,17 @@ pub const IMOS: [&str; 8] = [
 ];
 
 impl TestApp {
-    /// Runs one book-wide recalculation to the end (as the CLI does) and returns its id.
+    /// Runs one book-wide recalculation to the end, whatever its outcome.
+    pub async fn run(&self, trigger: RunTrigger) -> RunRecord {
+        fleet_risk::jobs::run_once(&self.jobs, trigger, chrono::Utc::now().date_naive())
+            .await
+            .expect("the slot is free")
+    }
+
+    /// Runs one book-wide recalculation (as the CLI does), asserts it published, returns its id.
     pub async fn recalculate(&self) -> String {
-        let run = fleet_risk::jobs::run_once(
-            &self.jobs,
-            fleet_risk::storage::RunTrigger::Manual,
-            chrono::Utc::now().date_naive(),
-        )
-        .await
-        .expect("the slot is free");
-        assert_eq!(
-            run.status,
-            fleet_risk::storage::RunStatus::Published,
-            "{run:?}"
-        );
+        let run = self.run(RunTrigger::Manual).await;
+        assert_eq!(run.status, RunStatus::Published, "{run:?}");
         run.id.to_string()
     }
 
