@@ -85,6 +85,7 @@ async fn bench(label: &str, url: &str, vessels: &[VesselProfile], as_of: NaiveDa
 }
 
 fn main() {
+    fleet_risk::telemetry::init_logging(fleet_risk::config::LogFormat::Pretty);
     let size: usize = std::env::var("BENCH_VESSELS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -101,9 +102,15 @@ fn main() {
         .build()
         .unwrap();
     runtime.block_on(async {
+        let backends = std::env::var("BENCH_BACKENDS").unwrap_or_else(|_| "sqlite,postgres".into());
         let dir = tempfile::tempdir().unwrap();
         let sqlite = format!("sqlite://{}", dir.path().join("bench.db").display());
-        bench("sqlite", &sqlite, &vessels, as_of).await;
+        if backends.contains("sqlite") {
+            bench("sqlite", &sqlite, &vessels, as_of).await;
+        }
+        if !backends.contains("postgres") {
+            return;
+        }
 
         let admin_url = std::env::var("TEST_DATABASE_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());

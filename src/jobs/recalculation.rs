@@ -105,30 +105,33 @@ async fn work(
     started: Instant,
 ) -> Result<(), RunFailure> {
     let fail = |what: &str, error: &dyn std::fmt::Display| RunFailure(format!("{what}: {error}"));
-    let book = ctx
-        .db
-        .load_book()
-        .await
-        .map_err(|e| fail("loading the book", &e))?;
+    let phase = Instant::now();
+    let book = ctx.db.load_book().await.map_err(|e| fail("loading the book", &e))?;
+    let load_ms = phase.elapsed().as_millis();
     let thresholds = ThresholdBook::load(&ctx.db, &ctx.model)
         .await
         .map_err(|e| fail("loading thresholds", &e))?;
     let model = ctx.model.clone();
+    let phase = Instant::now();
     let publication = ctx
         .compute
         .run_waiting(move || score_book(&model, book, as_of, &thresholds))
         .await
         .map_err(|e| fail("scoring", &e))?;
+    let score_ms = phase.elapsed().as_millis();
     for (imo, message) in &publication.errors {
         tracing::warn!(%run_id, vessel = %imo, %message, "vessel could not be scored");
         ctx.metrics.calculation_error();
         ctx.report_vessel_failure(run_id, &format!("vessel {imo}: {message}"));
     }
+    let phase = Instant::now();
     let published = ctx
         .db
         .publish_run(run_id, &publication, started.elapsed().as_millis() as i64)
         .await
         .map_err(|e| fail("publishing", &e))?;
+    let publish_ms = phase.elapsed().as_millis();
+    tracing::info!(%run_id, load_ms, score_ms, publish_ms, vessels = publication.vessels.len(), "run phases");
     if published {
         record_calculations(ctx, &publication);
         Ok(())

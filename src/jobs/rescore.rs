@@ -128,12 +128,12 @@ async fn rescore(
             .compute
             .run(move || assess(&model, &profile, as_of, &fleet_thresholds))
             .await?;
-        publication.vessels.push(VesselScore {
-            fleet_id: scoring.fleet_id,
-            data_version: scoring.data_version,
-            insured_value_usd: scoring.profile.insured_value_usd.value(),
+        publication.vessels.push(VesselScore::new(
+            scoring.fleet_id,
+            scoring.data_version,
+            scoring.profile.insured_value_usd.value(),
             assessment,
-        });
+        ));
     }
 
     let mut seen = Vec::new();

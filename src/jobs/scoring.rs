@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use super::ThresholdBook;
 use crate::domain::FleetId;
-use crate::risk::{Assessment, FleetMember, RiskModel, aggregate_members, assess_within};
+use crate::risk::{FleetMember, RiskModel, aggregate_members, assess_within};
 use crate::storage::{Book, FleetScore, Publication, ScoringVessel, VesselScore};
 
 /// Scores every vessel (in parallel) with its fleet's thresholds and
@@ -21,7 +21,9 @@ pub fn score_book(
     thresholds: &ThresholdBook,
 ) -> Publication {
     let windows = model.windows(as_of);
-    let outcomes: Vec<Result<Assessment, String>> = book
+    // Scoring and encoding the stored JSON both run in parallel here, not in
+    // the publish transaction.
+    let outcomes: Vec<Result<VesselScore, String>> = book
         .vessels
         .par_iter()
         .map(|vessel| {
@@ -29,37 +31,39 @@ pub fn score_book(
             catch_unwind(AssertUnwindSafe(|| {
                 assess_within(model, &vessel.profile, &windows, fleet_thresholds)
             }))
+            .map(|assessment| {
+                VesselScore::new(
+                    vessel.fleet_id,
+                    vessel.data_version,
+                    vessel.profile.insured_value_usd.value(),
+                    assessment,
+                )
+            })
             .map_err(|_| "the engine could not score this vessel".to_string())
         })
         .collect();
 
     let mut publication = Publication::default();
     for unloadable in book.unloadable {
-        publication.errors.push((
-            unloadable.imo,
-            format!("stored data is not valid: {}", unloadable.error),
-        ));
+        publication
+            .errors
+            .push((unloadable.imo, format!("stored data is not valid: {}", unloadable.error)));
     }
-    let mut scored: Vec<(&ScoringVessel, Assessment)> = Vec::with_capacity(outcomes.len());
+    let mut scored: Vec<(&ScoringVessel, VesselScore)> = Vec::with_capacity(outcomes.len());
     for (vessel, outcome) in book.vessels.iter().zip(outcomes) {
         match outcome {
-            Ok(assessment) => scored.push((vessel, assessment)),
-            Err(message) => publication
-                .errors
-                .push((vessel.profile.imo.to_string(), message)),
+            Ok(score) => scored.push((vessel, score)),
+            Err(message) => publication.errors.push((vessel.profile.imo.to_string(), message)),
         }
     }
 
     let mut members: HashMap<FleetId, Vec<FleetMember<'_>>> = HashMap::new();
-    for (vessel, assessment) in &scored {
-        members
-            .entry(vessel.fleet_id)
-            .or_default()
-            .push(FleetMember {
-                insured_value_usd: vessel.profile.insured_value_usd.value(),
-                ship_type: vessel.profile.ship_type,
-                assessment,
-            });
+    for (vessel, score) in &scored {
+        members.entry(vessel.fleet_id).or_default().push(FleetMember {
+            insured_value_usd: score.insured_value_usd,
+            ship_type: vessel.profile.ship_type,
+            assessment: &score.assessment,
+        });
     }
     publication.fleets = book
         .fleets
@@ -73,14 +77,6 @@ pub fn score_book(
             ),
         })
         .collect();
-    publication.vessels = scored
-        .into_iter()
-        .map(|(vessel, assessment)| VesselScore {
-            fleet_id: vessel.fleet_id,
-            data_version: vessel.data_version,
-            insured_value_usd: vessel.profile.insured_value_usd.value(),
-            assessment,
-        })
-        .collect();
+    publication.vessels = scored.into_iter().map(|(_, score)| score).collect();
     publication
 }

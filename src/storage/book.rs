@@ -38,16 +38,14 @@ impl Database {
         });
         let inspections: Vec<InspectionRow> = on_pool!(self, pool => {
             sqlx::query_as(
-                "SELECT id, vessel_imo, date, regime, deficiencies, detained FROM inspections \
-                 ORDER BY vessel_imo, date, created_at, id",
+                "SELECT id, vessel_imo, date, regime, deficiencies, detained FROM inspections",
             )
             .fetch_all(pool)
             .await?
         });
         let incidents: Vec<IncidentRow> = on_pool!(self, pool => {
             sqlx::query_as(
-                "SELECT id, vessel_imo, date, severity, kind, gross_loss_usd FROM incidents \
-                 ORDER BY vessel_imo, date, created_at, id",
+                "SELECT id, vessel_imo, date, severity, kind, gross_loss_usd FROM incidents",
             )
             .fetch_all(pool)
             .await?
@@ -58,6 +56,9 @@ impl Database {
                 .await?
         });
 
+        // Grouped and ordered here rather than by an ORDER BY over every
+        // history row (which SQLite sorts slowly); the engine does not care
+        // about order, but stored records keep it by date.
         let mut inspections_of: HashMap<String, Vec<InspectionRow>> = HashMap::new();
         for row in inspections {
             inspections_of
@@ -84,8 +85,10 @@ impl Database {
             let imo = row.imo.clone();
             let fleet_id = FleetId::from_uuid(row.fleet_id);
             let data_version = row.data_version;
-            let own_inspections = inspections_of.remove(&imo).unwrap_or_default();
-            let own_incidents = incidents_of.remove(&imo).unwrap_or_default();
+            let mut own_inspections = inspections_of.remove(&imo).unwrap_or_default();
+            own_inspections.sort_by_key(|row| row.date);
+            let mut own_incidents = incidents_of.remove(&imo).unwrap_or_default();
+            own_incidents.sort_by_key(|row| row.date);
             let parsed = own_inspections
                 .into_iter()
                 .map(InspectionRecord::try_from)

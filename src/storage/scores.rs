@@ -25,6 +25,21 @@ pub struct VesselScore {
     pub data_version: i64,
     pub insured_value_usd: f64,
     pub assessment: Assessment,
+    /// The assessment as stored, encoded where it was computed (on the compute pool).
+    json: String,
+}
+
+impl VesselScore {
+    pub fn new(fleet_id: FleetId, data_version: i64, insured_value_usd: f64, assessment: Assessment) -> Self {
+        let json = encode(&assessment);
+        Self {
+            fleet_id,
+            data_version,
+            insured_value_usd,
+            assessment,
+            json,
+        }
+    }
 }
 
 /// One fleet's published aggregate in a run.
@@ -108,6 +123,132 @@ fn encode<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).expect("scores serialize")
 }
 
+/// Rows per `UNNEST` statement on PostgreSQL (arrays, not binds, so no bind limit).
+const UNNEST_BATCH: usize = 10_000;
+
+/// PostgreSQL: a run's vessel rows and pointer moves as column arrays, which
+/// plan once per statement instead of once per 15,000 binds.
+async fn unnest_vessel_scores(
+    conn: &mut sqlx::PgConnection,
+    run_id: Uuid,
+    rows: &[(&VesselScore, String)],
+    calculated_at: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    let imos: Vec<&str> = rows.iter().map(|(_, imo)| imo.as_str()).collect();
+    let fleets: Vec<Uuid> = rows.iter().map(|(v, _)| v.fleet_id.as_uuid()).collect();
+    let versions: Vec<i64> = rows.iter().map(|(v, _)| v.data_version).collect();
+    let models: Vec<&str> = rows.iter().map(|(v, _)| v.assessment.model_version.as_str()).collect();
+    let as_ofs: Vec<NaiveDate> = rows.iter().map(|(v, _)| v.assessment.as_of).collect();
+    let scores: Vec<f64> = rows.iter().map(|(v, _)| v.assessment.score).collect();
+    let scorecards: Vec<f64> = rows.iter().map(|(v, _)| v.assessment.scorecard).collect();
+    let levels: Vec<&str> = rows.iter().map(|(v, _)| v.assessment.level.as_str()).collect();
+    let profiles: Vec<&str> = rows.iter().map(|(v, _)| v.assessment.srp.profile.as_str()).collect();
+    let claims: Vec<f64> = rows.iter().map(|(v, _)| v.assessment.expected_claims).collect();
+    let losses: Vec<f64> = rows.iter().map(|(v, _)| v.assessment.expected_annual_loss_usd).collect();
+    let values: Vec<f64> = rows.iter().map(|(v, _)| v.insured_value_usd).collect();
+    let documents: Vec<&str> = rows.iter().map(|(v, _)| v.json.as_str()).collect();
+    sqlx::query(
+        "INSERT INTO vessel_scores (vessel_imo, run_id, fleet_id, data_version, model_version, \
+         as_of, score, scorecard, level, srp_profile, expected_claims, expected_annual_loss_usd, \
+         insured_value_usd, assessment, calculated_at) \
+         SELECT imo, $1, fleet, version, model, as_of, score, scorecard, level, profile, claims, \
+         loss, value, document, $2 \
+         FROM UNNEST($3::text[], $4::uuid[], $5::int8[], $6::text[], $7::date[], $8::float8[], \
+         $9::float8[], $10::text[], $11::text[], $12::float8[], $13::float8[], $14::float8[], $15::text[]) \
+         AS t(imo, fleet, version, model, as_of, score, scorecard, level, profile, claims, loss, value, document)",
+    )
+    .bind(run_id)
+    .bind(calculated_at)
+    .bind(&imos)
+    .bind(&fleets)
+    .bind(&versions)
+    .bind(&models)
+    .bind(&as_ofs)
+    .bind(&scores)
+    .bind(&scorecards)
+    .bind(&levels)
+    .bind(&profiles)
+    .bind(&claims)
+    .bind(&losses)
+    .bind(&values)
+    .bind(&documents)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO current_vessel_scores (vessel_imo, run_id, fleet_id, data_version, score, insured_value_usd) \
+         SELECT imo, $1, fleet, version, score, value \
+         FROM UNNEST($2::text[], $3::uuid[], $4::int8[], $5::float8[], $6::float8[]) \
+         AS t(imo, fleet, version, score, value) \
+         ON CONFLICT (vessel_imo) DO UPDATE SET run_id = excluded.run_id, \
+         fleet_id = excluded.fleet_id, data_version = excluded.data_version, \
+         score = excluded.score, insured_value_usd = excluded.insured_value_usd \
+         WHERE current_vessel_scores.data_version <= excluded.data_version",
+    )
+    .bind(run_id)
+    .bind(&imos)
+    .bind(&fleets)
+    .bind(&versions)
+    .bind(&scores)
+    .bind(&values)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// SQLite: a run's vessel rows and pointer moves as multi-row VALUES.
+async fn values_vessel_scores(
+    conn: &mut sqlx::SqliteConnection,
+    run_id: Uuid,
+    chunk: &[(&VesselScore, String)],
+    calculated_at: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    let mut insert = QueryBuilder::new(
+        "INSERT INTO vessel_scores (vessel_imo, run_id, fleet_id, data_version, \
+         model_version, as_of, score, scorecard, level, srp_profile, expected_claims, \
+         expected_annual_loss_usd, insured_value_usd, assessment, calculated_at) ",
+    );
+    insert.push_values(chunk, |mut row, (v, imo)| {
+        let a = &v.assessment;
+        row.push_bind(imo.as_str())
+            .push_bind(run_id)
+            .push_bind(v.fleet_id.as_uuid())
+            .push_bind(v.data_version)
+            .push_bind(a.model_version.as_str())
+            .push_bind(a.as_of)
+            .push_bind(a.score)
+            .push_bind(a.scorecard)
+            .push_bind(a.level.as_str())
+            .push_bind(a.srp.profile.as_str())
+            .push_bind(a.expected_claims)
+            .push_bind(a.expected_annual_loss_usd)
+            .push_bind(v.insured_value_usd)
+            .push_bind(v.json.as_str())
+            .push_bind(calculated_at);
+    });
+    insert.build().execute(&mut *conn).await?;
+
+    let mut current = QueryBuilder::new(
+        "INSERT INTO current_vessel_scores (vessel_imo, run_id, fleet_id, data_version, \
+         score, insured_value_usd) ",
+    );
+    current.push_values(chunk, |mut row, (v, imo)| {
+        row.push_bind(imo.as_str())
+            .push_bind(run_id)
+            .push_bind(v.fleet_id.as_uuid())
+            .push_bind(v.data_version)
+            .push_bind(v.assessment.score)
+            .push_bind(v.insured_value_usd);
+    });
+    current.push(
+        " ON CONFLICT (vessel_imo) DO UPDATE SET run_id = excluded.run_id, \
+         fleet_id = excluded.fleet_id, data_version = excluded.data_version, \
+         score = excluded.score, insured_value_usd = excluded.insured_value_usd \
+         WHERE current_vessel_scores.data_version <= excluded.data_version",
+    );
+    current.build().execute(&mut *conn).await?;
+    Ok(())
+}
+
 impl WriteTx {
     /// Writes a run's rows and moves the current pointers where the data is
     /// not older. Vessels and fleets deleted since the run loaded them are
@@ -132,65 +273,23 @@ impl WriteTx {
                 .into_iter()
                 .collect()
         });
-        let vessels: Vec<(&VesselScore, String, String)> = publication
+        let vessels: Vec<(&VesselScore, String)> = publication
             .vessels
             .iter()
-            .map(|v| {
-                (
-                    v,
-                    v.assessment.vessel_imo.to_string(),
-                    encode(&v.assessment),
-                )
-            })
-            .filter(|(_, imo, _)| live_vessels.contains(imo))
+            .map(|v| (v, v.assessment.vessel_imo.to_string()))
+            .filter(|(_, imo)| live_vessels.contains(imo))
             .collect();
-        for chunk in vessels.chunks(BATCH) {
-            on_tx!(self, conn => {
-                let mut insert = QueryBuilder::new(
-                    "INSERT INTO vessel_scores (vessel_imo, run_id, fleet_id, data_version, \
-                     model_version, as_of, score, scorecard, level, srp_profile, expected_claims, \
-                     expected_annual_loss_usd, insured_value_usd, assessment, calculated_at) ",
-                );
-                insert.push_values(chunk, |mut row, (v, imo, json)| {
-                    let a = &v.assessment;
-                    row.push_bind(imo.as_str())
-                        .push_bind(run_id)
-                        .push_bind(v.fleet_id.as_uuid())
-                        .push_bind(v.data_version)
-                        .push_bind(a.model_version.as_str())
-                        .push_bind(a.as_of)
-                        .push_bind(a.score)
-                        .push_bind(a.scorecard)
-                        .push_bind(a.level.as_str())
-                        .push_bind(a.srp.profile.as_str())
-                        .push_bind(a.expected_claims)
-                        .push_bind(a.expected_annual_loss_usd)
-                        .push_bind(v.insured_value_usd)
-                        .push_bind(json.as_str())
-                        .push_bind(calculated_at);
-                });
-                insert.build().execute(&mut *conn).await?;
-
-                let mut current = QueryBuilder::new(
-                    "INSERT INTO current_vessel_scores (vessel_imo, run_id, fleet_id, data_version, \
-                     score, insured_value_usd) ",
-                );
-                current.push_values(chunk, |mut row, (v, imo, _)| {
-                    row.push_bind(imo.as_str())
-                        .push_bind(run_id)
-                        .push_bind(v.fleet_id.as_uuid())
-                        .push_bind(v.data_version)
-                        .push_bind(v.assessment.score)
-                        .push_bind(v.insured_value_usd);
-                });
-                current.push(
-                    " ON CONFLICT (vessel_imo) DO UPDATE SET run_id = excluded.run_id, \
-                     fleet_id = excluded.fleet_id, data_version = excluded.data_version, \
-                     score = excluded.score, insured_value_usd = excluded.insured_value_usd \
-                     WHERE current_vessel_scores.data_version <= excluded.data_version",
-                );
-                current.build().execute(&mut *conn).await?.rows_affected()
-            });
+        match self {
+            WriteTx::Postgres(tx) => {
+                for chunk in vessels.chunks(UNNEST_BATCH) {
+                    unnest_vessel_scores(&mut **tx, run_id, chunk, calculated_at).await?;
+                }
+            }
+            WriteTx::Sqlite(tx) => {
+                for chunk in vessels.chunks(BATCH) {
+                    values_vessel_scores(&mut **tx, run_id, chunk, calculated_at).await?;
+                }
+            }
         }
 
         let fleets: Vec<(&FleetScore, String)> = publication

@@ -69,7 +69,7 @@ pub(super) struct VesselRow {
 pub(super) struct InspectionRow {
     id: Uuid,
     pub(super) vessel_imo: String,
-    date: NaiveDate,
+    pub(super) date: NaiveDate,
     regime: String,
     deficiencies: i64,
     detained: bool,
@@ -79,7 +79,7 @@ pub(super) struct InspectionRow {
 pub(super) struct IncidentRow {
     id: Uuid,
     pub(super) vessel_imo: String,
-    date: NaiveDate,
+    pub(super) date: NaiveDate,
     severity: String,
     kind: String,
     gross_loss_usd: f64,
