@@ -44,6 +44,8 @@ pub struct Settings {
     pub run_lease: std::time::Duration,
     /// Accepted as `Authorization: Bearer` by the cron trigger, besides admin keys.
     pub cron_secret: Option<Secret>,
+    /// How long an authenticated key is trusted without a lookup (0: always look up).
+    pub api_key_cache: std::time::Duration,
     /// Threads of the rayon pool that scores vessels.
     pub compute_threads: usize,
     /// CPU jobs admitted at once (running or queued); more are answered 503.
@@ -256,6 +258,18 @@ impl Settings {
                     Ok(Some(Secret(raw.to_string())))
                 }
             })?,
+            api_key_cache: parse_var(
+                env,
+                "API_KEY_CACHE_SECONDS",
+                std::time::Duration::from_secs(5),
+                |raw| {
+                    if raw == "0" {
+                        Ok(std::time::Duration::ZERO)
+                    } else {
+                        parse_seconds(raw)
+                    }
+                },
+            )?,
             compute_threads,
             compute_queue: parse_var(env, "COMPUTE_QUEUE", (compute_threads * 4) as u64, |raw| {
                 parse_in_range(raw, 1, 100_000)

@@ -50,6 +50,9 @@ pub struct Application {
     state: web::Data<AppState>,
 }
 
+/// Rendered risk bodies kept at once (about 3 KB each).
+const READ_CACHE_ENTRIES: usize = 100_000;
+
 /// How long shutdown waits for a cancelled run to record its failure.
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
@@ -125,6 +128,7 @@ impl Application {
         let listener = TcpListener::bind((settings.host, settings.port))?;
         let port = listener.local_addr()?.port();
         let workers = settings.http_workers;
+        let key_cache_ttl = settings.api_key_cache;
         let model = Arc::new(model);
         let metrics_listener = settings.metrics_addr.map(TcpListener::bind).transpose()?;
         let scrubber = Arc::new(Scrubber::new(&settings.policy_ids));
@@ -147,6 +151,8 @@ impl Application {
             model_document,
             metrics,
             sentry: sentry_hub.clone(),
+            read_cache: http::cache::ReadCache::new(READ_CACHE_ENTRIES),
+            key_cache: http::auth::KeyCache::new(key_cache_ttl),
         });
         let app_state = state.clone();
         let metrics_here = metrics_listener.is_none();

@@ -3,14 +3,71 @@
 //! Handlers name the role they need by taking [`Viewer`], [`Underwriter`] or
 //! [`Admin`]: a missing or unknown key is 401, a key of a lesser role 403.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
+use sha2::{Digest, Sha256};
 
 use super::AppState;
 use super::error::{ApiError, ErrorCode};
 use crate::domain::Role;
 use crate::storage::ApiKeyRecord;
+
+/// Keys that authenticated recently, so a hot read needs no key lookup.
+/// A revoked key stops working within the cache's time to live
+/// (`API_KEY_CACHE_SECONDS`, 0 turns the cache off). Unknown keys are never
+/// cached: every attempt with one reaches the database.
+pub struct KeyCache {
+    ttl: Duration,
+    keys: Mutex<HashMap<[u8; 32], (ApiKeyRecord, Instant)>>,
+}
+
+impl KeyCache {
+    /// Most keys kept; more than this and the cache starts over.
+    const CAPACITY: usize = 10_000;
+
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            ttl,
+            keys: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn digest(token: &str) -> [u8; 32] {
+        Sha256::digest(token.as_bytes()).into()
+    }
+
+    fn get(&self, token: &str) -> Option<ApiKeyRecord> {
+        if self.ttl.is_zero() {
+            return None;
+        }
+        let keys = self
+            .keys
+            .lock()
+            .expect("the key cache lock is never poisoned");
+        keys.get(&Self::digest(token))
+            .filter(|(_, at)| at.elapsed() < self.ttl)
+            .map(|(key, _)| key.clone())
+    }
+
+    fn keep(&self, token: &str, key: &ApiKeyRecord) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        let mut keys = self
+            .keys
+            .lock()
+            .expect("the key cache lock is never poisoned");
+        if keys.len() >= Self::CAPACITY {
+            keys.clear();
+        }
+        keys.insert(Self::digest(token), (key.clone(), Instant::now()));
+    }
+}
 
 /// The authenticated caller.
 #[derive(Debug, Clone)]
@@ -41,11 +98,18 @@ async fn authenticate(
             "send an API key as 'Authorization: Bearer <key>'",
         ));
     };
-    let Some(key) = state.db.find_api_key(&token).await? else {
-        return Err(ApiError::new(
-            ErrorCode::Unauthorized,
-            "the API key is not valid",
-        ));
+    let key = match state.key_cache.get(&token) {
+        Some(key) => key,
+        None => {
+            let Some(key) = state.db.find_api_key(&token).await? else {
+                return Err(ApiError::new(
+                    ErrorCode::Unauthorized,
+                    "the API key is not valid",
+                ));
+            };
+            state.key_cache.keep(&token, &key);
+            key
+        }
     };
     if !key.role.allows(required) {
         return Err(ApiError::new(
@@ -93,3 +157,36 @@ role_guard!(
     Admin,
     Role::Admin
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> ApiKeyRecord {
+        ApiKeyRecord {
+            id: uuid::Uuid::now_v7(),
+            name: "k".into(),
+            role: Role::Viewer,
+            prefix: "frk_abcdef".into(),
+            created_at: chrono::Utc::now(),
+            revoked_at: None,
+        }
+    }
+
+    #[test]
+    fn keys_are_kept_for_their_time_to_live_only() {
+        let cache = KeyCache::new(Duration::from_millis(50));
+        cache.keep("frk_secret", &key());
+        assert!(cache.get("frk_secret").is_some());
+        assert!(cache.get("frk_other").is_none());
+        std::thread::sleep(Duration::from_millis(60));
+        assert!(cache.get("frk_secret").is_none());
+    }
+
+    #[test]
+    fn a_zero_time_to_live_keeps_nothing() {
+        let cache = KeyCache::new(Duration::ZERO);
+        cache.keep("frk_secret", &key());
+        assert!(cache.get("frk_secret").is_none());
+    }
+}

@@ -1,37 +1,172 @@
-//! Conditional reads: an `ETag` over the response body, and 304 for a
-//! matching `If-None-Match`. The tag is weak: the body may be sent gzipped
-//! or not, and both are the same representation for caching.
+//! Conditional and cached reads.
+//!
+//! Every published-risk read answers with an `ETag` over its body and 304 to
+//! a matching `If-None-Match`. The tag is weak: the body may be sent gzipped or
+//! not, and both are the same representation for caching.
+//!
+//! Rendered bodies are kept per *publication version* (`publication_state`,
+//! bumped in the same transaction as every publication, threshold change and
+//! fleet change). A read costs one single-row query to learn the version; a
+//! body rendered at an older version is never served, on any replica.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Mutex;
 
 use actix_web::http::header;
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-/// A JSON 200 with an `ETag`, or a bodiless 304 when the client has it.
+use super::AppState;
+use super::error::ApiError;
+
+/// A rendered JSON body and its tag.
+#[derive(Debug, Clone)]
+pub struct CachedBody {
+    bytes: Bytes,
+    /// The opaque part of the weak tag, quoted.
+    opaque: String,
+}
+
+impl CachedBody {
+    pub fn of<T: Serialize>(body: &T) -> Self {
+        let bytes = serde_json::to_vec(body).expect("responses serialize");
+        let opaque = format!("\"{}\"", &hex::encode(Sha256::digest(&bytes))[..32]);
+        Self {
+            bytes: Bytes::from(bytes),
+            opaque,
+        }
+    }
+
+    /// A JSON 200 with the `ETag`, or a bodiless 304 when the client has it.
+    pub fn respond(&self, request: &HttpRequest) -> HttpResponse {
+        let etag = format!("W/{}", self.opaque);
+        let matches = request
+            .headers()
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|value| {
+                value.trim() == "*"
+                    || value
+                        .split(',')
+                        .map(|tag| tag.trim().trim_start_matches("W/"))
+                        .any(|tag| tag == self.opaque)
+            });
+        if matches {
+            HttpResponse::NotModified()
+                .insert_header((header::ETAG, etag))
+                .finish()
+        } else {
+            HttpResponse::Ok()
+                .insert_header((header::ETAG, etag))
+                .insert_header((header::CACHE_CONTROL, "private, no-cache"))
+                .content_type("application/json")
+                .body(self.bytes.clone())
+        }
+    }
+}
+
+/// A JSON 200 with an `ETag`, or 304 (uncached: for bodies that are cheap).
 pub fn cached_json<T: Serialize>(request: &HttpRequest, body: &T) -> HttpResponse {
-    let bytes = serde_json::to_vec(body).expect("responses serialize");
-    let opaque = format!("\"{}\"", &hex::encode(Sha256::digest(&bytes))[..32]);
-    let etag = format!("W/{opaque}");
-    let matches = request
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|value| {
-            value.trim() == "*"
-                || value
-                    .split(',')
-                    .map(|tag| tag.trim().trim_start_matches("W/"))
-                    .any(|tag| tag == opaque)
-        });
-    if matches {
-        HttpResponse::NotModified()
-            .insert_header((header::ETAG, etag))
-            .finish()
-    } else {
-        HttpResponse::Ok()
-            .insert_header((header::ETAG, etag))
-            .insert_header((header::CACHE_CONTROL, "private, no-cache"))
-            .content_type("application/json")
-            .body(bytes)
+    CachedBody::of(body).respond(request)
+}
+
+/// Rendered read bodies by key (`vessel-risk:9074729`), each with the
+/// publication version it was rendered at.
+pub struct ReadCache {
+    entries: Mutex<HashMap<String, (i64, CachedBody)>>,
+    capacity: usize,
+}
+
+impl ReadCache {
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            entries: Mutex::new(HashMap::new()),
+            capacity,
+        }
+    }
+
+    /// Serves `key` from the cache when it was rendered at the current
+    /// publication version, else renders it with `render` and keeps it.
+    pub async fn serve<F, Fut>(
+        &self,
+        state: &AppState,
+        request: &HttpRequest,
+        key: String,
+        render: F,
+    ) -> Result<HttpResponse, ApiError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<CachedBody, ApiError>>,
+    {
+        let version = state.db.publication_version().await?;
+        if let Some(hit) = self.lookup(&key, version) {
+            return Ok(hit.respond(request));
+        }
+        // Rendered from data at `version` or newer, so keeping it under
+        // `version` never serves anything older than that version's data.
+        let body = render().await?;
+        self.keep(key, version, body.clone());
+        Ok(body.respond(request))
+    }
+
+    fn lookup(&self, key: &str, version: i64) -> Option<CachedBody> {
+        let entries = self
+            .entries
+            .lock()
+            .expect("the read cache lock is never poisoned");
+        entries
+            .get(key)
+            .filter(|(at, _)| *at == version)
+            .map(|(_, body)| body.clone())
+    }
+
+    fn keep(&self, key: String, version: i64, body: CachedBody) {
+        let mut entries = self
+            .entries
+            .lock()
+            .expect("the read cache lock is never poisoned");
+        if entries.len() >= self.capacity {
+            // Bounded memory: start over rather than track recency.
+            entries.retain(|_, (at, _)| *at == version);
+            if entries.len() >= self.capacity {
+                entries.clear();
+            }
+        }
+        entries.insert(key, (version, body));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_are_kept_per_version_and_bounded() {
+        let cache = ReadCache::new(2);
+        let body = CachedBody::of(&serde_json::json!({"score": 1}));
+        cache.keep("a".into(), 1, body.clone());
+        assert!(cache.lookup("a", 1).is_some());
+        assert!(
+            cache.lookup("a", 2).is_none(),
+            "a newer version never sees an older body"
+        );
+        cache.keep("b".into(), 1, body.clone());
+        cache.keep("c".into(), 2, body);
+        assert!(cache.lookup("c", 2).is_some());
+        assert!(cache.entries.lock().unwrap().len() <= 2);
+    }
+
+    #[test]
+    fn the_tag_follows_the_body() {
+        let a = CachedBody::of(&serde_json::json!({"score": 1}));
+        let b = CachedBody::of(&serde_json::json!({"score": 2}));
+        assert_ne!(a.opaque, b.opaque);
+        assert_eq!(
+            a.opaque,
+            CachedBody::of(&serde_json::json!({"score": 1})).opaque
+        );
     }
 }

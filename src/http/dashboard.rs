@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::AppState;
 use super::auth::Viewer;
-use super::cache::cached_json;
+use super::cache::CachedBody;
 use super::error::ApiError;
 use super::risk::thresholds;
 use crate::domain::{FleetId, Imo, RiskLevel};
@@ -89,7 +89,15 @@ pub async fn dashboard(
     state
         .metrics
         .dashboard_loaded(viewer.0.key.role.as_str(), region_label(&request));
-    let thresholds = thresholds(&state).await?;
+    let cache = &state.read_cache;
+    cache
+        .serve(&state, &request, "dashboard".to_string(), || render(&state))
+        .await
+}
+
+/// The dashboard as of the current publication.
+async fn render(state: &AppState) -> Result<CachedBody, ApiError> {
+    let thresholds = thresholds(state).await?;
     let fleets = state.db.all_fleets().await?;
     let mut rows = Vec::with_capacity(fleets.len());
     for fleet in &fleets {
@@ -150,14 +158,11 @@ pub async fn dashboard(
         last_published_at,
         last_data_change_at: state.db.latest_vessel_change_at().await?,
     };
-    Ok(cached_json(
-        &request,
-        &Dashboard {
-            fleets: rows,
-            level_counts,
-            unscored_vessels: total_vessels - scores.len() as i64,
-            top_risks,
-            freshness,
-        },
-    ))
+    Ok(CachedBody::of(&Dashboard {
+        fleets: rows,
+        level_counts,
+        unscored_vessels: total_vessels - scores.len() as i64,
+        top_risks,
+        freshness,
+    }))
 }

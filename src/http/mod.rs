@@ -5,7 +5,7 @@
 
 mod assess;
 pub mod auth;
-mod cache;
+pub mod cache;
 mod dashboard;
 pub mod error;
 pub mod extract;
@@ -37,6 +37,10 @@ pub struct AppState {
     pub compute: ComputeBridge,
     pub model: Arc<RiskModel>,
     pub jobs: JobContext,
+    /// Rendered published-risk bodies per publication version.
+    pub read_cache: cache::ReadCache,
+    /// Recently authenticated API keys (`API_KEY_CACHE_SECONDS`).
+    pub key_cache: auth::KeyCache,
     /// The model file as JSON, for `GET /model`.
     pub model_document: serde_json::Value,
     /// Prometheus metrics of this server (recorders: `record_calculation`, `record_run`, ...).

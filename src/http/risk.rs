@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::AppState;
 use super::auth::{Underwriter, Viewer};
-use super::cache::cached_json;
+use super::cache::{CachedBody, cached_json};
 use super::error::ApiError;
 use super::fleets::fleet_id;
 use super::query::ListQuery;
@@ -59,25 +59,29 @@ pub async fn vessel_risk(
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let imo = path_imo(&path)?;
-    let Some(published) = state.db.current_vessel_assessment(imo).await? else {
-        return Err(match state.db.get_vessel(imo).await? {
-            None => ApiError::not_found(format!("no vessel with IMO number {imo}")),
-            Some(_) => ApiError::not_found(format!("vessel {imo} has no published score yet")),
-        });
-    };
-    let mut assessment = published.assessment;
-    assessment.level = thresholds(&state)
-        .await?
-        .for_fleet(published.fleet_id)
-        .level_of(assessment.score);
-    Ok(cached_json(
-        &request,
-        &PublishedVesselRisk {
-            assessment,
-            run_id: published.run_id,
-            calculated_at: published.calculated_at,
-        },
-    ))
+    let cache = &state.read_cache;
+    cache
+        .serve(&state, &request, format!("vessel-risk:{imo}"), || async {
+            let Some(published) = state.db.current_vessel_assessment(imo).await? else {
+                return Err(match state.db.get_vessel(imo).await? {
+                    None => ApiError::not_found(format!("no vessel with IMO number {imo}")),
+                    Some(_) => {
+                        ApiError::not_found(format!("vessel {imo} has no published score yet"))
+                    }
+                });
+            };
+            let mut assessment = published.assessment;
+            assessment.level = thresholds(&state)
+                .await?
+                .for_fleet(published.fleet_id)
+                .level_of(assessment.score);
+            Ok(CachedBody::of(&PublishedVesselRisk {
+                assessment,
+                run_id: published.run_id,
+                calculated_at: published.calculated_at,
+            }))
+        })
+        .await
 }
 
 pub async fn vessel_risk_history(
@@ -105,30 +109,32 @@ pub async fn fleet_risk(
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let fleet = fleet_id(&path)?;
-    if state.db.get_fleet(fleet).await?.is_none() {
-        return Err(ApiError::not_found(format!("no fleet with id {fleet}")));
-    }
-    let Some(published) = state.db.current_fleet_aggregate(fleet).await? else {
-        return Err(ApiError::not_found(format!(
-            "fleet {fleet} has no published score yet"
-        )));
-    };
-    let mut aggregate = published.aggregate;
-    let members = state.db.fleet_member_scores(fleet).await?;
-    relevel(
-        &mut aggregate,
-        &members,
-        thresholds(&state).await?.for_fleet(fleet),
-    );
-    Ok(cached_json(
-        &request,
-        &PublishedFleetRisk {
-            fleet_id: fleet,
-            aggregate,
-            run_id: published.run_id,
-            calculated_at: published.calculated_at,
-        },
-    ))
+    let cache = &state.read_cache;
+    cache
+        .serve(&state, &request, format!("fleet-risk:{fleet}"), || async {
+            if state.db.get_fleet(fleet).await?.is_none() {
+                return Err(ApiError::not_found(format!("no fleet with id {fleet}")));
+            }
+            let Some(published) = state.db.current_fleet_aggregate(fleet).await? else {
+                return Err(ApiError::not_found(format!(
+                    "fleet {fleet} has no published score yet"
+                )));
+            };
+            let mut aggregate = published.aggregate;
+            let members = state.db.fleet_member_scores(fleet).await?;
+            relevel(
+                &mut aggregate,
+                &members,
+                thresholds(&state).await?.for_fleet(fleet),
+            );
+            Ok(CachedBody::of(&PublishedFleetRisk {
+                fleet_id: fleet,
+                aggregate,
+                run_id: published.run_id,
+                calculated_at: published.calculated_at,
+            }))
+        })
+        .await
 }
 
 #[derive(Debug, Deserialize)]

@@ -106,7 +106,11 @@ async fn work(
 ) -> Result<(), RunFailure> {
     let fail = |what: &str, error: &dyn std::fmt::Display| RunFailure(format!("{what}: {error}"));
     let phase = Instant::now();
-    let book = ctx.db.load_book().await.map_err(|e| fail("loading the book", &e))?;
+    let book = ctx
+        .db
+        .load_book()
+        .await
+        .map_err(|e| fail("loading the book", &e))?;
     let load_ms = phase.elapsed().as_millis();
     let thresholds = ThresholdBook::load(&ctx.db, &ctx.model)
         .await

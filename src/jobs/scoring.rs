@@ -45,25 +45,31 @@ pub fn score_book(
 
     let mut publication = Publication::default();
     for unloadable in book.unloadable {
-        publication
-            .errors
-            .push((unloadable.imo, format!("stored data is not valid: {}", unloadable.error)));
+        publication.errors.push((
+            unloadable.imo,
+            format!("stored data is not valid: {}", unloadable.error),
+        ));
     }
     let mut scored: Vec<(&ScoringVessel, VesselScore)> = Vec::with_capacity(outcomes.len());
     for (vessel, outcome) in book.vessels.iter().zip(outcomes) {
         match outcome {
             Ok(score) => scored.push((vessel, score)),
-            Err(message) => publication.errors.push((vessel.profile.imo.to_string(), message)),
+            Err(message) => publication
+                .errors
+                .push((vessel.profile.imo.to_string(), message)),
         }
     }
 
     let mut members: HashMap<FleetId, Vec<FleetMember<'_>>> = HashMap::new();
     for (vessel, score) in &scored {
-        members.entry(vessel.fleet_id).or_default().push(FleetMember {
-            insured_value_usd: score.insured_value_usd,
-            ship_type: vessel.profile.ship_type,
-            assessment: &score.assessment,
-        });
+        members
+            .entry(vessel.fleet_id)
+            .or_default()
+            .push(FleetMember {
+                insured_value_usd: score.insured_value_usd,
+                ship_type: vessel.profile.ship_type,
+                assessment: &score.assessment,
+            });
     }
     publication.fleets = book
         .fleets

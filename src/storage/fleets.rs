@@ -66,7 +66,8 @@ impl Database {
     pub async fn create_fleet(&self, fleet: &NewFleet) -> Result<FleetRecord, StorageError> {
         let id = FleetId::generate();
         let now = Utc::now();
-        let inserted = on_pool!(self, pool => {
+        let mut tx = self.begin_write().await?;
+        let inserted = on_tx!(&mut tx, conn => {
             sqlx::query(
                 "INSERT INTO fleets (id, name, description, created_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $4)",
@@ -75,7 +76,7 @@ impl Database {
             .bind(fleet.name.as_str())
             .bind(fleet.description.as_deref())
             .bind(now)
-            .execute(pool)
+            .execute(conn)
             .await
             .map(|done| done.rows_affected())
         });
@@ -83,6 +84,8 @@ impl Database {
             Err(e) if is_unique_violation(&e) => return Err(StorageError::DuplicateFleetName),
             other => other?,
         };
+        tx.bump_publication().await?;
+        tx.commit().await?;
         Ok(FleetRecord {
             id,
             name: fleet.name.clone(),
@@ -160,6 +163,7 @@ impl Database {
         if updated == 0 {
             return Ok(None);
         }
+        tx.bump_publication().await?;
         tx.commit().await?;
         self.get_fleet(id).await
     }
@@ -190,6 +194,7 @@ impl Database {
                 .await?
                 .rows_affected()
         });
+        tx.bump_publication().await?;
         tx.commit().await?;
         Ok(deleted == 1)
     }

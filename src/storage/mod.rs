@@ -175,6 +175,17 @@ pub enum WriteTx {
 }
 
 impl WriteTx {
+    /// Marks what readers see as changed; commits with the transaction.
+    pub(crate) async fn bump_publication(&mut self) -> Result<(), StorageError> {
+        on_tx!(self, conn => {
+            sqlx::query("UPDATE publication_state SET version = version + 1 WHERE id = 1")
+                .execute(conn)
+                .await?
+                .rows_affected()
+        });
+        Ok(())
+    }
+
     pub async fn commit(self) -> Result<(), StorageError> {
         match self {
             Self::Sqlite(tx) => tx.commit().await?,
@@ -267,6 +278,15 @@ impl Database {
     pub async fn ping(&self) -> Result<(), StorageError> {
         on_pool!(self, pool => { sqlx::query("SELECT 1").execute(pool).await?.rows_affected() });
         Ok(())
+    }
+
+    /// The publication version readers cache against (see `publication_state`).
+    pub async fn publication_version(&self) -> Result<i64, StorageError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT version FROM publication_state WHERE id = 1")
+                .fetch_one(pool)
+                .await?
+        }))
     }
 
     pub async fn begin_write(&self) -> Result<WriteTx, StorageError> {

@@ -30,7 +30,12 @@ pub struct VesselScore {
 }
 
 impl VesselScore {
-    pub fn new(fleet_id: FleetId, data_version: i64, insured_value_usd: f64, assessment: Assessment) -> Self {
+    pub fn new(
+        fleet_id: FleetId,
+        data_version: i64,
+        insured_value_usd: f64,
+        assessment: Assessment,
+    ) -> Self {
         let json = encode(&assessment);
         Self {
             fleet_id,
@@ -137,14 +142,29 @@ async fn unnest_vessel_scores(
     let imos: Vec<&str> = rows.iter().map(|(_, imo)| imo.as_str()).collect();
     let fleets: Vec<Uuid> = rows.iter().map(|(v, _)| v.fleet_id.as_uuid()).collect();
     let versions: Vec<i64> = rows.iter().map(|(v, _)| v.data_version).collect();
-    let models: Vec<&str> = rows.iter().map(|(v, _)| v.assessment.model_version.as_str()).collect();
+    let models: Vec<&str> = rows
+        .iter()
+        .map(|(v, _)| v.assessment.model_version.as_str())
+        .collect();
     let as_ofs: Vec<NaiveDate> = rows.iter().map(|(v, _)| v.assessment.as_of).collect();
     let scores: Vec<f64> = rows.iter().map(|(v, _)| v.assessment.score).collect();
     let scorecards: Vec<f64> = rows.iter().map(|(v, _)| v.assessment.scorecard).collect();
-    let levels: Vec<&str> = rows.iter().map(|(v, _)| v.assessment.level.as_str()).collect();
-    let profiles: Vec<&str> = rows.iter().map(|(v, _)| v.assessment.srp.profile.as_str()).collect();
-    let claims: Vec<f64> = rows.iter().map(|(v, _)| v.assessment.expected_claims).collect();
-    let losses: Vec<f64> = rows.iter().map(|(v, _)| v.assessment.expected_annual_loss_usd).collect();
+    let levels: Vec<&str> = rows
+        .iter()
+        .map(|(v, _)| v.assessment.level.as_str())
+        .collect();
+    let profiles: Vec<&str> = rows
+        .iter()
+        .map(|(v, _)| v.assessment.srp.profile.as_str())
+        .collect();
+    let claims: Vec<f64> = rows
+        .iter()
+        .map(|(v, _)| v.assessment.expected_claims)
+        .collect();
+    let losses: Vec<f64> = rows
+        .iter()
+        .map(|(v, _)| v.assessment.expected_annual_loss_usd)
+        .collect();
     let values: Vec<f64> = rows.iter().map(|(v, _)| v.insured_value_usd).collect();
     let documents: Vec<&str> = rows.iter().map(|(v, _)| v.json.as_str()).collect();
     sqlx::query(
@@ -282,12 +302,12 @@ impl WriteTx {
         match self {
             WriteTx::Postgres(tx) => {
                 for chunk in vessels.chunks(UNNEST_BATCH) {
-                    unnest_vessel_scores(&mut **tx, run_id, chunk, calculated_at).await?;
+                    unnest_vessel_scores(tx, run_id, chunk, calculated_at).await?;
                 }
             }
             WriteTx::Sqlite(tx) => {
                 for chunk in vessels.chunks(BATCH) {
-                    values_vessel_scores(&mut **tx, run_id, chunk, calculated_at).await?;
+                    values_vessel_scores(tx, run_id, chunk, calculated_at).await?;
                 }
             }
         }
@@ -332,6 +352,7 @@ impl WriteTx {
             });
         }
 
+        self.bump_publication().await?;
         for chunk in publication.errors.chunks(BATCH) {
             on_tx!(self, conn => {
                 let mut insert =

@@ -177,6 +177,7 @@ impl Database {
                 .rows_affected()
             });
         }
+        tx.bump_publication().await?;
         tx.commit().await?;
         Ok(old.is_some())
     }

@@ -474,7 +474,7 @@ impl WriteTx {
                 .await?
                 .rows_affected()
         });
-        Ok(())
+        self.bump_publication().await
     }
 }
 

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{Backend, IMOS, TestApp, vessel_body};
+use crate::support::{Backend, IMOS, TestApp, TestDatabase, base_environment, vessel_body};
 
 crate::cases!(
     a_data_change_re_scores_the_vessel_and_its_fleet_at_once,
@@ -14,6 +14,7 @@ crate::cases!(
     the_simulation_is_reproducible_and_bounded,
     the_model_in_force_is_readable,
     an_unscored_vessel_or_fleet_is_404,
+    a_replica_never_serves_a_read_cached_before_another_replicas_write,
 );
 
 async fn a_data_change_re_scores_the_vessel_and_its_fleet_at_once(backend: Backend) {
@@ -471,4 +472,53 @@ async fn an_unscored_vessel_or_fleet_is_404(backend: Backend) {
     )
     .await
     .assert_problem(404, "not_found");
+}
+
+async fn a_replica_never_serves_a_read_cached_before_another_replicas_write(backend: Backend) {
+    let first = TestApp::spawn(backend).await;
+    let second = TestApp::spawn_on(
+        TestDatabase::sharing(&first.database.url),
+        base_environment(&first.database.url),
+    )
+    .await;
+    let fleet = first.create_fleet("Shared").await;
+    first.create_vessel(&fleet, vessel_body(IMOS[0])).await;
+    let path = format!("/api/fleet-risk/vessels/{}/risk", IMOS[0]);
+    let dashboard = "/api/fleet-risk/dashboard";
+    // Warm the first replica's cache.
+    let cached = first.get(&path, &first.keys.viewer).await;
+    let cached_dashboard = first.get(dashboard, &first.keys.viewer).await;
+    assert_eq!(first.get(&path, &first.keys.viewer).await.body, cached.body);
+
+    let incident =
+        json!({"date": "2026-01-02", "severity": "B", "kind": "grounding", "grossLossUsd": 10});
+    let appended = second
+        .post(
+            &format!("/api/fleet-risk/vessels/{}/incidents", IMOS[0]),
+            &second.keys.admin,
+            &incident,
+        )
+        .await;
+    assert_eq!(appended.status, 201);
+    let fresh = first.get(&path, &first.keys.viewer).await;
+    assert_ne!(fresh.body["runId"], cached.body["runId"]);
+    assert!(fresh.body["score"].as_f64() > cached.body["score"].as_f64());
+    assert_ne!(
+        first.get(dashboard, &first.keys.viewer).await.body,
+        cached_dashboard.body
+    );
+
+    let relevel = second
+        .request(
+            reqwest::Method::PUT,
+            "/api/fleet-risk/thresholds",
+            Some(&second.keys.admin),
+            Some(&json!({"medium": 1, "high": 2, "critical": 3})),
+        )
+        .await;
+    assert_eq!(relevel.status, 200);
+    assert_eq!(
+        first.get(&path, &first.keys.viewer).await.body["level"],
+        "critical"
+    );
 }
