@@ -44,6 +44,8 @@ pub struct Settings {
     pub run_lease: std::time::Duration,
     /// Accepted as `Authorization: Bearer` by the cron trigger, besides admin keys.
     pub cron_secret: Option<Secret>,
+    /// How long a replica trusts the publication version it last read (0: read it per request).
+    pub publication_poll: std::time::Duration,
     /// How long an authenticated key is trusted without a lookup (0: always look up).
     pub api_key_cache: std::time::Duration,
     /// Threads of the rayon pool that scores vessels.
@@ -258,6 +260,12 @@ impl Settings {
                     Ok(Some(Secret(raw.to_string())))
                 }
             })?,
+            publication_poll: std::time::Duration::from_millis(parse_var(
+                env,
+                "PUBLICATION_POLL_MS",
+                250,
+                |raw| parse_in_range(raw, 0, 60_000),
+            )?),
             api_key_cache: parse_var(
                 env,
                 "API_KEY_CACHE_SECONDS",

@@ -129,6 +129,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         let workers = settings.http_workers;
         let key_cache_ttl = settings.api_key_cache;
+        let publication_poll = settings.publication_poll;
         let model = Arc::new(model);
         let metrics_listener = settings.metrics_addr.map(TcpListener::bind).transpose()?;
         let scrubber = Arc::new(Scrubber::new(&settings.policy_ids));
@@ -151,7 +152,7 @@ impl Application {
             model_document,
             metrics,
             sentry: sentry_hub.clone(),
-            read_cache: http::cache::ReadCache::new(READ_CACHE_ENTRIES),
+            read_cache: http::cache::ReadCache::new(READ_CACHE_ENTRIES, publication_poll),
             key_cache: http::auth::KeyCache::new(key_cache_ttl),
         });
         let app_state = state.clone();
@@ -168,6 +169,9 @@ impl Application {
             App::new()
                 .app_data(app_state.clone())
                 .wrap(Compress::default())
+                .wrap(actix_web::middleware::from_fn(
+                    http::cache::forget_version_after_writes,
+                ))
                 .wrap_fn(telemetry::request::name_sentry_scope)
                 .wrap(Condition::new(sentry_hub.is_some(), sentry))
                 .wrap(RequestTelemetry::new(

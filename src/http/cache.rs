@@ -6,14 +6,21 @@
 //!
 //! Rendered bodies are kept per *publication version* (`publication_state`,
 //! bumped in the same transaction as every publication, threshold change and
-//! fleet change). A read costs one single-row query to learn the version; a
-//! body rendered at an older version is never served, on any replica.
+//! fleet change); a body rendered at an older version is never served. The
+//! version itself is re-read at most every `PUBLICATION_POLL_MS` (default
+//! 250 ms; 0 reads it on every request), and at once after this replica's own
+//! writes, so another replica's publication shows within that interval.
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
-use actix_web::http::header;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, header};
+use actix_web::middleware::Next;
+use actix_web::web;
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
@@ -73,19 +80,67 @@ pub fn cached_json<T: Serialize>(request: &HttpRequest, body: &T) -> HttpRespons
     CachedBody::of(body).respond(request)
 }
 
+/// Forgets the remembered publication version after every request that may
+/// write, so this replica reads its own writes at once.
+pub async fn forget_version_after_writes(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let writes = !matches!(*request.method(), Method::GET | Method::HEAD);
+    let state = request.app_data::<web::Data<AppState>>().cloned();
+    let response = next.call(request).await?;
+    if writes && let Some(state) = state {
+        state.read_cache.invalidate();
+    }
+    Ok(response)
+}
+
 /// Rendered read bodies by key (`vessel-risk:9074729`), each with the
 /// publication version it was rendered at.
 pub struct ReadCache {
     entries: Mutex<HashMap<String, (i64, CachedBody)>>,
     capacity: usize,
+    poll: Duration,
+    /// The version last read from the database, and when.
+    version: Mutex<Option<(i64, Instant)>>,
 }
 
 impl ReadCache {
-    pub fn new(capacity: usize) -> Self {
+    pub fn new(capacity: usize, poll: Duration) -> Self {
         Self {
             entries: Mutex::new(HashMap::new()),
             capacity,
+            poll,
+            version: Mutex::new(None),
         }
+    }
+
+    /// Forgets the remembered version: this replica just wrote.
+    pub fn invalidate(&self) {
+        *self
+            .version
+            .lock()
+            .expect("the version lock is never poisoned") = None;
+    }
+
+    async fn current_version(&self, state: &AppState) -> Result<i64, ApiError> {
+        if !self.poll.is_zero() {
+            let remembered = *self
+                .version
+                .lock()
+                .expect("the version lock is never poisoned");
+            if let Some((version, at)) = remembered
+                && at.elapsed() < self.poll
+            {
+                return Ok(version);
+            }
+        }
+        let version = state.db.publication_version().await?;
+        *self
+            .version
+            .lock()
+            .expect("the version lock is never poisoned") = Some((version, Instant::now()));
+        Ok(version)
     }
 
     /// Serves `key` from the cache when it was rendered at the current
@@ -101,7 +156,7 @@ impl ReadCache {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<CachedBody, ApiError>>,
     {
-        let version = state.db.publication_version().await?;
+        let version = self.current_version(state).await?;
         if let Some(hit) = self.lookup(&key, version) {
             return Ok(hit.respond(request));
         }
@@ -145,7 +200,7 @@ mod tests {
 
     #[test]
     fn bodies_are_kept_per_version_and_bounded() {
-        let cache = ReadCache::new(2);
+        let cache = ReadCache::new(2, Duration::ZERO);
         let body = CachedBody::of(&serde_json::json!({"score": 1}));
         cache.keep("a".into(), 1, body.clone());
         assert!(cache.lookup("a", 1).is_some());

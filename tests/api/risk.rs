@@ -15,6 +15,7 @@ crate::cases!(
     the_model_in_force_is_readable,
     an_unscored_vessel_or_fleet_is_404,
     a_replica_never_serves_a_read_cached_before_another_replicas_write,
+    with_version_polling_own_writes_show_at_once_and_others_within_the_interval,
 );
 
 async fn a_data_change_re_scores_the_vessel_and_its_fleet_at_once(backend: Backend) {
@@ -521,4 +522,49 @@ async fn a_replica_never_serves_a_read_cached_before_another_replicas_write(back
         first.get(&path, &first.keys.viewer).await.body["level"],
         "critical"
     );
+}
+
+async fn with_version_polling_own_writes_show_at_once_and_others_within_the_interval(
+    backend: Backend,
+) {
+    let environment_of = |url: &str| {
+        let mut env = base_environment(url);
+        env.insert("PUBLICATION_POLL_MS", "300".into());
+        env
+    };
+    let database = TestDatabase::create(backend).await;
+    let url = database.url.clone();
+    let first = TestApp::spawn_on(database, environment_of(&url)).await;
+    let second = TestApp::spawn_on(TestDatabase::sharing(&url), environment_of(&url)).await;
+    let fleet = first.create_fleet("Polled").await;
+    first.create_vessel(&fleet, vessel_body(IMOS[0])).await;
+    let path = format!("/api/fleet-risk/vessels/{}/risk", IMOS[0]);
+    let before = first.get(&path, &first.keys.viewer).await;
+    let incident =
+        json!({"date": "2026-01-02", "severity": "B", "kind": "grounding", "grossLossUsd": 10});
+    let incidents = format!("/api/fleet-risk/vessels/{}/incidents", IMOS[0]);
+
+    // Its own write: visible on the very next read.
+    assert_eq!(
+        first
+            .post(&incidents, &first.keys.admin, &incident)
+            .await
+            .status,
+        201
+    );
+    let own = first.get(&path, &first.keys.viewer).await;
+    assert_ne!(own.body["runId"], before.body["runId"]);
+
+    // Another replica's write: visible once the interval has passed.
+    assert_eq!(
+        second
+            .post(&incidents, &second.keys.admin, &incident)
+            .await
+            .status,
+        201
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(350)).await;
+    let other = first.get(&path, &first.keys.viewer).await;
+    assert_ne!(other.body["runId"], own.body["runId"]);
+    assert!(other.body["score"].as_f64() > own.body["score"].as_f64());
 }

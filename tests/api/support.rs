@@ -180,6 +180,8 @@ pub fn base_environment(database_url: &str) -> HashMap<&'static str, String> {
         ("HTTP_WORKERS", "1".to_string()),
         ("COMPUTE_THREADS", "2".to_string()),
         ("DB_MAX_CONNECTIONS", "5".to_string()),
+        // Exact reads across replicas in tests; the polling case has its own test.
+        ("PUBLICATION_POLL_MS", "0".to_string()),
         // Revocation must take effect at once in tests; the cache has its own.
         ("API_KEY_CACHE_SECONDS", "0".to_string()),
         // Cases that exercise the schedule or the catch-up turn it on.
