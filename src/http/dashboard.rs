@@ -100,34 +100,44 @@ async fn render(state: &AppState) -> Result<CachedBody, ApiError> {
     let thresholds = thresholds(state).await?;
     let fleets = state.db.all_fleets().await?;
     let mut rows = Vec::with_capacity(fleets.len());
+    let mut level_counts = LevelCounts::default();
+    let mut scored_vessels: u64 = 0;
     for fleet in &fleets {
-        let current = state.db.current_fleet_aggregate(fleet.id).await?;
-        let previous = match &current {
-            Some(published) => {
+        let fleet_thresholds = thresholds.for_fleet(fleet.id);
+        let current = state.db.current_fleet_score(fleet.id).await?;
+        let previous = match current {
+            Some((_, calculated_at)) => {
                 state
                     .db
-                    .previous_fleet_score(fleet.id, published.calculated_at)
+                    .previous_fleet_score(fleet.id, calculated_at)
                     .await?
             }
             None => None,
         };
-        let score = current.as_ref().map(|c| c.aggregate.score);
+        let counts = state
+            .db
+            .fleet_level_counts(fleet.id, fleet_thresholds)
+            .await?;
+        for (total, count) in [
+            (&mut level_counts.low, counts.low),
+            (&mut level_counts.medium, counts.medium),
+            (&mut level_counts.high, counts.high),
+            (&mut level_counts.critical, counts.critical),
+        ] {
+            *total += count;
+            scored_vessels += count;
+        }
+        let score = current.map(|(score, _)| score);
         rows.push(DashboardFleet {
             id: fleet.id,
             name: fleet.name.as_str().to_string(),
             vessel_count: fleet.vessel_count,
             score,
-            level: score.map(|s| thresholds.for_fleet(fleet.id).level_of(s)),
+            level: score.map(|s| fleet_thresholds.level_of(s)),
             previous_score: previous,
             change: score.zip(previous).map(|(now, before)| now - before),
-            calculated_at: current.map(|c| c.calculated_at),
+            calculated_at: current.map(|(_, at)| at),
         });
-    }
-
-    let mut level_counts = LevelCounts::default();
-    let scores = state.db.all_current_scores().await?;
-    for (fleet, score, _) in &scores {
-        level_counts.count(thresholds.for_fleet(*fleet).level_of(*score));
     }
     let total_vessels: i64 = fleets.iter().map(|f| f.vessel_count).sum();
 
@@ -161,7 +171,7 @@ async fn render(state: &AppState) -> Result<CachedBody, ApiError> {
     Ok(CachedBody::of(&Dashboard {
         fleets: rows,
         level_counts,
-        unscored_vessels: total_vessels - scores.len() as i64,
+        unscored_vessels: (total_vessels - scored_vessels as i64).max(0),
         top_risks,
         freshness,
     }))

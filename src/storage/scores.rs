@@ -15,6 +15,9 @@ use super::{Database, Page, PageRequest, StorageError, WriteTx, on_pool, on_tx};
 use crate::domain::{FleetId, Imo, RiskThresholds, ShipType};
 use crate::risk::{Assessment, FleetAggregate};
 
+/// Per-level counts as SQL `SUM`s (NULL over no rows).
+type LevelSums = (Option<i64>, Option<i64>, Option<i64>, Option<i64>);
+
 /// Rows per multi-row INSERT (15 binds each stays under every backend's limit).
 const BATCH: usize = 1000;
 
@@ -612,20 +615,52 @@ impl Database {
         }))
     }
 
-    /// `(fleet, final score, insured value)` of every currently scored vessel.
-    pub async fn all_current_scores(&self) -> Result<Vec<(FleetId, f64, f64)>, StorageError> {
-        let rows: Vec<(Uuid, f64, f64)> = on_pool!(self, pool => {
+    /// The fleet's current published score and when it was published.
+    pub async fn current_fleet_score(
+        &self,
+        fleet: FleetId,
+    ) -> Result<Option<(f64, DateTime<Utc>)>, StorageError> {
+        Ok(on_pool!(self, pool => {
             sqlx::query_as(
-                "SELECT v.fleet_id, c.score, c.insured_value_usd FROM current_vessel_scores c \
-                 JOIN vessels v ON v.imo = c.vessel_imo",
+                "SELECT f.score, f.calculated_at FROM current_fleet_scores c \
+                 JOIN fleet_scores f ON f.fleet_id = c.fleet_id AND f.run_id = c.run_id \
+                 WHERE c.fleet_id = $1",
             )
-            .fetch_all(pool)
+            .bind(fleet.as_uuid())
+            .fetch_optional(pool)
+            .await?
+        }))
+    }
+
+    /// How many of the fleet's currently scored vessels fall in each level
+    /// under `thresholds`, counted by the database.
+    pub async fn fleet_level_counts(
+        &self,
+        fleet: FleetId,
+        thresholds: &RiskThresholds,
+    ) -> Result<crate::risk::LevelCounts, StorageError> {
+        let (low, medium, high, critical): LevelSums = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT SUM(CASE WHEN score < $2 THEN 1 ELSE 0 END), \
+                 SUM(CASE WHEN score >= $2 AND score < $3 THEN 1 ELSE 0 END), \
+                 SUM(CASE WHEN score >= $3 AND score < $4 THEN 1 ELSE 0 END), \
+                 SUM(CASE WHEN score >= $4 THEN 1 ELSE 0 END) \
+                 FROM current_vessel_scores WHERE fleet_id = $1",
+            )
+            .bind(fleet.as_uuid())
+            .bind(thresholds.medium())
+            .bind(thresholds.high())
+            .bind(thresholds.critical())
+            .fetch_one(pool)
             .await?
         });
-        Ok(rows
-            .into_iter()
-            .map(|(fleet, score, value)| (FleetId::from_uuid(fleet), score, value))
-            .collect())
+        let count = |n: Option<i64>| n.unwrap_or(0).max(0) as u64;
+        Ok(crate::risk::LevelCounts {
+            low: count(low),
+            medium: count(medium),
+            high: count(high),
+            critical: count(critical),
+        })
     }
 
     /// The `limit` highest current scores: `(imo, name, fleet, score)`.
