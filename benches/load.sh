@@ -3,14 +3,17 @@
 # static JSON endpoint measured in the same run. Traffic goes to 127.0.0.1
 # only; each measurement is bounded in time and the server is stopped at the end.
 #
-#   bash benches/load.sh            # DURATION=10s CONNECTIONS=16 VESSELS=10000 to change
+#   bash benches/load.sh            # DURATION=10s CONNECTIONS=8 VESSELS=10000 to change
+#
+# Eight connections already saturate the one HTTP worker (the static endpoint
+# peaks there); more only add queueing on the two cores wrk shares with the server.
 #
 # Needs wrk (Debian package `wrk`; installed if missing and apt is available).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DURATION="${DURATION:-10s}"
-CONNECTIONS="${CONNECTIONS:-16}"
+CONNECTIONS="${CONNECTIONS:-8}"
 VESSELS="${VESSELS:-10000}"
 PORT="${PORT:-18181}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/fleet-risk-target}"
@@ -19,7 +22,7 @@ command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq
 cargo build --release --locked --quiet --bin fleet-risk
 BIN="$CARGO_TARGET_DIR/release/fleet-risk"
 
-WORK="$(mktemp -d)"
+WORK="${WORK:-$(mktemp -d)}"
 SERVER_PID=""
 cleanup() {
     [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true
@@ -63,6 +66,10 @@ measure() {
     printf '%-34s %10s req/s   p50 %8s   p99 %8s\n' "$label" "$rps" "$p50" "$p99"
 }
 
+cold() {
+    curl -s -o /dev/null -w '%{time_total}' -H "Authorization: Bearer $KEY" "http://127.0.0.1:$PORT$1"
+}
+echo "cold (first render after a publication): vessel risk $(cold "/api/fleet-risk/vessels/$IMO/risk") s, dashboard $(cold /api/fleet-risk/dashboard) s"
 echo "book: $VESSELS vessels; wrk -t1 -c$CONNECTIONS -d$DURATION; server: 1 HTTP worker (client and server share $(nproc) cores)"
 measure "static JSON (GET /api/health/live)" /api/health/live
 measure "GET /vessels/{imo}/risk" "/api/fleet-risk/vessels/$IMO/risk" -H "Authorization: Bearer $KEY"
