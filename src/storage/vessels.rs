@@ -89,7 +89,7 @@ fn corrupt(column: &str) -> impl Fn(String) -> StorageError + '_ {
     move |message| StorageError::CorruptRow(format!("{column}: {message}"))
 }
 
-fn stored_count(column: &str, value: i64) -> Result<u32, StorageError> {
+pub(super) fn stored_count(column: &str, value: i64) -> Result<u32, StorageError> {
     u32::try_from(value).map_err(|_| StorageError::CorruptRow(format!("{column}: {value}")))
 }
 
@@ -103,7 +103,31 @@ impl VesselRow {
         inspections: Vec<InspectionRecord>,
         incidents: Vec<IncidentRecord>,
     ) -> Result<VesselRecord, StorageError> {
-        let profile = VesselProfile {
+        let fleet_id = FleetId::from_uuid(self.fleet_id);
+        let (created_at, updated_at) = (self.created_at, self.updated_at);
+        let inspection_ids = inspections.iter().map(|r| r.id).collect();
+        let incident_ids = incidents.iter().map(|r| r.id).collect();
+        let profile = self.into_profile(
+            inspections.into_iter().map(|r| r.inspection).collect(),
+            incidents.into_iter().map(|r| r.incident).collect(),
+        )?;
+        Ok(VesselRecord {
+            fleet_id,
+            profile,
+            inspection_ids,
+            incident_ids,
+            created_at,
+            updated_at,
+        })
+    }
+
+    /// The vessel's risk inputs, with the given histories.
+    pub(super) fn into_profile(
+        self,
+        inspections: Vec<Inspection>,
+        incidents: Vec<Incident>,
+    ) -> Result<VesselProfile, StorageError> {
+        Ok(VesselProfile {
             imo: stored_imo(&self.imo)?,
             name: VesselName::parse(&self.name).map_err(corrupt("name"))?,
             ship_type: ShipType::parse(&self.ship_type).map_err(corrupt("ship_type"))?,
@@ -130,16 +154,8 @@ impl VesselRow {
             )?,
             ais_gaps_12m: stored_count("ais_gaps_12m", self.ais_gaps_12m)?,
             flag_changes_36m: stored_count("flag_changes_36m", self.flag_changes_36m)?,
-            inspections: inspections.iter().map(|r| r.inspection.clone()).collect(),
-            incidents: incidents.iter().map(|r| r.incident.clone()).collect(),
-        };
-        Ok(VesselRecord {
-            fleet_id: FleetId::from_uuid(self.fleet_id),
-            profile,
-            inspection_ids: inspections.iter().map(|r| r.id).collect(),
-            incident_ids: incidents.iter().map(|r| r.id).collect(),
-            created_at: self.created_at,
-            updated_at: self.updated_at,
+            inspections,
+            incidents,
         })
     }
 }

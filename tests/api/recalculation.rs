@@ -32,6 +32,8 @@ async fn small_book(app: &TestApp) -> (String, String) {
         body["yearBuilt"] = json!(1990 + 4 * i as i64);
         body["insuredValueUsd"] = json!(5_000_000.0 * (i + 1) as f64);
         body["sanctioned"] = json!(i == 3);
+        // Detained inspections reach the engine through the book loader too.
+        body["inspections"][0]["detained"] = json!(i % 3 == 2);
         app.create_vessel(if i % 2 == 0 { &a } else { &b }, body)
             .await;
     }
