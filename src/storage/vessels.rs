@@ -66,20 +66,20 @@ pub(super) struct VesselRow {
 }
 
 #[derive(sqlx::FromRow)]
-pub(super) struct InspectionRow {
+struct InspectionRow {
     id: Uuid,
-    pub(super) vessel_imo: String,
-    pub(super) date: NaiveDate,
+    vessel_imo: String,
+    date: NaiveDate,
     regime: String,
     deficiencies: i64,
     detained: bool,
 }
 
 #[derive(sqlx::FromRow)]
-pub(super) struct IncidentRow {
+struct IncidentRow {
     id: Uuid,
-    pub(super) vessel_imo: String,
-    pub(super) date: NaiveDate,
+    vessel_imo: String,
+    date: NaiveDate,
     severity: String,
     kind: String,
     gross_loss_usd: f64,
