@@ -184,7 +184,9 @@ impl Scrubber {
 
     /// Scrubs a JSON value in place: sensitive field names lose their value,
     /// every key and string is scrubbed, and integers that are IMO numbers
-    /// become the marker.
+    /// become 0. (A number stays a number: a typed field of the SDK that
+    /// happens to hold such a value, a line number, an id, must still read
+    /// back, or the whole event would be withheld.)
     pub fn scrub_json(&self, value: &mut Value) {
         match value {
             Value::String(text) => {
@@ -196,7 +198,7 @@ impl Scrubber {
                 if let Some(n) = number.as_u64()
                     && Imo::is_valid_digits(n.to_string().as_bytes())
                 {
-                    *value = Value::String(IMO_MARKER.into());
+                    *value = Value::from(0);
                 }
             }
             Value::Array(items) => items.iter_mut().for_each(|item| self.scrub_json(item)),
@@ -479,7 +481,7 @@ mod tests {
                 "vesselIMO": "[imo]",
                 "extra": {"deep": [{"imoNumber": "[imo]"}, {"note": "[imo]"}]},
                 "policy_id": "[policy-id]",
-                "count": "[imo]",
+                "count": 0,
                 "amount": 1234560,
                 "[imo]": "key holds one",
                 "route": "/api/fleet-risk/vessels/{imo}",
@@ -568,5 +570,27 @@ mod tests {
                 prop_assert!(out.starts_with(&ids));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod typed_event_tests {
+    use super::*;
+    use crate::domain::PolicyIdPattern;
+
+    /// An SDK event whose typed integer fields hold IMO-valid values still
+    /// reads back after scrubbing (it was withheld when they became strings).
+    #[test]
+    fn typed_integer_fields_stay_integers() {
+        let scrubber = Scrubber::new(&PolicyIdPattern::default());
+        let frame = sentry::protocol::Frame {
+            lineno: Some(9_074_729),
+            colno: Some(9_811_000),
+            ..Default::default()
+        };
+        let mut value = serde_json::to_value(&frame).unwrap();
+        scrubber.scrub_json(&mut value);
+        let back: sentry::protocol::Frame = serde_json::from_value(value).unwrap();
+        assert_eq!((back.lineno, back.colno), (Some(0), Some(0)));
     }
 }
