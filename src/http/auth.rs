@@ -42,19 +42,24 @@ impl KeyCache {
     }
 
     fn get(&self, token: &str) -> Option<ApiKeyRecord> {
-        if self.ttl.is_zero() {
-            return None;
-        }
+        self.get_at(token, Instant::now())
+    }
+
+    fn get_at(&self, token: &str, now: Instant) -> Option<ApiKeyRecord> {
         let keys = self
             .keys
             .lock()
             .expect("the key cache lock is never poisoned");
         keys.get(&Self::digest(token))
-            .filter(|(_, at)| at.elapsed() < self.ttl)
+            .filter(|(_, at)| now.saturating_duration_since(*at) < self.ttl)
             .map(|(key, _)| key.clone())
     }
 
     fn keep(&self, token: &str, key: &ApiKeyRecord) {
+        self.keep_at(token, key, Instant::now());
+    }
+
+    fn keep_at(&self, token: &str, key: &ApiKeyRecord, at: Instant) {
         if self.ttl.is_zero() {
             return;
         }
@@ -65,7 +70,7 @@ impl KeyCache {
         if keys.len() >= Self::CAPACITY {
             keys.clear();
         }
-        keys.insert(Self::digest(token), (key.clone(), Instant::now()));
+        keys.insert(Self::digest(token), (key.clone(), at));
     }
 }
 
@@ -175,12 +180,20 @@ mod tests {
 
     #[test]
     fn keys_are_kept_for_their_time_to_live_only() {
-        let cache = KeyCache::new(Duration::from_millis(50));
-        cache.keep("frk_secret", &key());
-        assert!(cache.get("frk_secret").is_some());
-        assert!(cache.get("frk_other").is_none());
-        std::thread::sleep(Duration::from_millis(60));
-        assert!(cache.get("frk_secret").is_none());
+        let cache = KeyCache::new(Duration::from_secs(5));
+        let kept_at = Instant::now();
+        cache.keep_at("frk_secret", &key(), kept_at);
+        assert!(
+            cache
+                .get_at("frk_secret", kept_at + Duration::from_millis(4999))
+                .is_some()
+        );
+        assert!(cache.get_at("frk_other", kept_at).is_none());
+        assert!(
+            cache
+                .get_at("frk_secret", kept_at + Duration::from_secs(5))
+                .is_none()
+        );
     }
 
     #[test]

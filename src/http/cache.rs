@@ -124,23 +124,30 @@ impl ReadCache {
     }
 
     async fn current_version(&self, state: &AppState) -> Result<i64, ApiError> {
-        if !self.poll.is_zero() {
-            let remembered = *self
-                .version
-                .lock()
-                .expect("the version lock is never poisoned");
-            if let Some((version, at)) = remembered
-                && at.elapsed() < self.poll
-            {
-                return Ok(version);
-            }
+        if let Some(version) = self.remembered(Instant::now()) {
+            return Ok(version);
         }
         let version = state.db.publication_version().await?;
+        self.remember(version, Instant::now());
+        Ok(version)
+    }
+
+    /// The version read less than one poll interval before `now`, if any.
+    fn remembered(&self, now: Instant) -> Option<i64> {
+        let remembered = *self
+            .version
+            .lock()
+            .expect("the version lock is never poisoned");
+        remembered
+            .filter(|(_, at)| now.saturating_duration_since(*at) < self.poll)
+            .map(|(version, _)| version)
+    }
+
+    fn remember(&self, version: i64, at: Instant) {
         *self
             .version
             .lock()
-            .expect("the version lock is never poisoned") = Some((version, Instant::now()));
-        Ok(version)
+            .expect("the version lock is never poisoned") = Some((version, at));
     }
 
     /// Serves `key` from the cache when it was rendered at the current
@@ -212,6 +219,27 @@ mod tests {
         cache.keep("c".into(), 2, body);
         assert!(cache.lookup("c", 2).is_some());
         assert!(cache.entries.lock().unwrap().len() <= 2);
+    }
+
+    #[test]
+    fn a_version_is_trusted_for_one_poll_interval_or_until_invalidated() {
+        let cache = ReadCache::new(8, Duration::from_millis(250));
+        let read_at = Instant::now();
+        cache.remember(7, read_at);
+        assert_eq!(
+            cache.remembered(read_at + Duration::from_millis(249)),
+            Some(7)
+        );
+        assert_eq!(cache.remembered(read_at + Duration::from_millis(250)), None);
+        cache.invalidate();
+        assert_eq!(cache.remembered(read_at), None);
+        let strict = ReadCache::new(8, Duration::ZERO);
+        strict.remember(7, read_at);
+        assert_eq!(
+            strict.remembered(read_at),
+            None,
+            "0 reads the version on every request"
+        );
     }
 
     #[test]

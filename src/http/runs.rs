@@ -56,7 +56,9 @@ pub async fn trigger(
         Ok(run_id) => {
             let ctx = state.jobs.clone();
             state.jobs.tasks.spawn(async move {
-                recalculation::execute(&ctx, run_id, as_of).await;
+                if let Err(error) = recalculation::execute(&ctx, run_id, as_of).await {
+                    tracing::error!(%run_id, %error, "the run's record could not be read back");
+                }
             });
             Ok(HttpResponse::Accepted()
                 .insert_header(("Location", format!("/api/fleet-risk/runs/{run_id}")))

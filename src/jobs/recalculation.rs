@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use super::scoring::score_book;
 use super::{JobContext, ThresholdBook};
 use crate::domain::FleetId;
-use crate::storage::{ClaimError, Publication, RunRecord, RunTrigger};
+use crate::storage::{ClaimError, Publication, RunRecord, RunTrigger, StorageError};
 use crate::telemetry::metrics::RunOutcome;
 
 /// Why a claimed run failed (recorded on the run as its `error`).
@@ -41,12 +41,16 @@ pub async fn run_once(
     as_of: NaiveDate,
 ) -> Result<RunRecord, ClaimError> {
     let run_id = start_run(ctx, trigger, as_of).await?;
-    Ok(execute(ctx, run_id, as_of).await)
+    Ok(execute(ctx, run_id, as_of).await?)
 }
 
-/// Runs a claimed run to the end and returns its record; it never panics
-/// and leaves the run `published` or `failed`.
-pub async fn execute(ctx: &JobContext, run_id: Uuid, as_of: NaiveDate) -> RunRecord {
+/// Runs a claimed run to the end, leaving it `published` or `failed`, and
+/// reads back its record.
+pub async fn execute(
+    ctx: &JobContext,
+    run_id: Uuid,
+    as_of: NaiveDate,
+) -> Result<RunRecord, StorageError> {
     let started = Instant::now();
     let heartbeat = tokio::spawn(heartbeat(ctx.clone(), run_id));
     let outcome = tokio::select! {
@@ -80,22 +84,10 @@ pub async fn execute(ctx: &JobContext, run_id: Uuid, as_of: NaiveDate) -> RunRec
             }
         }
     }
-    match ctx.db.get_run(run_id).await {
-        Ok(Some(run)) => run,
-        _ => RunRecord {
-            id: run_id,
-            trigger: RunTrigger::Manual,
-            status: crate::storage::RunStatus::Failed,
-            as_of,
-            model_version: ctx.model.version().as_str().to_string(),
-            started_at: chrono::Utc::now(),
-            finished_at: None,
-            vessels_scored: 0,
-            vessels_failed: 0,
-            duration_ms: Some(elapsed_ms),
-            error: outcome.err().map(|f| f.0),
-        },
-    }
+    ctx.db
+        .get_run(run_id)
+        .await?
+        .ok_or_else(|| StorageError::CorruptRow(format!("run {run_id} vanished while it ran")))
 }
 
 async fn work(
@@ -117,7 +109,7 @@ async fn work(
         .map_err(|e| fail("loading thresholds", &e))?;
     let model = ctx.model.clone();
     let phase = Instant::now();
-    let publication = ctx
+    let mut publication = ctx
         .compute
         .run_waiting(move || score_book(&model, book, as_of, &thresholds))
         .await
@@ -131,7 +123,11 @@ async fn work(
     let phase = Instant::now();
     let published = ctx
         .db
-        .publish_run(run_id, &publication, started.elapsed().as_millis() as i64)
+        .publish_run(
+            run_id,
+            &mut publication,
+            started.elapsed().as_millis() as i64,
+        )
         .await
         .map_err(|e| fail("publishing", &e))?;
     let publish_ms = phase.elapsed().as_millis();

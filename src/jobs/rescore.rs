@@ -9,7 +9,7 @@ use chrono::Utc;
 
 use super::{JobContext, ThresholdBook};
 use crate::compute::ComputeError;
-use crate::domain::{FleetId, Imo, Incident, Inspection, VesselProfile};
+use crate::domain::{FleetId, Imo, Incident, Inspection, ShipType, VesselProfile};
 use crate::risk::{FleetMember, aggregate_members, assess};
 use crate::storage::{
     FleetScore, IncidentRecord, InspectionRecord, Publication, StorageError, VesselRecord,
@@ -31,7 +31,7 @@ pub async fn create_vessel(
 ) -> Result<VesselRecord, ChangeError> {
     let mut tx = ctx.db.begin_write().await?;
     tx.insert_vessel(fleet, vessel).await?;
-    rescore(ctx, &mut tx, Some(vessel.imo), &[fleet]).await?;
+    rescore(ctx, &mut tx, Some(vessel.imo), &[]).await?;
     tx.commit().await?;
     read_back(ctx, vessel.imo).await
 }
@@ -46,7 +46,7 @@ pub async fn update_vessel(
     let Some(previous) = tx.update_vessel(fleet, vessel).await? else {
         return Ok(None);
     };
-    rescore(ctx, &mut tx, Some(vessel.imo), &[fleet, previous]).await?;
+    rescore(ctx, &mut tx, Some(vessel.imo), &[previous]).await?;
     tx.commit().await?;
     read_back(ctx, vessel.imo).await.map(Some)
 }
@@ -71,7 +71,7 @@ pub async fn append_inspection(
     let Some(record) = tx.append_inspection(imo, inspection).await? else {
         return Ok(None);
     };
-    rescore_vessel_and_fleet(ctx, &mut tx, imo).await?;
+    rescore(ctx, &mut tx, Some(imo), &[]).await?;
     tx.commit().await?;
     Ok(Some(record))
 }
@@ -85,7 +85,7 @@ pub async fn append_incident(
     let Some(record) = tx.append_incident(imo, incident).await? else {
         return Ok(None);
     };
-    rescore_vessel_and_fleet(ctx, &mut tx, imo).await?;
+    rescore(ctx, &mut tx, Some(imo), &[]).await?;
     tx.commit().await?;
     Ok(Some(record))
 }
@@ -96,27 +96,21 @@ async fn read_back(ctx: &JobContext, imo: Imo) -> Result<VesselRecord, ChangeErr
     })
 }
 
-async fn rescore_vessel_and_fleet(
-    ctx: &JobContext,
-    tx: &mut WriteTx,
-    imo: Imo,
-) -> Result<(), ChangeError> {
-    let fleet = tx.vessel_for_scoring(imo).await?.map(|v| v.fleet_id);
-    rescore(ctx, tx, Some(imo), fleet.as_slice()).await
-}
-
-/// Scores `vessel` (if given) as of today and re-aggregates `fleets` from
-/// their members' current scores, publishing both as a `data_change` run
-/// inside `tx`.
+/// Scores `vessel` (if given) as of today and re-aggregates the fleet it is
+/// in now plus `other_fleets` (the one it left, say) from their members'
+/// current scores, publishing both as a `data_change` run inside `tx`.
 async fn rescore(
     ctx: &JobContext,
     tx: &mut WriteTx,
     vessel: Option<Imo>,
-    fleets: &[FleetId],
+    other_fleets: &[FleetId],
 ) -> Result<(), ChangeError> {
     let as_of = Utc::now().date_naive();
     let thresholds = ThresholdBook::load(&ctx.db, &ctx.model).await?;
     let mut publication = Publication::default();
+    let mut fleets: Vec<FleetId> = Vec::new();
+    // The re-scored vessel's fleet, and its type for the tanker exposure.
+    let mut fresh: Option<(FleetId, ShipType)> = None;
 
     if let Some(imo) = vessel
         && let Some(scoring) = tx.vessel_for_scoring(imo).await?
@@ -128,6 +122,8 @@ async fn rescore(
             .compute
             .run(move || assess(&model, &profile, as_of, &fleet_thresholds))
             .await?;
+        fresh = Some((scoring.fleet_id, scoring.profile.ship_type));
+        fleets.push(scoring.fleet_id);
         publication.vessels.push(VesselScore::new(
             scoring.fleet_id,
             scoring.data_version,
@@ -135,13 +131,13 @@ async fn rescore(
             assessment,
         ));
     }
-
-    let mut seen = Vec::new();
-    for fleet in fleets {
-        if seen.contains(fleet) {
-            continue;
+    for fleet in other_fleets {
+        if !fleets.contains(fleet) {
+            fleets.push(*fleet);
         }
-        seen.push(*fleet);
+    }
+
+    for fleet in &fleets {
         let (data_version, mut members) = tx.fleet_members(*fleet).await?;
         // The re-scored vessel counts with its new assessment, in the fleet it is in now.
         members.retain(|member| Some(member.imo) != vessel);
@@ -153,15 +149,9 @@ async fn rescore(
                 assessment: &m.assessment,
             })
             .collect();
-        let fresh = publication.vessels.first().filter(|v| v.fleet_id == *fleet);
-        let fresh_type = match (fresh, vessel) {
-            (Some(_), Some(imo)) => tx
-                .vessel_for_scoring(imo)
-                .await?
-                .map(|v| v.profile.ship_type),
-            _ => None,
-        };
-        if let (Some(score), Some(ship_type)) = (fresh, fresh_type) {
+        if let (Some((fresh_fleet, ship_type)), Some(score)) = (fresh, publication.vessels.first())
+            && fresh_fleet == *fleet
+        {
             aggregated.push(FleetMember {
                 insured_value_usd: score.insured_value_usd,
                 ship_type,

@@ -94,7 +94,7 @@ pub struct MemberScore {
 }
 
 /// One run's score of a vessel (score history).
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
 #[serde(rename_all = "camelCase")]
 pub struct ScoreHistoryEntry {
     pub run_id: Uuid,
@@ -107,20 +107,6 @@ pub struct ScoreHistoryEntry {
     pub srp_profile: String,
     pub expected_claims: f64,
     pub expected_annual_loss_usd: f64,
-}
-
-#[derive(sqlx::FromRow)]
-struct HistoryRow {
-    run_id: Uuid,
-    calculated_at: DateTime<Utc>,
-    as_of: NaiveDate,
-    model_version: String,
-    score: f64,
-    scorecard: f64,
-    level: String,
-    srp_profile: String,
-    expected_claims: f64,
-    expected_annual_loss_usd: f64,
 }
 
 fn decode<T: serde::de::DeserializeOwned>(what: &str, json: &str) -> Result<T, StorageError> {
@@ -274,33 +260,18 @@ async fn values_vessel_scores(
 
 impl WriteTx {
     /// Writes a run's rows and moves the current pointers where the data is
-    /// not older. Vessels and fleets deleted since the run loaded them are
-    /// left out.
+    /// not older. Every vessel and fleet in `publication` must exist (see
+    /// [`WriteTx::retain_live`]).
     pub async fn publish_scores(
         &mut self,
         run_id: Uuid,
         publication: &Publication,
     ) -> Result<(), StorageError> {
         let calculated_at = Utc::now();
-        let live_vessels: HashSet<String> = on_tx!(self, conn => {
-            sqlx::query_scalar::<_, String>("SELECT imo FROM vessels")
-                .fetch_all(conn)
-                .await?
-                .into_iter()
-                .collect()
-        });
-        let live_fleets: HashSet<Uuid> = on_tx!(self, conn => {
-            sqlx::query_scalar::<_, Uuid>("SELECT id FROM fleets")
-                .fetch_all(conn)
-                .await?
-                .into_iter()
-                .collect()
-        });
         let vessels: Vec<(&VesselScore, String)> = publication
             .vessels
             .iter()
             .map(|v| (v, v.assessment.vessel_imo.to_string()))
-            .filter(|(_, imo)| live_vessels.contains(imo))
             .collect();
         match self {
             WriteTx::Postgres(tx) => {
@@ -318,7 +289,6 @@ impl WriteTx {
         let fleets: Vec<(&FleetScore, String)> = publication
             .fleets
             .iter()
-            .filter(|f| live_fleets.contains(&f.fleet_id.as_uuid()))
             .map(|f| (f, encode(&f.aggregate)))
             .collect();
         for chunk in fleets.chunks(BATCH) {
@@ -366,6 +336,33 @@ impl WriteTx {
                 insert.build().execute(&mut *conn).await?.rows_affected()
             });
         }
+        Ok(())
+    }
+
+    /// Leaves out the vessels and fleets deleted since a book-wide run loaded
+    /// them. (A data change publishes in its write's own transaction, where
+    /// nothing can vanish, and does not need this.)
+    pub async fn retain_live(&mut self, publication: &mut Publication) -> Result<(), StorageError> {
+        let live_vessels: HashSet<String> = on_tx!(self, conn => {
+            sqlx::query_scalar::<_, String>("SELECT imo FROM vessels")
+                .fetch_all(conn)
+                .await?
+                .into_iter()
+                .collect()
+        });
+        let live_fleets: HashSet<Uuid> = on_tx!(self, conn => {
+            sqlx::query_scalar::<_, Uuid>("SELECT id FROM fleets")
+                .fetch_all(conn)
+                .await?
+                .into_iter()
+                .collect()
+        });
+        publication
+            .vessels
+            .retain(|v| live_vessels.contains(&v.assessment.vessel_imo.to_string()));
+        publication
+            .fleets
+            .retain(|f| live_fleets.contains(&f.fleet_id.as_uuid()));
         Ok(())
     }
 
@@ -468,10 +465,11 @@ impl Database {
     pub async fn publish_run(
         &self,
         run_id: Uuid,
-        publication: &Publication,
+        publication: &mut Publication,
         duration_ms: i64,
     ) -> Result<bool, StorageError> {
         let mut tx = self.begin_write().await?;
+        tx.retain_live(publication).await?;
         tx.publish_scores(run_id, publication).await?;
         let finished = tx
             .finish_run(
@@ -520,7 +518,7 @@ impl Database {
         page: &PageRequest<(DateTime<Utc>, Uuid)>,
     ) -> Result<Page<ScoreHistoryEntry>, StorageError> {
         let (after_at, after_run) = page.after.unzip();
-        let rows: Vec<HistoryRow> = on_pool!(self, pool => {
+        let entries: Vec<ScoreHistoryEntry> = on_pool!(self, pool => {
             sqlx::query_as(
                 "SELECT s.run_id, s.calculated_at, s.as_of, s.model_version, s.score, s.scorecard, \
                  s.level, s.srp_profile, s.expected_claims, s.expected_annual_loss_usd \
@@ -536,21 +534,6 @@ impl Database {
             .fetch_all(pool)
             .await?
         });
-        let entries: Vec<ScoreHistoryEntry> = rows
-            .into_iter()
-            .map(|r| ScoreHistoryEntry {
-                run_id: r.run_id,
-                calculated_at: r.calculated_at,
-                as_of: r.as_of,
-                model_version: r.model_version,
-                score: r.score,
-                scorecard: r.scorecard,
-                level: r.level,
-                srp_profile: r.srp_profile,
-                expected_claims: r.expected_claims,
-                expected_annual_loss_usd: r.expected_annual_loss_usd,
-            })
-            .collect();
         Ok(Page::from_rows(entries, page.limit, |e| {
             (e.calculated_at, e.run_id)
         }))
@@ -596,7 +579,7 @@ impl Database {
         }))
     }
 
-    /// The score a fleet had in the book-wide run published before `run_id`'s.
+    /// The score a fleet had in the latest book-wide run published before `before`.
     pub async fn previous_fleet_score(
         &self,
         fleet: FleetId,

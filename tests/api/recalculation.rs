@@ -411,15 +411,22 @@ async fn catch_up_runs_only_when_scores_are_older_than_one_period(backend: Backe
 }
 
 async fn an_abandoned_run_frees_the_slot_after_its_lease(backend: Backend) {
-    let app = TestApp::spawn_with(backend, |env| {
-        env.insert("RISK_RUN_LEASE", "0.2".into());
-    })
-    .await;
+    let app = TestApp::spawn(backend).await;
     let today = chrono::Utc::now().date_naive();
     let dead = fleet_risk::jobs::start_run(&app.jobs, fleet_risk::storage::RunTrigger::Cron, today)
         .await
         .unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    // Within its lease the run still holds the slot.
+    assert!(
+        fleet_risk::jobs::start_run(&app.jobs, fleet_risk::storage::RunTrigger::Cron, today)
+            .await
+            .is_err()
+    );
+    // Its process died long ago: the last heartbeat is far older than the lease.
+    app.execute_sql(
+        "UPDATE risk_runs SET heartbeat_at = '2000-01-01T00:00:00+00:00' WHERE status = 'running'",
+    )
+    .await;
     let run_id = app.recalculate().await;
     assert_ne!(run_id, dead.to_string());
     let abandoned = app
