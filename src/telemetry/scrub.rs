@@ -99,7 +99,9 @@ impl Scrubber {
             policy_ids: policy_ids.finder().clone(),
             hex_ids: Regex::new(
                 // No (?i): the build has no unicode-case feature for regex.
-                r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b|\b[0-9a-f]{32}\b|\b[0-9a-f]{16}\b",
+                // UUIDs, 32/16-character hex ids, and `0x` literals (stack
+                // frames' instruction addresses must still parse).
+                r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b|\b[0-9a-f]{32}\b|\b[0-9a-f]{16}\b|\b0x[0-9a-fA-F]+\b",
             )
             .expect("the hex id pattern compiles"),
         }
@@ -570,6 +572,35 @@ mod tests {
                 prop_assert!(out.starts_with(&ids));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod hex_literal_tests {
+    use super::*;
+    use crate::domain::PolicyIdPattern;
+
+    /// A stack frame's address may hold seven IMO-valid digits between hex
+    /// letters; rewriting them made the address unparsable and the whole
+    /// panic event was withheld.
+    #[test]
+    fn hex_addresses_are_left_whole() {
+        let scrubber = Scrubber::new(&PolicyIdPattern::default());
+        for address in ["0x9074729c38af", "0x55b49074729", "0x9074729"] {
+            assert_eq!(scrubber.scrub_text(address), address);
+        }
+        assert_eq!(
+            scrubber.scrub_text("at 0x1f vessel 9074729"),
+            "at 0x1f vessel [imo]"
+        );
+        let frame = sentry::protocol::Frame {
+            instruction_addr: Some("0x9074729c38af".parse().unwrap()),
+            ..Default::default()
+        };
+        let mut value = serde_json::to_value(&frame).unwrap();
+        scrubber.scrub_json(&mut value);
+        let back: sentry::protocol::Frame = serde_json::from_value(value).unwrap();
+        assert_eq!(back.instruction_addr, frame.instruction_addr);
     }
 }
 
