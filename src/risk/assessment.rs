@@ -55,13 +55,7 @@ pub fn assess_within(
     let hits = floors_within(model, vessel, windows);
     let score = final_score(card.total, &hits);
     let mut factors = card.factors;
-    // Stable (and allocation-free for 11 items): equal contributions keep
-    // the spec's table order.
-    factors.sort_by(|a, b| {
-        b.contribution
-            .partial_cmp(&a.contribution)
-            .unwrap_or(std::cmp::Ordering::Equal)
-    });
+    rank_factors(&mut factors);
     let lambda = claim_frequency(model, vessel.ship_type, score);
     Assessment {
         vessel_imo: vessel.imo,
@@ -80,4 +74,15 @@ pub fn assess_within(
             vessel.insured_value_usd.value(),
         ),
     }
+}
+
+/// Orders the factors as the output lists them: largest
+/// contribution first, equal contributions in the spec's table order
+/// (a stable sort, allocation-free for 11 items).
+pub fn rank_factors(factors: &mut [FactorScore; 11]) {
+    factors.sort_by(|a, b| {
+        b.contribution
+            .partial_cmp(&a.contribution)
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
 }

@@ -43,7 +43,7 @@ pub mod srp;
 #[cfg(test)]
 mod tests;
 
-pub use assessment::{Assessment, assess, assess_within};
+pub use assessment::{Assessment, assess, assess_within, rank_factors};
 pub use book::{assess_book, assess_book_sequential};
 pub use fleet::{
     FleetAggregate, FleetMember, LevelCounts, SrpCounts, TopDriver, aggregate_fleet,

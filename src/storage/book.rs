@@ -1,17 +1,24 @@
 //! Loading the whole book for a recalculation run.
 //!
+//! The load reads one snapshot (a read transaction) in a few bulk
+//! transfers instead of one decoded row per vessel and event:
+//! - SQLite hands over chunks of vessels and their histories as JSON arrays,
+//!   built by SQLite and parsed by serde;
+//! - PostgreSQL streams the three tables with `COPY ... TO STDOUT`
+//!   (see [`super::copy_text`]).
+//!
 //! Each vessel is parsed on its own: a stored row that no longer parses
 //! (say, a flag code the current rules reject) becomes an error of that
 //! vessel, and the rest of the book is still scored.
 
 use std::collections::HashMap;
 
+use chrono::NaiveDate;
 use uuid::Uuid;
 
-use chrono::NaiveDate;
-
-use super::vessels::{VesselRow, stored_count};
-use super::{Database, ScoringVessel, StorageError, on_pool};
+use super::copy_text::{CopyRow, copy_rows};
+use super::vessels::{VesselColumns, stored_count};
+use super::{Database, ScoringVessel, StorageError};
 use crate::domain::{
     FleetId, Incident, IncidentKind, IncidentSeverity, Inspection, InspectionRegime, UsdAmount,
 };
@@ -34,51 +41,59 @@ pub struct Book {
     pub fleets: Vec<(FleetId, i64)>,
 }
 
+/// Vessels per SQLite chunk: a few MB of JSON at a time.
+const SQLITE_CHUNK: i64 = 10_000;
+
+/// One inspection row as stored: `[imo, date, regime, deficiencies, detained]`
+/// (dates are parsed per row, so a bad one spoils only its vessel).
+#[derive(serde::Deserialize)]
+struct StoredInspection(String, String, String, i64, bool);
+
+/// One incident row as stored: `[imo, date, severity, kind, grossLossUsd]`.
+#[derive(serde::Deserialize)]
+struct StoredIncident(String, String, String, String, f64);
+
+/// What one bulk read hands over: vessels in IMO order, and the histories
+/// of exactly those vessels in any order.
+#[derive(Default)]
+struct StoredBook {
+    vessels: Vec<VesselColumns>,
+    inspections: Vec<StoredInspection>,
+    incidents: Vec<StoredIncident>,
+}
+
+/// `(id, data_version)` of every fleet, on one connection.
+macro_rules! fleet_versions {
+    ($conn:expr) => {{
+        let rows: Vec<(Uuid, i64)> =
+            sqlx::query_as("SELECT id, data_version FROM fleets ORDER BY id")
+                .fetch_all($conn)
+                .await?;
+        rows
+    }};
+}
+
 impl Database {
     pub async fn load_book(&self) -> Result<Book, StorageError> {
-        const VESSELS: &str = concat!(select_vessel!(), "ORDER BY imo");
-        let rows: Vec<VesselRow> = on_pool!(self, pool => {
-            sqlx::query_as(VESSELS).fetch_all(pool).await?
-        });
-        // Each vessel's histories arrive as one JSON array per vessel: a few
-        // hundred thousand fewer rows to decode than one row per event.
-        let inspections: Vec<(String, String)> = match self {
-            Database::Sqlite(pool) => sqlx::query_as(
-                "SELECT vessel_imo, json_group_array(json_array(date, regime, deficiencies, detained)) \
-                 FROM inspections GROUP BY vessel_imo",
-            )
-            .fetch_all(pool)
-            .await?,
-            Database::Postgres(pool) => sqlx::query_as(
-                "SELECT vessel_imo, json_agg(json_build_array(date, regime, deficiencies, detained))::text \
-                 FROM inspections GROUP BY vessel_imo",
-            )
-            .fetch_all(pool)
-            .await?,
+        let (stored, fleets) = match self {
+            Database::Sqlite(pool) => {
+                // A read transaction: every chunk reads the same snapshot.
+                let mut tx = pool.begin().await?;
+                let stored = load_sqlite(&mut tx).await?;
+                let fleets = fleet_versions!(&mut *tx);
+                tx.commit().await?;
+                (stored, fleets)
+            }
+            Database::Postgres(pool) => {
+                let mut tx = pool
+                    .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .await?;
+                let stored = load_postgres(&mut tx).await?;
+                let fleets = fleet_versions!(&mut *tx);
+                tx.commit().await?;
+                (stored, fleets)
+            }
         };
-        let incidents: Vec<(String, String)> = match self {
-            Database::Sqlite(pool) => sqlx::query_as(
-                "SELECT vessel_imo, json_group_array(json_array(date, severity, kind, gross_loss_usd)) \
-                 FROM incidents GROUP BY vessel_imo",
-            )
-            .fetch_all(pool)
-            .await?,
-            Database::Postgres(pool) => sqlx::query_as(
-                "SELECT vessel_imo, json_agg(json_build_array(date, severity, kind, gross_loss_usd))::text \
-                 FROM incidents GROUP BY vessel_imo",
-            )
-            .fetch_all(pool)
-            .await?,
-        };
-        let fleets: Vec<(Uuid, i64)> = on_pool!(self, pool => {
-            sqlx::query_as("SELECT id, data_version FROM fleets ORDER BY id")
-                .fetch_all(pool)
-                .await?
-        });
-
-        let mut inspections_of: HashMap<String, String> = inspections.into_iter().collect();
-        let mut incidents_of: HashMap<String, String> = incidents.into_iter().collect();
-
         let mut book = Book {
             fleets: fleets
                 .into_iter()
@@ -86,27 +101,7 @@ impl Database {
                 .collect(),
             ..Book::default()
         };
-        for row in rows {
-            let imo = row.imo.clone();
-            let fleet_id = FleetId::from_uuid(row.fleet_id);
-            let data_version = row.data_version;
-            let parsed = parse_inspections(inspections_of.remove(&imo)).and_then(|inspections| {
-                let incidents = parse_incidents(incidents_of.remove(&imo))?;
-                row.into_profile(inspections, incidents)
-            });
-            match parsed {
-                Ok(profile) => book.vessels.push(ScoringVessel {
-                    fleet_id,
-                    data_version,
-                    profile,
-                }),
-                Err(error) => book.unloadable.push(UnloadableVessel {
-                    imo,
-                    fleet_id,
-                    error: error.to_string(),
-                }),
-            }
-        }
+        assemble(&mut book, stored);
         Ok(book)
     }
 }
@@ -119,58 +114,210 @@ fn stored_date(raw: &str) -> Result<NaiveDate, StorageError> {
     NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|e| corrupt("date", e))
 }
 
-/// A stored boolean as JSON: `true`/`false` on PostgreSQL, `1`/`0` on SQLite.
-fn stored_flag(value: &serde_json::Value) -> Result<bool, StorageError> {
-    match value {
-        serde_json::Value::Bool(flag) => Ok(*flag),
-        serde_json::Value::Number(n) if n.as_i64() == Some(0) => Ok(false),
-        serde_json::Value::Number(n) if n.as_i64() == Some(1) => Ok(true),
-        other => Err(corrupt("detained", other)),
+fn parse_json<T: serde::de::DeserializeOwned>(what: &str, json: &str) -> Result<T, StorageError> {
+    serde_json::from_str(json).map_err(|e| corrupt(what, e))
+}
+
+/// SQLite: chunks of [`SQLITE_CHUNK`] vessels by IMO, each as three JSON
+/// arrays (vessels, their inspections, their incidents). Booleans are
+/// written as JSON `true`/`false`, UUIDs as hex.
+async fn load_sqlite(conn: &mut sqlx::SqliteConnection) -> Result<StoredBook, StorageError> {
+    let mut stored = StoredBook::default();
+    let mut after = String::new();
+    loop {
+        let (vessels, last): (Option<String>, Option<String>) = sqlx::query_as(
+            "SELECT json_group_array(json_array(imo, lower(hex(fleet_id)), name, ship_type, \
+             year_built, gross_tonnage, flag, class_society, company_performance, \
+             insured_value_usd, insurance_policy_id, json(iif(sanctioned, 'true', 'false')), \
+             json(iif(banned_listed, 'true', 'false')), days_in_listed_areas_12m, ais_gaps_12m, \
+             flag_changes_36m, data_version)), MAX(imo) \
+             FROM (SELECT * FROM vessels WHERE imo > $1 ORDER BY imo LIMIT $2)",
+        )
+        .bind(&after)
+        .bind(SQLITE_CHUNK)
+        .fetch_one(&mut *conn)
+        .await?;
+        let Some(last) = last else {
+            return Ok(stored);
+        };
+        let vessels: Vec<VesselColumns> =
+            parse_json("vessels", vessels.as_deref().unwrap_or("[]"))?;
+        let inspections: String = sqlx::query_scalar(
+            "SELECT json_group_array(json_array(vessel_imo, date, regime, deficiencies, \
+             json(iif(detained, 'true', 'false')))) \
+             FROM inspections WHERE vessel_imo > $1 AND vessel_imo <= $2",
+        )
+        .bind(&after)
+        .bind(&last)
+        .fetch_one(&mut *conn)
+        .await?;
+        let incidents: String = sqlx::query_scalar(
+            "SELECT json_group_array(json_array(vessel_imo, date, severity, kind, gross_loss_usd)) \
+             FROM incidents WHERE vessel_imo > $1 AND vessel_imo <= $2",
+        )
+        .bind(&after)
+        .bind(&last)
+        .fetch_one(&mut *conn)
+        .await?;
+        let chunk = vessels.len();
+        stored.vessels.extend(vessels);
+        stored
+            .inspections
+            .extend(parse_json::<Vec<StoredInspection>>(
+                "inspections",
+                &inspections,
+            )?);
+        stored
+            .incidents
+            .extend(parse_json::<Vec<StoredIncident>>("incidents", &incidents)?);
+        if (chunk as i64) < SQLITE_CHUNK {
+            return Ok(stored);
+        }
+        after = last;
     }
 }
 
-/// One vessel's inspections from their JSON array `[date, regime, deficiencies, detained]`,
-/// oldest first.
-fn parse_inspections(json: Option<String>) -> Result<Vec<Inspection>, StorageError> {
-    let Some(json) = json else {
-        return Ok(Vec::new());
-    };
-    let rows: Vec<(String, String, i64, serde_json::Value)> =
-        serde_json::from_str(&json).map_err(|e| corrupt("inspections", e))?;
-    let mut inspections = rows
-        .into_iter()
-        .map(|(date, regime, deficiencies, detained)| {
-            Ok(Inspection {
-                date: stored_date(&date)?,
-                regime: InspectionRegime::parse(&regime).map_err(|e| corrupt("regime", e))?,
-                deficiencies: stored_count("deficiencies", deficiencies)?,
-                detained: stored_flag(&detained)?,
+/// PostgreSQL: the three tables streamed with `COPY ... TO STDOUT`.
+async fn load_postgres(conn: &mut sqlx::PgConnection) -> Result<StoredBook, StorageError> {
+    let vessels = copy_rows(
+        &mut *conn,
+        "COPY (SELECT imo, fleet_id, name, ship_type, year_built, gross_tonnage, flag, \
+         class_society, company_performance, insured_value_usd, insurance_policy_id, sanctioned, \
+         banned_listed, days_in_listed_areas_12m, ais_gaps_12m, flag_changes_36m, data_version \
+         FROM vessels ORDER BY imo) TO STDOUT",
+        |row| {
+            Ok(VesselColumns {
+                imo: row.text(0)?,
+                fleet_id: row.parse(1)?,
+                name: row.text(2)?,
+                ship_type: row.text(3)?,
+                year_built: row.parse(4)?,
+                gross_tonnage: row.parse(5)?,
+                flag: row.text(6)?,
+                class_society: row.optional_text(7)?,
+                company_performance: row.text(8)?,
+                insured_value_usd: row.parse(9)?,
+                insurance_policy_id: row.optional_text(10)?,
+                sanctioned: row.boolean(11)?,
+                banned_listed: row.boolean(12)?,
+                days_in_listed_areas_12m: row.parse(13)?,
+                ais_gaps_12m: row.parse(14)?,
+                flag_changes_36m: row.parse(15)?,
+                data_version: row.parse(16)?,
             })
-        })
-        .collect::<Result<Vec<_>, StorageError>>()?;
-    inspections.sort_by_key(|i| i.date);
-    Ok(inspections)
+        },
+    )
+    .await?;
+    let inspections = copy_rows(
+        &mut *conn,
+        "COPY (SELECT vessel_imo, date, regime, deficiencies, detained FROM inspections) TO STDOUT",
+        |row: &CopyRow<'_>| {
+            Ok(StoredInspection(
+                row.text(0)?,
+                row.text(1)?,
+                row.text(2)?,
+                row.parse(3)?,
+                row.boolean(4)?,
+            ))
+        },
+    )
+    .await?;
+    let incidents = copy_rows(
+        &mut *conn,
+        "COPY (SELECT vessel_imo, date, severity, kind, gross_loss_usd FROM incidents) TO STDOUT",
+        |row: &CopyRow<'_>| {
+            Ok(StoredIncident(
+                row.text(0)?,
+                row.text(1)?,
+                row.text(2)?,
+                row.text(3)?,
+                row.parse(4)?,
+            ))
+        },
+    )
+    .await?;
+    Ok(StoredBook {
+        vessels,
+        inspections,
+        incidents,
+    })
 }
 
-/// One vessel's incidents from their JSON array `[date, severity, kind, grossLossUsd]`,
-/// oldest first.
-fn parse_incidents(json: Option<String>) -> Result<Vec<Incident>, StorageError> {
-    let Some(json) = json else {
-        return Ok(Vec::new());
-    };
-    let rows: Vec<(String, String, String, f64)> =
-        serde_json::from_str(&json).map_err(|e| corrupt("incidents", e))?;
-    let mut incidents = rows
-        .into_iter()
-        .map(|(date, severity, kind, loss)| {
-            Ok(Incident {
-                date: stored_date(&date)?,
-                severity: IncidentSeverity::parse(&severity).map_err(|e| corrupt("severity", e))?,
-                kind: IncidentKind::parse(&kind).map_err(|e| corrupt("kind", e))?,
-                gross_loss_usd: UsdAmount::parse(loss).map_err(|e| corrupt("gross_loss_usd", e))?,
-            })
-        })
-        .collect::<Result<Vec<_>, StorageError>>()?;
-    incidents.sort_by_key(|i| i.date);
-    Ok(incidents)
+fn parse_inspection(row: StoredInspection) -> Result<Inspection, StorageError> {
+    let StoredInspection(_, date, regime, deficiencies, detained) = row;
+    Ok(Inspection {
+        date: stored_date(&date)?,
+        regime: InspectionRegime::parse(&regime).map_err(|e| corrupt("regime", e))?,
+        deficiencies: stored_count("deficiencies", deficiencies)?,
+        detained,
+    })
+}
+
+fn parse_incident(row: StoredIncident) -> Result<Incident, StorageError> {
+    let StoredIncident(_, date, severity, kind, loss) = row;
+    Ok(Incident {
+        date: stored_date(&date)?,
+        severity: IncidentSeverity::parse(&severity).map_err(|e| corrupt("severity", e))?,
+        kind: IncidentKind::parse(&kind).map_err(|e| corrupt("kind", e))?,
+        gross_loss_usd: UsdAmount::parse(loss).map_err(|e| corrupt("gross_loss_usd", e))?,
+    })
+}
+
+/// One vessel's parsed histories, oldest first; the first bad row spoils them.
+#[derive(Default)]
+struct Histories {
+    inspections: Vec<Inspection>,
+    incidents: Vec<Incident>,
+    error: Option<StorageError>,
+}
+
+/// Groups the histories by vessel, parses every vessel, and files each as
+/// scorable or unloadable.
+fn assemble(book: &mut Book, stored: StoredBook) {
+    let mut histories: HashMap<String, Histories> = HashMap::with_capacity(stored.vessels.len());
+    for row in stored.inspections {
+        let imo = row.0.clone();
+        let entry = histories.entry(imo).or_default();
+        match parse_inspection(row) {
+            Ok(inspection) => entry.inspections.push(inspection),
+            Err(error) => {
+                entry.error.get_or_insert(error);
+            }
+        }
+    }
+    for row in stored.incidents {
+        let imo = row.0.clone();
+        let entry = histories.entry(imo).or_default();
+        match parse_incident(row) {
+            Ok(incident) => entry.incidents.push(incident),
+            Err(error) => {
+                entry.error.get_or_insert(error);
+            }
+        }
+    }
+    book.vessels.reserve(stored.vessels.len());
+    for vessel in stored.vessels {
+        let imo = vessel.imo.clone();
+        let fleet_id = FleetId::from_uuid(vessel.fleet_id);
+        let data_version = vessel.data_version;
+        let mut own = histories.remove(&imo).unwrap_or_default();
+        own.inspections.sort_by_key(|i| i.date);
+        own.incidents.sort_by_key(|i| i.date);
+        let parsed = match own.error {
+            Some(error) => Err(error),
+            None => vessel.into_profile(own.inspections, own.incidents),
+        };
+        match parsed {
+            Ok(profile) => book.vessels.push(ScoringVessel {
+                fleet_id,
+                data_version,
+                profile,
+            }),
+            Err(error) => book.unloadable.push(UnloadableVessel {
+                imo,
+                fleet_id,
+                error: error.to_string(),
+            }),
+        }
+    }
 }

@@ -11,11 +11,13 @@
 mod vessels;
 mod api_keys;
 mod book;
+mod copy_text;
 mod fleets;
 mod page;
 mod runs;
 mod scores;
 mod seed;
+mod stored_assessment;
 mod thresholds;
 
 use std::str::FromStr;
@@ -43,6 +45,9 @@ pub use vessels::{
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// The PostgreSQL advisory-lock key of the single-writer lock ("fleetrsk").
+const WRITE_LOCK_KEY: i64 = 0x666c_6565_7472_736b;
 
 /// A database URL; `Debug` and `Display` hide the password.
 #[derive(Clone, PartialEq, Eq)]
@@ -289,10 +294,25 @@ impl Database {
         }))
     }
 
+    /// Starts a write transaction holding the book's single-writer lock:
+    /// SQLite's own write lock (`BEGIN IMMEDIATE`), and on PostgreSQL a
+    /// transaction-scoped advisory lock (it works through transaction
+    /// poolers, and is released by commit, rollback or a dropped connection).
+    ///
+    /// Writes to the book are rare and short; serialising them lets a
+    /// publication drop deleted vessels once, up front (`retain_live`), and
+    /// write its rows without a foreign-key check each.
     pub async fn begin_write(&self) -> Result<WriteTx, StorageError> {
         Ok(match self {
             Self::Sqlite(pool) => WriteTx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
-            Self::Postgres(pool) => WriteTx::Postgres(pool.begin().await?),
+            Self::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(WRITE_LOCK_KEY)
+                    .execute(&mut *tx)
+                    .await?;
+                WriteTx::Postgres(tx)
+            }
         })
     }
 

@@ -11,6 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
+use super::stored_assessment::{self, ScoreColumns};
 use super::{Database, Page, PageRequest, StorageError, WriteTx, on_pool, on_tx};
 use crate::domain::{FleetId, Imo, RiskThresholds, ShipType};
 use crate::risk::{Assessment, FleetAggregate};
@@ -28,7 +29,8 @@ pub struct VesselScore {
     pub data_version: i64,
     pub insured_value_usd: f64,
     pub assessment: Assessment,
-    /// The assessment as stored, encoded where it was computed (on the compute pool).
+    /// The assessment's stored document, encoded where it was computed (on
+    /// the compute pool).
     json: String,
 }
 
@@ -39,7 +41,7 @@ impl VesselScore {
         insured_value_usd: f64,
         assessment: Assessment,
     ) -> Self {
-        let json = encode(&assessment);
+        let json = stored_assessment::encode(&assessment);
         Self {
             fleet_id,
             data_version,
@@ -109,6 +111,25 @@ pub struct ScoreHistoryEntry {
     pub expected_annual_loss_usd: f64,
 }
 
+/// A fleet member's stored score with what aggregation reads of the vessel.
+#[derive(sqlx::FromRow)]
+struct MemberRow {
+    member_value: f64,
+    member_type: String,
+    #[sqlx(flatten)]
+    score: ScoreColumns,
+}
+
+/// A current score with the run that published it.
+#[derive(sqlx::FromRow)]
+struct PublishedRow {
+    run_id: Uuid,
+    fleet_id: Uuid,
+    calculated_at: DateTime<Utc>,
+    #[sqlx(flatten)]
+    score: ScoreColumns,
+}
+
 fn decode<T: serde::de::DeserializeOwned>(what: &str, json: &str) -> Result<T, StorageError> {
     serde_json::from_str(json).map_err(|e| StorageError::CorruptRow(format!("{what}: {e}")))
 }
@@ -120,8 +141,8 @@ fn encode<T: serde::Serialize>(value: &T) -> String {
 /// Rows per `UNNEST` statement on PostgreSQL (arrays, not binds, so no bind limit).
 const UNNEST_BATCH: usize = 10_000;
 
-/// PostgreSQL: a run's vessel rows and pointer moves as column arrays, which
-/// plan once per statement instead of once per 15,000 binds.
+/// PostgreSQL: a run's vessel rows as column arrays, which plan once per
+/// statement instead of once per 15,000 binds.
 async fn unnest_vessel_scores(
     conn: &mut sqlx::PgConnection,
     run_id: Uuid,
@@ -183,28 +204,10 @@ async fn unnest_vessel_scores(
     .bind(&documents)
     .execute(&mut *conn)
     .await?;
-    sqlx::query(
-        "INSERT INTO current_vessel_scores (vessel_imo, run_id, fleet_id, data_version, score, insured_value_usd) \
-         SELECT imo, $1, fleet, version, score, value \
-         FROM UNNEST($2::text[], $3::uuid[], $4::int8[], $5::float8[], $6::float8[]) \
-         AS t(imo, fleet, version, score, value) \
-         ON CONFLICT (vessel_imo) DO UPDATE SET run_id = excluded.run_id, \
-         fleet_id = excluded.fleet_id, data_version = excluded.data_version, \
-         score = excluded.score, insured_value_usd = excluded.insured_value_usd \
-         WHERE current_vessel_scores.data_version <= excluded.data_version",
-    )
-    .bind(run_id)
-    .bind(&imos)
-    .bind(&fleets)
-    .bind(&versions)
-    .bind(&scores)
-    .bind(&values)
-    .execute(&mut *conn)
-    .await?;
     Ok(())
 }
 
-/// SQLite: a run's vessel rows and pointer moves as multi-row VALUES.
+/// SQLite: a run's vessel rows as multi-row VALUES.
 async fn values_vessel_scores(
     conn: &mut sqlx::SqliteConnection,
     run_id: Uuid,
@@ -236,25 +239,6 @@ async fn values_vessel_scores(
     });
     insert.build().execute(&mut *conn).await?;
 
-    let mut current = QueryBuilder::new(
-        "INSERT INTO current_vessel_scores (vessel_imo, run_id, fleet_id, data_version, \
-         score, insured_value_usd) ",
-    );
-    current.push_values(chunk, |mut row, (v, imo)| {
-        row.push_bind(imo.as_str())
-            .push_bind(run_id)
-            .push_bind(v.fleet_id.as_uuid())
-            .push_bind(v.data_version)
-            .push_bind(v.assessment.score)
-            .push_bind(v.insured_value_usd);
-    });
-    current.push(
-        " ON CONFLICT (vessel_imo) DO UPDATE SET run_id = excluded.run_id, \
-         fleet_id = excluded.fleet_id, data_version = excluded.data_version, \
-         score = excluded.score, insured_value_usd = excluded.insured_value_usd \
-         WHERE current_vessel_scores.data_version <= excluded.data_version",
-    );
-    current.build().execute(&mut *conn).await?;
     Ok(())
 }
 
@@ -285,6 +269,7 @@ impl WriteTx {
                 }
             }
         }
+        self.move_vessel_pointers(run_id).await?;
 
         let fleets: Vec<(&FleetScore, String)> = publication
             .fleets
@@ -336,6 +321,41 @@ impl WriteTx {
                 insert.build().execute(&mut *conn).await?.rows_affected()
             });
         }
+        Ok(())
+    }
+
+    /// Points every vessel scored in `run_id` at that score, unless its
+    /// current score was computed from newer data; vessels scored for the
+    /// first time get a pointer. Both statements read the run's rows where
+    /// they were just written (the run index), so nothing is sent twice, and
+    /// a moved pointer changes no indexed column (an in-place update on
+    /// PostgreSQL).
+    async fn move_vessel_pointers(&mut self, run_id: Uuid) -> Result<(), StorageError> {
+        on_tx!(self, conn => {
+            sqlx::query(
+                "UPDATE current_vessel_scores AS c SET run_id = s.run_id, fleet_id = s.fleet_id, \
+                 data_version = s.data_version, score = s.score, \
+                 insured_value_usd = s.insured_value_usd \
+                 FROM vessel_scores AS s \
+                 WHERE s.run_id = $1 AND s.vessel_imo = c.vessel_imo \
+                 AND c.data_version <= s.data_version",
+            )
+            .bind(run_id)
+            .execute(&mut *conn)
+            .await?;
+            sqlx::query(
+                "INSERT INTO current_vessel_scores (vessel_imo, run_id, fleet_id, data_version, \
+                 score, insured_value_usd) \
+                 SELECT s.vessel_imo, s.run_id, s.fleet_id, s.data_version, s.score, \
+                 s.insured_value_usd FROM vessel_scores AS s \
+                 WHERE s.run_id = $1 AND NOT EXISTS \
+                 (SELECT 1 FROM current_vessel_scores AS c WHERE c.vessel_imo = s.vessel_imo)",
+            )
+            .bind(run_id)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+        });
         Ok(())
     }
 
@@ -431,9 +451,11 @@ impl WriteTx {
                 .fetch_optional(conn)
                 .await?
         });
-        let rows: Vec<(String, f64, String, String)> = on_tx!(self, conn => {
+        let rows: Vec<MemberRow> = on_tx!(self, conn => {
             sqlx::query_as(
-                "SELECT v.imo, v.insured_value_usd, v.ship_type, s.assessment \
+                "SELECT v.insured_value_usd AS member_value, v.ship_type AS member_type, \
+                 s.vessel_imo, s.as_of, s.model_version, s.score, s.scorecard, s.level, \
+                 s.srp_profile, s.expected_claims, s.expected_annual_loss_usd, s.assessment \
                  FROM vessels v \
                  JOIN current_vessel_scores c ON c.vessel_imo = v.imo \
                  JOIN vessel_scores s ON s.vessel_imo = c.vessel_imo AND s.run_id = c.run_id \
@@ -445,13 +467,14 @@ impl WriteTx {
         });
         let members = rows
             .into_iter()
-            .map(|(imo, insured_value_usd, ship_type, assessment)| {
+            .map(|row| {
+                let assessment = stored_assessment::decode(&row.score)?;
                 Ok(MemberScore {
-                    imo: Imo::parse(&imo)
-                        .map_err(|e| StorageError::CorruptRow(format!("imo: {e}")))?,
-                    insured_value_usd,
-                    ship_type: ShipType::parse(&ship_type).map_err(StorageError::CorruptRow)?,
-                    assessment: decode("assessment", &assessment)?,
+                    imo: assessment.vessel_imo,
+                    insured_value_usd: row.member_value,
+                    ship_type: ShipType::parse(&row.member_type)
+                        .map_err(StorageError::CorruptRow)?,
+                    assessment,
                 })
             })
             .collect::<Result<Vec<_>, StorageError>>()?;
@@ -489,9 +512,11 @@ impl Database {
         &self,
         imo: Imo,
     ) -> Result<Option<PublishedAssessment>, StorageError> {
-        let row: Option<(Uuid, Uuid, DateTime<Utc>, String)> = on_pool!(self, pool => {
+        let row: Option<PublishedRow> = on_pool!(self, pool => {
             sqlx::query_as(
-                "SELECT s.run_id, s.fleet_id, s.calculated_at, s.assessment \
+                "SELECT s.run_id, s.fleet_id, s.calculated_at, s.vessel_imo, s.as_of, \
+                 s.model_version, s.score, s.scorecard, s.level, s.srp_profile, \
+                 s.expected_claims, s.expected_annual_loss_usd, s.assessment \
                  FROM current_vessel_scores c \
                  JOIN vessel_scores s ON s.vessel_imo = c.vessel_imo AND s.run_id = c.run_id \
                  WHERE c.vessel_imo = $1",
@@ -500,12 +525,12 @@ impl Database {
             .fetch_optional(pool)
             .await?
         });
-        row.map(|(run_id, fleet_id, calculated_at, json)| {
+        row.map(|row| {
             Ok(PublishedAssessment {
-                run_id,
-                fleet_id: FleetId::from_uuid(fleet_id),
-                calculated_at,
-                assessment: decode("assessment", &json)?,
+                run_id: row.run_id,
+                fleet_id: FleetId::from_uuid(row.fleet_id),
+                calculated_at: row.calculated_at,
+                assessment: stored_assessment::decode(&row.score)?,
             })
         })
         .transpose()

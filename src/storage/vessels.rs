@@ -44,25 +44,34 @@ pub struct IncidentRecord {
 
 #[derive(sqlx::FromRow)]
 pub(super) struct VesselRow {
-    pub(super) imo: String,
-    pub(super) fleet_id: Uuid,
-    name: String,
-    ship_type: String,
-    year_built: i64,
-    gross_tonnage: i64,
-    flag: String,
-    class_society: Option<String>,
-    company_performance: String,
-    insured_value_usd: f64,
-    insurance_policy_id: Option<String>,
-    sanctioned: bool,
-    banned_listed: bool,
-    days_in_listed_areas_12m: i64,
-    ais_gaps_12m: i64,
-    flag_changes_36m: i64,
-    pub(super) data_version: i64,
+    #[sqlx(flatten)]
+    pub(super) vessel: VesselColumns,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+}
+
+/// A vessel's own columns: its risk inputs, its fleet and its data version,
+/// in the order of [`select_vessel!`] (the book load reads them as JSON
+/// arrays in that order too).
+#[derive(sqlx::FromRow, serde::Deserialize)]
+pub(super) struct VesselColumns {
+    pub(super) imo: String,
+    pub(super) fleet_id: Uuid,
+    pub(super) name: String,
+    pub(super) ship_type: String,
+    pub(super) year_built: i64,
+    pub(super) gross_tonnage: i64,
+    pub(super) flag: String,
+    pub(super) class_society: Option<String>,
+    pub(super) company_performance: String,
+    pub(super) insured_value_usd: f64,
+    pub(super) insurance_policy_id: Option<String>,
+    pub(super) sanctioned: bool,
+    pub(super) banned_listed: bool,
+    pub(super) days_in_listed_areas_12m: i64,
+    pub(super) ais_gaps_12m: i64,
+    pub(super) flag_changes_36m: i64,
+    pub(super) data_version: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -103,11 +112,11 @@ impl VesselRow {
         inspections: Vec<InspectionRecord>,
         incidents: Vec<IncidentRecord>,
     ) -> Result<VesselRecord, StorageError> {
-        let fleet_id = FleetId::from_uuid(self.fleet_id);
+        let fleet_id = FleetId::from_uuid(self.vessel.fleet_id);
         let (created_at, updated_at) = (self.created_at, self.updated_at);
         let inspection_ids = inspections.iter().map(|r| r.id).collect();
         let incident_ids = incidents.iter().map(|r| r.id).collect();
-        let profile = self.into_profile(
+        let profile = self.vessel.into_profile(
             inspections.into_iter().map(|r| r.inspection).collect(),
             incidents.into_iter().map(|r| r.incident).collect(),
         )?;
@@ -120,7 +129,9 @@ impl VesselRow {
             updated_at,
         })
     }
+}
 
+impl VesselColumns {
     /// The vessel's risk inputs, with the given histories.
     pub(super) fn into_profile(
         self,
@@ -368,6 +379,14 @@ impl WriteTx {
         let Some(fleet) = vessel_fleet(self, imo).await? else {
             return Ok(None);
         };
+        // Score history has no foreign key (publication writes it in bulk): it goes here.
+        on_tx!(self, conn => {
+            sqlx::query("DELETE FROM vessel_scores WHERE vessel_imo = $1")
+                .bind(imo.to_string())
+                .execute(conn)
+                .await?
+                .rows_affected()
+        });
         on_tx!(self, conn => {
             sqlx::query("DELETE FROM vessels WHERE imo = $1")
                 .bind(imo.to_string())
@@ -443,7 +462,7 @@ impl WriteTx {
             .fetch_all(conn)
             .await?
         });
-        let data_version = row.data_version;
+        let data_version = row.vessel.data_version;
         let record = row.into_record(
             inspections
                 .into_iter()
@@ -627,7 +646,7 @@ impl Database {
         if rows.is_empty() {
             return Ok(Vec::new());
         }
-        let imos: Vec<&str> = rows.iter().map(|r| r.imo.as_str()).collect();
+        let imos: Vec<&str> = rows.iter().map(|r| r.vessel.imo.as_str()).collect();
         let inspection_rows: Vec<InspectionRow> = on_pool!(self, pool => {
             let mut query = QueryBuilder::new(
                 "SELECT id, vessel_imo, date, regime, deficiencies, detained FROM inspections \
@@ -656,8 +675,8 @@ impl Database {
         let mut incidents = group_by_imo(incident_rows, |r| r.vessel_imo.clone());
         rows.into_iter()
             .map(|row| {
-                let own_inspections = inspections.remove(&row.imo).unwrap_or_default();
-                let own_incidents = incidents.remove(&row.imo).unwrap_or_default();
+                let own_inspections = inspections.remove(&row.vessel.imo).unwrap_or_default();
+                let own_incidents = incidents.remove(&row.vessel.imo).unwrap_or_default();
                 let own_inspections = own_inspections
                     .into_iter()
                     .map(InspectionRecord::try_from)
