@@ -4,11 +4,12 @@
 -- vessel_scores keeps no foreign keys: publication writes it under the
 -- single-writer lock after dropping deleted vessels (WriteTx::retain_live),
 -- and deleting a vessel deletes its history rows itself. A foreign-key check
--- per row cost more than the insert. (The run_id index stays: the pointer
--- move reads the run's rows back through it.)
+-- per row cost more than the insert. The run_id index served only the
+-- cascade from risk_runs, whose rows are never deleted.
 ALTER TABLE vessel_scores
     DROP CONSTRAINT vessel_scores_vessel_imo_fkey,
     DROP CONSTRAINT vessel_scores_run_id_fkey;
+DROP INDEX vessel_scores_run_idx;
 
 -- Pointer moves change no indexed column and leave room on the page, so
 -- PostgreSQL updates them in place (HOT). Lists sort a fleet's few current

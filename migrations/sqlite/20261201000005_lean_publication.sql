@@ -3,8 +3,8 @@
 --
 -- vessel_scores keeps no foreign keys: publication writes it under the
 -- single-writer lock after dropping deleted vessels (WriteTx::retain_live),
--- and deleting a vessel deletes its history rows itself. (The run_id index
--- stays: the pointer move reads the run's rows back through it.)
+-- and deleting a vessel deletes its history rows itself. The run_id index
+-- served only the cascade from risk_runs, whose rows are never deleted.
 CREATE TABLE vessel_scores_lean (
     vessel_imo               TEXT NOT NULL,
     run_id                   BLOB NOT NULL,
@@ -28,7 +28,6 @@ INSERT INTO vessel_scores_lean SELECT vessel_imo, run_id, fleet_id, data_version
     insured_value_usd, assessment, calculated_at FROM vessel_scores;
 DROP TABLE vessel_scores;
 ALTER TABLE vessel_scores_lean RENAME TO vessel_scores;
-CREATE INDEX vessel_scores_run_idx ON vessel_scores (run_id);
 
 -- Lists sort a fleet's few current scores in memory; an index on the score
 -- would be rewritten for every vessel at every run.

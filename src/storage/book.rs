@@ -85,12 +85,20 @@ impl Database {
                 (stored, fleets)
             }
             Database::Postgres(pool) => {
-                let mut tx = pool
-                    .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                    .await?;
+                // A connection of its own, never returned to the pool: a run
+                // cancelled mid-COPY (timeout, shutdown) drops it, which ends
+                // the COPY and the transaction; a pooled connection would be
+                // handed on still streaming.
+                let mut conn = pool.acquire().await?.detach();
+                let mut tx = sqlx::Connection::begin_with(
+                    &mut conn,
+                    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+                )
+                .await?;
                 let stored = load_postgres(&mut tx).await?;
                 let fleets = fleet_versions!(&mut *tx);
                 tx.commit().await?;
+                sqlx::Connection::close(conn).await?;
                 (stored, fleets)
             }
         };

@@ -141,8 +141,8 @@ fn encode<T: serde::Serialize>(value: &T) -> String {
 /// Rows per `UNNEST` statement on PostgreSQL (arrays, not binds, so no bind limit).
 const UNNEST_BATCH: usize = 10_000;
 
-/// PostgreSQL: a run's vessel rows as column arrays, which plan once per
-/// statement instead of once per 15,000 binds.
+/// PostgreSQL: a run's vessel rows and pointer moves as column arrays, which
+/// plan once per statement instead of once per 15,000 binds.
 async fn unnest_vessel_scores(
     conn: &mut sqlx::PgConnection,
     run_id: Uuid,
@@ -204,10 +204,44 @@ async fn unnest_vessel_scores(
     .bind(&documents)
     .execute(&mut *conn)
     .await?;
+    // Pointers move in place (no indexed column changes: HOT updates), then
+    // vessels scored for the first time get one. Both statements join on the
+    // arrays, which keeps their plans sound however stale the statistics.
+    sqlx::query(
+        "UPDATE current_vessel_scores c SET run_id = $1, fleet_id = t.fleet, \
+         data_version = t.version, score = t.score, insured_value_usd = t.value \
+         FROM UNNEST($2::text[], $3::uuid[], $4::int8[], $5::float8[], $6::float8[]) \
+         AS t(imo, fleet, version, score, value) \
+         WHERE c.vessel_imo = t.imo AND c.data_version <= t.version",
+    )
+    .bind(run_id)
+    .bind(&imos)
+    .bind(&fleets)
+    .bind(&versions)
+    .bind(&scores)
+    .bind(&values)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO current_vessel_scores (vessel_imo, run_id, fleet_id, data_version, score, \
+         insured_value_usd) \
+         SELECT imo, $1, fleet, version, score, value \
+         FROM UNNEST($2::text[], $3::uuid[], $4::int8[], $5::float8[], $6::float8[]) \
+         AS t(imo, fleet, version, score, value) \
+         ON CONFLICT (vessel_imo) DO NOTHING",
+    )
+    .bind(run_id)
+    .bind(&imos)
+    .bind(&fleets)
+    .bind(&versions)
+    .bind(&scores)
+    .bind(&values)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
-/// SQLite: a run's vessel rows as multi-row VALUES.
+/// SQLite: a run's vessel rows and pointer moves as multi-row VALUES.
 async fn values_vessel_scores(
     conn: &mut sqlx::SqliteConnection,
     run_id: Uuid,
@@ -239,6 +273,25 @@ async fn values_vessel_scores(
     });
     insert.build().execute(&mut *conn).await?;
 
+    let mut current = QueryBuilder::new(
+        "INSERT INTO current_vessel_scores (vessel_imo, run_id, fleet_id, data_version, \
+         score, insured_value_usd) ",
+    );
+    current.push_values(chunk, |mut row, (v, imo)| {
+        row.push_bind(imo.as_str())
+            .push_bind(run_id)
+            .push_bind(v.fleet_id.as_uuid())
+            .push_bind(v.data_version)
+            .push_bind(v.assessment.score)
+            .push_bind(v.insured_value_usd);
+    });
+    current.push(
+        " ON CONFLICT (vessel_imo) DO UPDATE SET run_id = excluded.run_id, \
+         fleet_id = excluded.fleet_id, data_version = excluded.data_version, \
+         score = excluded.score, insured_value_usd = excluded.insured_value_usd \
+         WHERE current_vessel_scores.data_version <= excluded.data_version",
+    );
+    current.build().execute(&mut *conn).await?;
     Ok(())
 }
 
@@ -269,7 +322,6 @@ impl WriteTx {
                 }
             }
         }
-        self.move_vessel_pointers(run_id).await?;
 
         let fleets: Vec<(&FleetScore, String)> = publication
             .fleets
@@ -321,41 +373,6 @@ impl WriteTx {
                 insert.build().execute(&mut *conn).await?.rows_affected()
             });
         }
-        Ok(())
-    }
-
-    /// Points every vessel scored in `run_id` at that score, unless its
-    /// current score was computed from newer data; vessels scored for the
-    /// first time get a pointer. Both statements read the run's rows where
-    /// they were just written (the run index), so nothing is sent twice, and
-    /// a moved pointer changes no indexed column (an in-place update on
-    /// PostgreSQL).
-    async fn move_vessel_pointers(&mut self, run_id: Uuid) -> Result<(), StorageError> {
-        on_tx!(self, conn => {
-            sqlx::query(
-                "UPDATE current_vessel_scores AS c SET run_id = s.run_id, fleet_id = s.fleet_id, \
-                 data_version = s.data_version, score = s.score, \
-                 insured_value_usd = s.insured_value_usd \
-                 FROM vessel_scores AS s \
-                 WHERE s.run_id = $1 AND s.vessel_imo = c.vessel_imo \
-                 AND c.data_version <= s.data_version",
-            )
-            .bind(run_id)
-            .execute(&mut *conn)
-            .await?;
-            sqlx::query(
-                "INSERT INTO current_vessel_scores (vessel_imo, run_id, fleet_id, data_version, \
-                 score, insured_value_usd) \
-                 SELECT s.vessel_imo, s.run_id, s.fleet_id, s.data_version, s.score, \
-                 s.insured_value_usd FROM vessel_scores AS s \
-                 WHERE s.run_id = $1 AND NOT EXISTS \
-                 (SELECT 1 FROM current_vessel_scores AS c WHERE c.vessel_imo = s.vessel_imo)",
-            )
-            .bind(run_id)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected()
-        });
         Ok(())
     }
 

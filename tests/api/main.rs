@@ -65,7 +65,7 @@ fn main() -> ExitCode {
     }
     let mut trials = Vec::new();
     for case in cases() {
-        for backend in [Backend::Sqlite, Backend::Postgres] {
+        for &backend in case.backends {
             let run = case.run;
             let trial = Trial::test(format!("{}::{}", backend.name(), case.name), move || {
                 support::run_case(backend, run);

@@ -20,6 +20,9 @@ crate::cases!(
     catch_up_runs_only_when_scores_are_older_than_one_period,
     an_abandoned_run_frees_the_slot_after_its_lease,
     runs_are_listed_newest_first,
+    a_run_stores_one_row_per_vessel_and_moves_every_pointer,
+    deleting_a_vessel_deletes_its_score_history;
+    postgres: writes_queue_behind_the_single_writer_lock,
 );
 
 /// Two fleets of vessels, created through the API.
@@ -475,4 +478,130 @@ async fn runs_are_listed_newest_first(backend: Backend) {
     )
     .await
     .assert_problem(404, "not_found");
+}
+
+async fn a_run_stores_one_row_per_vessel_and_moves_every_pointer(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    small_book(&app).await;
+    let first = app.recalculate().await;
+    let second = app.recalculate().await;
+    for run in [&first, &second] {
+        assert_eq!(
+            app.count_sql(&format!(
+                "SELECT COUNT(*) FROM vessel_scores WHERE {}",
+                run_is(backend, "run_id", run)
+            ))
+            .await,
+            IMOS.len() as i64
+        );
+    }
+    // Every pointer moved to the second run (no pointer is left behind, none doubled).
+    assert_eq!(
+        app.count_sql("SELECT COUNT(*) FROM current_vessel_scores")
+            .await,
+        IMOS.len() as i64
+    );
+    assert_eq!(
+        app.count_sql(&format!(
+            "SELECT COUNT(*) FROM current_vessel_scores WHERE {}",
+            run_is(backend, "run_id", &second)
+        ))
+        .await,
+        IMOS.len() as i64
+    );
+    // The stored document is the compact form, and reads back as the full assessment.
+    assert_eq!(
+        app.count_sql("SELECT COUNT(*) FROM vessel_scores WHERE assessment LIKE '{%'")
+            .await,
+        0
+    );
+    let risk = app
+        .get(
+            &format!("/api/fleet-risk/vessels/{}/risk", IMOS[0]),
+            &app.keys.viewer,
+        )
+        .await;
+    assert_eq!(risk.body["runId"], json!(second));
+    assert_eq!(risk.body["factors"].as_array().unwrap().len(), 11);
+}
+
+/// A SQL condition: `column` holds the run id `run` (a BLOB on SQLite).
+fn run_is(backend: Backend, column: &str, run: &str) -> String {
+    match backend {
+        Backend::Sqlite => format!("{column} = x'{}'", run.replace('-', "")),
+        Backend::Postgres => format!("{column} = '{run}'"),
+    }
+}
+
+async fn deleting_a_vessel_deletes_its_score_history(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    small_book(&app).await;
+    app.recalculate().await;
+    let history =
+        |imo: &str| format!("SELECT COUNT(*) FROM vessel_scores WHERE vessel_imo = '{imo}'");
+    assert!(app.count_sql(&history(IMOS[0])).await >= 2);
+    let deleted = app
+        .delete(
+            &format!("/api/fleet-risk/vessels/{}", IMOS[0]),
+            &app.keys.admin,
+        )
+        .await;
+    assert_eq!(deleted.status, 204, "{}", deleted.text);
+    assert_eq!(app.count_sql(&history(IMOS[0])).await, 0);
+    assert!(app.count_sql(&history(IMOS[1])).await >= 2);
+    // The next run publishes the remaining vessels only.
+    let run_id = app.recalculate().await;
+    let run = app
+        .get(&format!("/api/fleet-risk/runs/{run_id}"), &app.keys.viewer)
+        .await;
+    assert_eq!(run.body["status"], "published");
+    assert_eq!(run.body["vesselsScored"], IMOS.len() - 1);
+    assert_eq!(app.count_sql(&history(IMOS[0])).await, 0);
+}
+
+/// Every write to the book takes the single-writer lock (an advisory lock
+/// on PostgreSQL): a vessel change waits while another write holds it, then
+/// goes through.
+async fn writes_queue_behind_the_single_writer_lock(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    small_book(&app).await;
+    let blocker = app.db.begin_write().await.unwrap();
+    let patch = {
+        let client = app.client.clone();
+        let url = app.url(&format!("/api/fleet-risk/vessels/{}", IMOS[0]));
+        let key = app.keys.admin.clone();
+        tokio::spawn(async move {
+            client
+                .patch(url)
+                .bearer_auth(key)
+                .json(&json!({"name": "QUEUED"}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        })
+    };
+    // Poll (bounded) until the patch is seen waiting for the lock.
+    let mut waiting = 0;
+    for _ in 0..500 {
+        waiting = app
+            .count_sql("SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+            .await;
+        if waiting > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(waiting, 1, "the patch never waited for the lock");
+    assert!(!patch.is_finished());
+    blocker.commit().await.unwrap();
+    assert_eq!(patch.await.unwrap(), 200);
+    let vessel = app
+        .get(
+            &format!("/api/fleet-risk/vessels/{}", IMOS[0]),
+            &app.keys.viewer,
+        )
+        .await;
+    assert_eq!(vessel.body["name"], "QUEUED");
 }

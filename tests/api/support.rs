@@ -18,18 +18,29 @@ pub type CaseFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
 pub struct TestCase {
     pub name: &'static str,
     pub run: fn(Backend) -> CaseFuture,
+    /// The backends the case runs on.
+    pub backends: &'static [Backend],
 }
 
-/// Lists the `async fn name(backend: Backend)` cases of a module as `CASES`.
+/// Lists the `async fn name(backend: Backend)` cases of a module as `CASES`,
+/// each run on both backends; cases after `postgres:` test what only
+/// PostgreSQL has and run there alone.
 #[macro_export]
 macro_rules! cases {
-    ($($name:ident),+ $(,)?) => {
+    ($($name:ident),+ $(,)? $(; postgres: $($pg:ident),+ $(,)?)?) => {
         pub const CASES: &[$crate::support::TestCase] = &[$(
             $crate::support::TestCase {
                 name: concat!(module_path!(), "::", stringify!($name)),
                 run: |backend| Box::pin($name(backend)),
+                backends: &[$crate::support::Backend::Sqlite, $crate::support::Backend::Postgres],
             }
-        ),+];
+        ),+ $($(,
+            $crate::support::TestCase {
+                name: concat!(module_path!(), "::", stringify!($pg)),
+                run: |backend| Box::pin($pg(backend)),
+                backends: &[$crate::support::Backend::Postgres],
+            }
+        )+)?];
     };
 }
 
@@ -452,6 +463,23 @@ impl TestApp {
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
         panic!("run {run_id} did not finish within 30 s");
+    }
+
+    /// A count read with raw SQL (to inspect what is stored).
+    pub async fn count_sql(&self, sql: &str) -> i64 {
+        match &self.db {
+            Database::Sqlite(pool) => {
+                sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
+                    .fetch_one(pool)
+                    .await
+            }
+            Database::Postgres(pool) => {
+                sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
+                    .fetch_one(pool)
+                    .await
+            }
+        }
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
     }
 
     /// Executes raw SQL on the test database (to break or inspect it).
