@@ -207,37 +207,28 @@ async fn unnest_vessel_scores(
     // Pointers move in place (no indexed column changes: HOT updates), then
     // vessels scored for the first time get one. Both statements join on the
     // arrays, which keeps their plans sound however stale the statistics.
-    sqlx::query(
-        "UPDATE current_vessel_scores c SET run_id = $1, fleet_id = t.fleet, \
+    const MOVE: &str = "UPDATE current_vessel_scores c SET run_id = $1, fleet_id = t.fleet, \
          data_version = t.version, score = t.score, insured_value_usd = t.value \
          FROM UNNEST($2::text[], $3::uuid[], $4::int8[], $5::float8[], $6::float8[]) \
          AS t(imo, fleet, version, score, value) \
-         WHERE c.vessel_imo = t.imo AND c.data_version <= t.version",
-    )
-    .bind(run_id)
-    .bind(&imos)
-    .bind(&fleets)
-    .bind(&versions)
-    .bind(&scores)
-    .bind(&values)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query(
-        "INSERT INTO current_vessel_scores (vessel_imo, run_id, fleet_id, data_version, score, \
-         insured_value_usd) \
+         WHERE c.vessel_imo = t.imo AND c.data_version <= t.version";
+    const FIRST: &str = "INSERT INTO current_vessel_scores (vessel_imo, run_id, fleet_id, \
+         data_version, score, insured_value_usd) \
          SELECT imo, $1, fleet, version, score, value \
          FROM UNNEST($2::text[], $3::uuid[], $4::int8[], $5::float8[], $6::float8[]) \
          AS t(imo, fleet, version, score, value) \
-         ON CONFLICT (vessel_imo) DO NOTHING",
-    )
-    .bind(run_id)
-    .bind(&imos)
-    .bind(&fleets)
-    .bind(&versions)
-    .bind(&scores)
-    .bind(&values)
-    .execute(&mut *conn)
-    .await?;
+         ON CONFLICT (vessel_imo) DO NOTHING";
+    for statement in [MOVE, FIRST] {
+        sqlx::query(statement)
+            .bind(run_id)
+            .bind(&imos)
+            .bind(&fleets)
+            .bind(&versions)
+            .bind(&scores)
+            .bind(&values)
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(())
 }
 
