@@ -2,8 +2,8 @@
 //!
 //! The load reads one snapshot (a read transaction) in a few bulk
 //! transfers instead of one decoded row per vessel and event:
-//! - SQLite hands over chunks of vessels and their histories as JSON arrays,
-//!   built by SQLite and parsed by serde;
+//! - SQLite hands over each table in chunks of rows as JSON arrays, built by
+//!   SQLite and parsed by serde;
 //! - PostgreSQL streams the three tables with `COPY ... TO STDOUT`
 //!   (see [`super::copy_text`]).
 //!
@@ -41,8 +41,8 @@ pub struct Book {
     pub fleets: Vec<(FleetId, i64)>,
 }
 
-/// Vessels per SQLite chunk: a few MB of JSON at a time.
-const SQLITE_CHUNK: i64 = 10_000;
+/// Rows per SQLite chunk: a few MB of JSON at a time.
+const SQLITE_CHUNK: i64 = 50_000;
 
 /// One inspection row as stored: `[imo, date, regime, deficiencies, detained]`
 /// (dates are parsed per row, so a bad one spoils only its vessel).
@@ -126,62 +126,65 @@ fn parse_json<T: serde::de::DeserializeOwned>(what: &str, json: &str) -> Result<
     serde_json::from_str(json).map_err(|e| corrupt(what, e))
 }
 
-/// SQLite: chunks of [`SQLITE_CHUNK`] vessels by IMO, each as three JSON
-/// arrays (vessels, their inspections, their incidents). Booleans are
-/// written as JSON `true`/`false`, UUIDs as hex.
+/// SQLite: each table in chunks of [`SQLITE_CHUNK`] rows in rowid order (a
+/// sequential read), each chunk one JSON array built by SQLite. Booleans are
+/// written as JSON `true`/`false`, UUIDs as hex. Vessels are put in IMO order
+/// afterwards.
 async fn load_sqlite(conn: &mut sqlx::SqliteConnection) -> Result<StoredBook, StorageError> {
-    let mut stored = StoredBook::default();
-    let mut after = String::new();
+    let mut vessels: Vec<VesselColumns> = sqlite_chunks(
+        &mut *conn,
+        "vessels",
+        "json_array(imo, lower(hex(fleet_id)), name, ship_type, year_built, gross_tonnage, \
+         flag, class_society, company_performance, insured_value_usd, insurance_policy_id, \
+         json(iif(sanctioned, 'true', 'false')), json(iif(banned_listed, 'true', 'false')), \
+         days_in_listed_areas_12m, ais_gaps_12m, flag_changes_36m, data_version)",
+    )
+    .await?;
+    vessels.sort_unstable_by(|a, b| a.imo.cmp(&b.imo));
+    let inspections = sqlite_chunks(
+        &mut *conn,
+        "inspections",
+        "json_array(vessel_imo, date, regime, deficiencies, json(iif(detained, 'true', 'false')))",
+    )
+    .await?;
+    let incidents = sqlite_chunks(
+        &mut *conn,
+        "incidents",
+        "json_array(vessel_imo, date, severity, kind, gross_loss_usd)",
+    )
+    .await?;
+    Ok(StoredBook {
+        vessels,
+        inspections,
+        incidents,
+    })
+}
+
+/// Every row of `table` as `row` (a `json_array(...)` of its columns), read
+/// in rowid chunks and parsed as `T`.
+async fn sqlite_chunks<T: serde::de::DeserializeOwned>(
+    conn: &mut sqlx::SqliteConnection,
+    table: &'static str,
+    row: &'static str,
+) -> Result<Vec<T>, StorageError> {
+    let sql = format!(
+        "SELECT json_group_array({row}), MAX(rowid), COUNT(*) \
+         FROM (SELECT rowid, * FROM {table} WHERE rowid > $1 ORDER BY rowid LIMIT $2)"
+    );
+    let mut rows = Vec::new();
+    let mut after = 0_i64;
     loop {
-        let (vessels, last): (Option<String>, Option<String>) = sqlx::query_as(
-            "SELECT json_group_array(json_array(imo, lower(hex(fleet_id)), name, ship_type, \
-             year_built, gross_tonnage, flag, class_society, company_performance, \
-             insured_value_usd, insurance_policy_id, json(iif(sanctioned, 'true', 'false')), \
-             json(iif(banned_listed, 'true', 'false')), days_in_listed_areas_12m, ais_gaps_12m, \
-             flag_changes_36m, data_version)), MAX(imo) \
-             FROM (SELECT * FROM vessels WHERE imo > $1 ORDER BY imo LIMIT $2)",
-        )
-        .bind(&after)
-        .bind(SQLITE_CHUNK)
-        .fetch_one(&mut *conn)
-        .await?;
-        let Some(last) = last else {
-            return Ok(stored);
-        };
-        let vessels: Vec<VesselColumns> =
-            parse_json("vessels", vessels.as_deref().unwrap_or("[]"))?;
-        let inspections: String = sqlx::query_scalar(
-            "SELECT json_group_array(json_array(vessel_imo, date, regime, deficiencies, \
-             json(iif(detained, 'true', 'false')))) \
-             FROM inspections WHERE vessel_imo > $1 AND vessel_imo <= $2",
-        )
-        .bind(&after)
-        .bind(&last)
-        .fetch_one(&mut *conn)
-        .await?;
-        let incidents: String = sqlx::query_scalar(
-            "SELECT json_group_array(json_array(vessel_imo, date, severity, kind, gross_loss_usd)) \
-             FROM incidents WHERE vessel_imo > $1 AND vessel_imo <= $2",
-        )
-        .bind(&after)
-        .bind(&last)
-        .fetch_one(&mut *conn)
-        .await?;
-        let chunk = vessels.len();
-        stored.vessels.extend(vessels);
-        stored
-            .inspections
-            .extend(parse_json::<Vec<StoredInspection>>(
-                "inspections",
-                &inspections,
-            )?);
-        stored
-            .incidents
-            .extend(parse_json::<Vec<StoredIncident>>("incidents", &incidents)?);
-        if (chunk as i64) < SQLITE_CHUNK {
-            return Ok(stored);
+        let (json, last, count): (String, Option<i64>, i64) =
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(after)
+                .bind(SQLITE_CHUNK)
+                .fetch_one(&mut *conn)
+                .await?;
+        rows.extend(parse_json::<Vec<T>>(table, &json)?);
+        match last {
+            Some(last) if count == SQLITE_CHUNK => after = last,
+            _ => return Ok(rows),
         }
-        after = last;
     }
 }
 
@@ -283,9 +286,8 @@ struct Histories {
 /// scorable or unloadable.
 fn assemble(book: &mut Book, stored: StoredBook) {
     let mut histories: HashMap<String, Histories> = HashMap::with_capacity(stored.vessels.len());
-    for row in stored.inspections {
-        let imo = row.0.clone();
-        let entry = histories.entry(imo).or_default();
+    for mut row in stored.inspections {
+        let entry = histories.entry(std::mem::take(&mut row.0)).or_default();
         match parse_inspection(row) {
             Ok(inspection) => entry.inspections.push(inspection),
             Err(error) => {
@@ -293,9 +295,8 @@ fn assemble(book: &mut Book, stored: StoredBook) {
             }
         }
     }
-    for row in stored.incidents {
-        let imo = row.0.clone();
-        let entry = histories.entry(imo).or_default();
+    for mut row in stored.incidents {
+        let entry = histories.entry(std::mem::take(&mut row.0)).or_default();
         match parse_incident(row) {
             Ok(incident) => entry.incidents.push(incident),
             Err(error) => {

@@ -204,31 +204,51 @@ async fn unnest_vessel_scores(
     .bind(&documents)
     .execute(&mut *conn)
     .await?;
-    // Pointers move in place (no indexed column changes: HOT updates), then
-    // vessels scored for the first time get one. Both statements join on the
-    // arrays, which keeps their plans sound however stale the statistics.
-    const MOVE: &str = "UPDATE current_vessel_scores c SET run_id = $1, fleet_id = t.fleet, \
+    // Pointers move in place (no indexed column changes: HOT updates); the
+    // vessels it did not move are scored for the first time (or already
+    // point at newer data) and go to the insert, which a book-wide run
+    // after the first seldom needs. Both statements join on the arrays,
+    // which keeps their plans sound however stale the statistics.
+    let moved: Vec<String> = sqlx::query_scalar(
+        "UPDATE current_vessel_scores c SET run_id = $1, fleet_id = t.fleet, \
          data_version = t.version, score = t.score, insured_value_usd = t.value \
          FROM UNNEST($2::text[], $3::uuid[], $4::int8[], $5::float8[], $6::float8[]) \
          AS t(imo, fleet, version, score, value) \
-         WHERE c.vessel_imo = t.imo AND c.data_version <= t.version";
-    const FIRST: &str = "INSERT INTO current_vessel_scores (vessel_imo, run_id, fleet_id, \
-         data_version, score, insured_value_usd) \
+         WHERE c.vessel_imo = t.imo AND c.data_version <= t.version \
+         RETURNING c.vessel_imo",
+    )
+    .bind(run_id)
+    .bind(&imos)
+    .bind(&fleets)
+    .bind(&versions)
+    .bind(&scores)
+    .bind(&values)
+    .fetch_all(&mut *conn)
+    .await?;
+    if moved.len() == rows.len() {
+        return Ok(());
+    }
+    let moved: HashSet<&str> = moved.iter().map(String::as_str).collect();
+    let rest: Vec<usize> = (0..rows.len())
+        .filter(|&i| !moved.contains(imos[i]))
+        .collect();
+    let pick = |column: &[f64]| -> Vec<f64> { rest.iter().map(|&i| column[i]).collect() };
+    sqlx::query(
+        "INSERT INTO current_vessel_scores (vessel_imo, run_id, fleet_id, data_version, score, \
+         insured_value_usd) \
          SELECT imo, $1, fleet, version, score, value \
          FROM UNNEST($2::text[], $3::uuid[], $4::int8[], $5::float8[], $6::float8[]) \
          AS t(imo, fleet, version, score, value) \
-         ON CONFLICT (vessel_imo) DO NOTHING";
-    for statement in [MOVE, FIRST] {
-        sqlx::query(statement)
-            .bind(run_id)
-            .bind(&imos)
-            .bind(&fleets)
-            .bind(&versions)
-            .bind(&scores)
-            .bind(&values)
-            .execute(&mut *conn)
-            .await?;
-    }
+         ON CONFLICT (vessel_imo) DO NOTHING",
+    )
+    .bind(run_id)
+    .bind(rest.iter().map(|&i| imos[i]).collect::<Vec<&str>>())
+    .bind(rest.iter().map(|&i| fleets[i]).collect::<Vec<Uuid>>())
+    .bind(rest.iter().map(|&i| versions[i]).collect::<Vec<i64>>())
+    .bind(pick(&scores))
+    .bind(pick(&values))
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
