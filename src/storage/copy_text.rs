@@ -103,6 +103,19 @@ fn unescape(field: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Appends `field` to a `COPY ... FROM STDIN` text row, escaped.
+pub(super) fn escape_into(out: &mut String, field: &str) {
+    for c in field.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c => out.push(c),
+        }
+    }
+}
+
 /// Runs `statement` (a `COPY ... TO STDOUT` in text format) and parses every
 /// row with `parse`, as the data arrives.
 pub(super) async fn copy_rows<T>(
@@ -164,6 +177,15 @@ mod tests {
         ));
         assert!(matches!(row.boolean(1), Err(StorageError::CorruptRow(_))));
         assert!(matches!(row.text(5), Err(StorageError::CorruptRow(_))));
+    }
+
+    #[test]
+    fn escaped_fields_read_back() {
+        let field = "{\"reason\":\"a\\tb\"}\twith\nlines\r and \\ slashes";
+        let mut row = String::new();
+        escape_into(&mut row, field);
+        assert!(!row.contains(['\t', '\n', '\r']));
+        assert_eq!(unescape(&row), field);
     }
 
     #[test]

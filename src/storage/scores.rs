@@ -11,6 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
+use super::copy_text::escape_into;
 use super::stored_assessment::{self, ScoreColumns};
 use super::{Database, Page, PageRequest, StorageError, WriteTx, on_pool, on_tx};
 use crate::domain::{FleetId, Imo, RiskThresholds, ShipType};
@@ -138,72 +139,81 @@ fn encode<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).expect("scores serialize")
 }
 
-/// Rows per `UNNEST` statement on PostgreSQL (arrays, not binds, so no bind limit).
-const UNNEST_BATCH: usize = 10_000;
-
-/// PostgreSQL: a run's vessel rows and pointer moves as column arrays, which
-/// plan once per statement instead of once per 15,000 binds.
-async fn unnest_vessel_scores(
+/// PostgreSQL: a run's vessel rows with `COPY ... FROM STDIN` (text format),
+/// the cheapest bulk insert it has.
+async fn copy_vessel_scores(
     conn: &mut sqlx::PgConnection,
     run_id: Uuid,
     rows: &[(&VesselScore, String)],
     calculated_at: DateTime<Utc>,
 ) -> Result<(), StorageError> {
+    use std::fmt::Write;
+    /// Bytes per COPY message.
+    const SEND_AT: usize = 1 << 20;
+    let calculated_at = calculated_at.to_rfc3339();
+    let mut copy = conn
+        .copy_in_raw(
+            "COPY vessel_scores (vessel_imo, run_id, fleet_id, data_version, model_version, \
+             as_of, score, scorecard, level, srp_profile, expected_claims, \
+             expected_annual_loss_usd, insured_value_usd, assessment, calculated_at) FROM STDIN",
+        )
+        .await?;
+    let mut buffer = String::with_capacity(SEND_AT + 4096);
+    for (v, imo) in rows {
+        let a = &v.assessment;
+        // f64 Display is the shortest text that reads back to the same value.
+        write!(
+            buffer,
+            "{imo}\t{run_id}\t{}\t{}\t",
+            v.fleet_id.as_uuid(),
+            v.data_version
+        )
+        .expect("writing to a String");
+        escape_into(&mut buffer, a.model_version.as_str());
+        write!(
+            buffer,
+            "\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t",
+            a.as_of,
+            a.score,
+            a.scorecard,
+            a.level.as_str(),
+            a.srp.profile.as_str(),
+            a.expected_claims,
+            a.expected_annual_loss_usd,
+            v.insured_value_usd
+        )
+        .expect("writing to a String");
+        escape_into(&mut buffer, &v.json);
+        buffer.push('\t');
+        buffer.push_str(&calculated_at);
+        buffer.push('\n');
+        if buffer.len() >= SEND_AT {
+            copy.send(buffer.as_bytes()).await?;
+            buffer.clear();
+        }
+    }
+    if !buffer.is_empty() {
+        copy.send(buffer.as_bytes()).await?;
+    }
+    copy.finish().await?;
+    Ok(())
+}
+
+/// Rows per `UNNEST` statement on PostgreSQL (arrays, not binds, so no bind limit).
+const UNNEST_BATCH: usize = 10_000;
+
+/// PostgreSQL: a run's pointer moves as column arrays, which plan once per
+/// statement instead of once per row.
+async fn unnest_vessel_pointers(
+    conn: &mut sqlx::PgConnection,
+    run_id: Uuid,
+    rows: &[(&VesselScore, String)],
+) -> Result<(), StorageError> {
     let imos: Vec<&str> = rows.iter().map(|(_, imo)| imo.as_str()).collect();
     let fleets: Vec<Uuid> = rows.iter().map(|(v, _)| v.fleet_id.as_uuid()).collect();
     let versions: Vec<i64> = rows.iter().map(|(v, _)| v.data_version).collect();
-    let models: Vec<&str> = rows
-        .iter()
-        .map(|(v, _)| v.assessment.model_version.as_str())
-        .collect();
-    let as_ofs: Vec<NaiveDate> = rows.iter().map(|(v, _)| v.assessment.as_of).collect();
     let scores: Vec<f64> = rows.iter().map(|(v, _)| v.assessment.score).collect();
-    let scorecards: Vec<f64> = rows.iter().map(|(v, _)| v.assessment.scorecard).collect();
-    let levels: Vec<&str> = rows
-        .iter()
-        .map(|(v, _)| v.assessment.level.as_str())
-        .collect();
-    let profiles: Vec<&str> = rows
-        .iter()
-        .map(|(v, _)| v.assessment.srp.profile.as_str())
-        .collect();
-    let claims: Vec<f64> = rows
-        .iter()
-        .map(|(v, _)| v.assessment.expected_claims)
-        .collect();
-    let losses: Vec<f64> = rows
-        .iter()
-        .map(|(v, _)| v.assessment.expected_annual_loss_usd)
-        .collect();
     let values: Vec<f64> = rows.iter().map(|(v, _)| v.insured_value_usd).collect();
-    let documents: Vec<&str> = rows.iter().map(|(v, _)| v.json.as_str()).collect();
-    sqlx::query(
-        "INSERT INTO vessel_scores (vessel_imo, run_id, fleet_id, data_version, model_version, \
-         as_of, score, scorecard, level, srp_profile, expected_claims, expected_annual_loss_usd, \
-         insured_value_usd, assessment, calculated_at) \
-         SELECT imo, $1, fleet, version, model, as_of, score, scorecard, level, profile, claims, \
-         loss, value, document, $2 \
-         FROM UNNEST($3::text[], $4::uuid[], $5::int8[], $6::text[], $7::date[], $8::float8[], \
-         $9::float8[], $10::text[], $11::text[], $12::float8[], $13::float8[], $14::float8[], $15::text[]) \
-         AS t(imo, fleet, version, model, as_of, score, scorecard, level, profile, claims, loss, value, document)",
-    )
-    .bind(run_id)
-    .bind(calculated_at)
-    .bind(&imos)
-    .bind(&fleets)
-    .bind(&versions)
-    .bind(&models)
-    .bind(&as_ofs)
-    .bind(&scores)
-    .bind(&scorecards)
-    .bind(&levels)
-    .bind(&profiles)
-    .bind(&claims)
-    .bind(&losses)
-    .bind(&values)
-    .bind(&documents)
-    .execute(&mut *conn)
-    .await?;
     // Pointers move in place (no indexed column changes: HOT updates); the
     // vessels it did not move are scored for the first time (or already
     // point at newer data) and go to the insert, which a book-wide run
@@ -323,8 +333,9 @@ impl WriteTx {
             .collect();
         match self {
             WriteTx::Postgres(tx) => {
+                copy_vessel_scores(tx, run_id, &vessels, calculated_at).await?;
                 for chunk in vessels.chunks(UNNEST_BATCH) {
-                    unnest_vessel_scores(tx, run_id, chunk, calculated_at).await?;
+                    unnest_vessel_pointers(tx, run_id, chunk).await?;
                 }
             }
             WriteTx::Sqlite(tx) => {
