@@ -119,7 +119,8 @@ fn corrupt(what: &str, error: impl std::fmt::Display) -> StorageError {
 }
 
 fn stored_date(raw: &str) -> Result<NaiveDate, StorageError> {
-    NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|e| corrupt("date", e))
+    // FromStr reads `YYYY-MM-DD` without interpreting a format string per call.
+    raw.parse().map_err(|e| corrupt("date", e))
 }
 
 fn parse_json<T: serde::de::DeserializeOwned>(what: &str, json: &str) -> Result<T, StorageError> {

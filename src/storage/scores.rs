@@ -269,19 +269,29 @@ async fn values_vessel_scores(
     chunk: &[(&VesselScore, String)],
     calculated_at: DateTime<Utc>,
 ) -> Result<(), StorageError> {
+    // What every row of the run shares is bound once per statement, and the
+    // date goes as its stored text: no per-row date formatting.
     let mut insert = QueryBuilder::new(
         "INSERT INTO vessel_scores (vessel_imo, run_id, fleet_id, data_version, \
          model_version, as_of, score, scorecard, level, srp_profile, expected_claims, \
-         expected_annual_loss_usd, insured_value_usd, assessment, calculated_at) ",
+         expected_annual_loss_usd, insured_value_usd, assessment, calculated_at) \
+         SELECT column1, ",
     );
+    insert
+        .push_bind(run_id)
+        .push(
+            ", column2, column3, column4, column5, column6, column7, column8, column9, \
+             column10, column11, column12, column13, ",
+        )
+        .push_bind(calculated_at)
+        .push(" FROM (");
     insert.push_values(chunk, |mut row, (v, imo)| {
         let a = &v.assessment;
         row.push_bind(imo.as_str())
-            .push_bind(run_id)
             .push_bind(v.fleet_id.as_uuid())
             .push_bind(v.data_version)
             .push_bind(a.model_version.as_str())
-            .push_bind(a.as_of)
+            .push_bind(a.as_of.to_string())
             .push_bind(a.score)
             .push_bind(a.scorecard)
             .push_bind(a.level.as_str())
@@ -289,9 +299,9 @@ async fn values_vessel_scores(
             .push_bind(a.expected_claims)
             .push_bind(a.expected_annual_loss_usd)
             .push_bind(v.insured_value_usd)
-            .push_bind(v.json.as_str())
-            .push_bind(calculated_at);
+            .push_bind(v.json.as_str());
     });
+    insert.push(")");
     insert.build().execute(&mut *conn).await?;
 
     let mut current = QueryBuilder::new(
