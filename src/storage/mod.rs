@@ -224,7 +224,7 @@ impl Default for PoolSettings {
 
 impl Database {
     /// Opens a pool; a SQLite file is created if missing, in WAL mode with a
-    /// busy timeout, foreign keys on, and room to cache a big book.
+    /// busy timeout and foreign keys on.
     pub async fn connect(url: &DatabaseUrl, settings: PoolSettings) -> Result<Self, StorageError> {
         if url.is_sqlite() {
             let options = SqliteConnectOptions::from_str(url.expose())?
@@ -232,14 +232,7 @@ impl Database {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
-                .foreign_keys(true)
-                // SQLite's default page cache is 2 MB a connection: a book-wide
-                // run's inserts into the score history then go to the OS for
-                // nearly every index page. 32 MiB of cache and memory-mapped
-                // reads keep a big book's working set in process (both only
-                // grow as pages are used).
-                .pragma("cache_size", "-32768")
-                .pragma("mmap_size", "268435456");
+                .foreign_keys(true);
             let pool = SqlitePoolOptions::new()
                 .max_connections(settings.max_connections)
                 .acquire_timeout(settings.acquire_timeout)
