@@ -20,7 +20,7 @@ use crate::risk::{Assessment, FleetAggregate};
 /// Per-level counts as SQL `SUM`s (NULL over no rows).
 type LevelSums = (Option<i64>, Option<i64>, Option<i64>, Option<i64>);
 
-/// Rows per multi-row INSERT (15 binds each stays under every backend's limit).
+/// Rows per multi-row INSERT (at most 13 binds a row stays under every backend's limit).
 const BATCH: usize = 1000;
 
 /// One vessel's published assessment in a run.
