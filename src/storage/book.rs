@@ -53,8 +53,7 @@ struct StoredInspection(String, String, String, i64, bool);
 #[derive(serde::Deserialize)]
 struct StoredIncident(String, String, String, String, f64);
 
-/// What one bulk read hands over: vessels in IMO order, and the histories
-/// of exactly those vessels in any order.
+/// What the bulk read hands over, each table in any order.
 #[derive(Default)]
 struct StoredBook {
     vessels: Vec<VesselColumns>,
@@ -102,15 +101,22 @@ impl Database {
                 (stored, fleets)
             }
         };
-        let mut book = Book {
-            fleets: fleets
-                .into_iter()
-                .map(|(id, version)| (FleetId::from_uuid(id), version))
-                .collect(),
-            ..Book::default()
-        };
-        assemble(&mut book, stored);
-        Ok(book)
+        // Grouping and parsing 100,000s of rows is CPU work: off the async
+        // workers (a run may have been started from an HTTP worker).
+        let assembly = tokio::task::spawn_blocking(move || {
+            let mut book = Book {
+                fleets: fleets
+                    .into_iter()
+                    .map(|(id, version)| (FleetId::from_uuid(id), version))
+                    .collect(),
+                ..Book::default()
+            };
+            assemble(&mut book, stored);
+            book
+        });
+        Ok(assembly
+            .await
+            .unwrap_or_else(|error| std::panic::resume_unwind(error.into_panic())))
     }
 }
 
@@ -129,10 +135,9 @@ fn parse_json<T: serde::de::DeserializeOwned>(what: &str, json: &str) -> Result<
 
 /// SQLite: each table in chunks of [`SQLITE_CHUNK`] rows in rowid order (a
 /// sequential read), each chunk one JSON array built by SQLite. Booleans are
-/// written as JSON `true`/`false`, UUIDs as hex. Vessels are put in IMO order
-/// afterwards.
+/// written as JSON `true`/`false`, UUIDs as hex.
 async fn load_sqlite(conn: &mut sqlx::SqliteConnection) -> Result<StoredBook, StorageError> {
-    let mut vessels: Vec<VesselColumns> = sqlite_chunks(
+    let vessels = sqlite_chunks(
         &mut *conn,
         "vessels",
         "json_array(imo, lower(hex(fleet_id)), name, ship_type, year_built, gross_tonnage, \
@@ -141,7 +146,6 @@ async fn load_sqlite(conn: &mut sqlx::SqliteConnection) -> Result<StoredBook, St
          days_in_listed_areas_12m, ais_gaps_12m, flag_changes_36m, data_version)",
     )
     .await?;
-    vessels.sort_unstable_by(|a, b| a.imo.cmp(&b.imo));
     let inspections = sqlite_chunks(
         &mut *conn,
         "inspections",
@@ -196,7 +200,7 @@ async fn load_postgres(conn: &mut sqlx::PgConnection) -> Result<StoredBook, Stor
         "COPY (SELECT imo, fleet_id, name, ship_type, year_built, gross_tonnage, flag, \
          class_society, company_performance, insured_value_usd, insurance_policy_id, sanctioned, \
          banned_listed, days_in_listed_areas_12m, ais_gaps_12m, flag_changes_36m, data_version \
-         FROM vessels ORDER BY imo) TO STDOUT",
+         FROM vessels) TO STDOUT",
         |row| {
             Ok(VesselColumns {
                 imo: row.text(0)?,
@@ -284,8 +288,9 @@ struct Histories {
 }
 
 /// Groups the histories by vessel, parses every vessel, and files each as
-/// scorable or unloadable.
-fn assemble(book: &mut Book, stored: StoredBook) {
+/// scorable or unloadable, in IMO order.
+fn assemble(book: &mut Book, mut stored: StoredBook) {
+    stored.vessels.sort_unstable_by(|a, b| a.imo.cmp(&b.imo));
     let mut histories: HashMap<String, Histories> = HashMap::with_capacity(stored.vessels.len());
     for mut row in stored.inspections {
         let entry = histories.entry(std::mem::take(&mut row.0)).or_default();

@@ -12,7 +12,7 @@ use sqlx::QueryBuilder;
 use uuid::Uuid;
 
 use super::copy_text::escape_into;
-use super::stored_assessment::{self, ScoreColumns};
+use super::stored_assessment::{self, ScoreColumns, score_columns};
 use super::{Database, Page, PageRequest, StorageError, WriteTx, on_pool, on_tx};
 use crate::domain::{FleetId, Imo, RiskThresholds, ShipType};
 use crate::risk::{Assessment, FleetAggregate};
@@ -242,7 +242,9 @@ async fn unnest_vessel_pointers(
     let rest: Vec<usize> = (0..rows.len())
         .filter(|&i| !moved.contains(imos[i]))
         .collect();
-    let pick = |column: &[f64]| -> Vec<f64> { rest.iter().map(|&i| column[i]).collect() };
+    fn pick<T: Copy>(column: &[T], rest: &[usize]) -> Vec<T> {
+        rest.iter().map(|&i| column[i]).collect()
+    }
     sqlx::query(
         "INSERT INTO current_vessel_scores (vessel_imo, run_id, fleet_id, data_version, score, \
          insured_value_usd) \
@@ -252,11 +254,11 @@ async fn unnest_vessel_pointers(
          ON CONFLICT (vessel_imo) DO NOTHING",
     )
     .bind(run_id)
-    .bind(rest.iter().map(|&i| imos[i]).collect::<Vec<&str>>())
-    .bind(rest.iter().map(|&i| fleets[i]).collect::<Vec<Uuid>>())
-    .bind(rest.iter().map(|&i| versions[i]).collect::<Vec<i64>>())
-    .bind(pick(&scores))
-    .bind(pick(&values))
+    .bind(pick(&imos, &rest))
+    .bind(pick(&fleets, &rest))
+    .bind(pick(&versions, &rest))
+    .bind(pick(&scores, &rest))
+    .bind(pick(&values, &rest))
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -502,13 +504,14 @@ impl WriteTx {
         });
         let rows: Vec<MemberRow> = on_tx!(self, conn => {
             sqlx::query_as(
-                "SELECT v.insured_value_usd AS member_value, v.ship_type AS member_type, \
-                 s.vessel_imo, s.as_of, s.model_version, s.score, s.scorecard, s.level, \
-                 s.srp_profile, s.expected_claims, s.expected_annual_loss_usd, s.assessment \
-                 FROM vessels v \
+                concat!(
+                    "SELECT v.insured_value_usd AS member_value, v.ship_type AS member_type, ",
+                    score_columns!(),
+                    " FROM vessels v \
                  JOIN current_vessel_scores c ON c.vessel_imo = v.imo \
                  JOIN vessel_scores s ON s.vessel_imo = c.vessel_imo AND s.run_id = c.run_id \
-                 WHERE v.fleet_id = $1 ORDER BY v.imo",
+                 WHERE v.fleet_id = $1 ORDER BY v.imo"
+                ),
             )
             .bind(fleet.as_uuid())
             .fetch_all(conn)
@@ -563,12 +566,13 @@ impl Database {
     ) -> Result<Option<PublishedAssessment>, StorageError> {
         let row: Option<PublishedRow> = on_pool!(self, pool => {
             sqlx::query_as(
-                "SELECT s.run_id, s.fleet_id, s.calculated_at, s.vessel_imo, s.as_of, \
-                 s.model_version, s.score, s.scorecard, s.level, s.srp_profile, \
-                 s.expected_claims, s.expected_annual_loss_usd, s.assessment \
-                 FROM current_vessel_scores c \
-                 JOIN vessel_scores s ON s.vessel_imo = c.vessel_imo AND s.run_id = c.run_id \
-                 WHERE c.vessel_imo = $1",
+                concat!(
+                    "SELECT s.run_id, s.fleet_id, s.calculated_at, ",
+                    score_columns!(),
+                    " FROM current_vessel_scores c \
+                     JOIN vessel_scores s ON s.vessel_imo = c.vessel_imo AND s.run_id = c.run_id \
+                     WHERE c.vessel_imo = $1"
+                ),
             )
             .bind(imo.to_string())
             .fetch_optional(pool)

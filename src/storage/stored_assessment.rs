@@ -24,6 +24,16 @@ use crate::risk::{
     ShipRiskProfile, SrpProfile, rank_factors,
 };
 
+/// The columns of [`ScoreColumns`] from `vessel_scores s`, for `concat!`
+/// into a query.
+macro_rules! score_columns {
+    () => {
+        "s.vessel_imo, s.as_of, s.model_version, s.score, s.scorecard, s.level, \
+         s.srp_profile, s.expected_claims, s.expected_annual_loss_usd, s.assessment"
+    };
+}
+pub(super) use score_columns;
+
 /// What a score row stores in columns beside the document.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub(super) struct ScoreColumns {

@@ -582,11 +582,15 @@ async fn writes_queue_behind_the_single_writer_lock(backend: Backend) {
                 .as_u16()
         })
     };
-    // Poll (bounded) until the patch is seen waiting for the lock.
+    // Poll (bounded) until the patch is seen waiting for the lock in this
+    // test's database (other cases run beside it on the same server).
     let mut waiting = 0;
     for _ in 0..500 {
         waiting = app
-            .count_sql("SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+            .count_sql(
+                "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted \
+                 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+            )
             .await;
         if waiting > 0 {
             break;
