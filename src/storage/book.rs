@@ -4,8 +4,10 @@
 //! transfers instead of one decoded row per vessel and event:
 //! - SQLite hands over each table in chunks of rows as JSON arrays, built by
 //!   SQLite and parsed by serde;
-//! - PostgreSQL streams the three tables with `COPY ... TO STDOUT`
-//!   (see [`super::copy_text`]).
+//! - PostgreSQL streams the three tables at once with `COPY ... TO STDOUT`,
+//!   on three connections that share one snapshot (see [`super::copy_text`]).
+//!
+//! Each table is then parsed and grouped by vessel on a thread of its own.
 //!
 //! Each vessel is parsed on its own: a stored row that no longer parses
 //! (say, a flag code the current rules reject) becomes an error of that
@@ -16,9 +18,9 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use uuid::Uuid;
 
-use super::copy_text::{CopyRow, copy_rows};
+use super::copy_text::{CopyRow, copy_out, parse_rows};
 use super::vessels::{VesselColumns, stored_count};
-use super::{Database, ScoringVessel, StorageError};
+use super::{Database, ScoringVessel, StorageError, own_connection};
 use crate::domain::{
     FleetId, Incident, IncidentKind, IncidentSeverity, Inspection, InspectionRegime, UsdAmount,
 };
@@ -72,38 +74,52 @@ macro_rules! fleet_versions {
     }};
 }
 
+/// What the bulk read hands over before parsing.
+enum Transfer {
+    /// SQLite's JSON chunks, parsed as they came.
+    Parsed(StoredBook),
+    /// PostgreSQL's three COPY outputs, not parsed yet.
+    Copied(CopiedBook),
+}
+
 impl Database {
     pub async fn load_book(&self) -> Result<Book, StorageError> {
-        let (stored, fleets) = match self {
+        let (transfer, fleets) = match self {
             Database::Sqlite(pool) => {
                 // A read transaction: every chunk reads the same snapshot.
                 let mut tx = pool.begin().await?;
                 let stored = load_sqlite(&mut tx).await?;
                 let fleets = fleet_versions!(&mut *tx);
                 tx.commit().await?;
-                (stored, fleets)
+                (Transfer::Parsed(stored), fleets)
             }
             Database::Postgres(pool) => {
-                // A connection of its own, never returned to the pool: a run
-                // cancelled mid-COPY (timeout, shutdown) drops it, which ends
-                // the COPY and the transaction; a pooled connection would be
-                // handed on still streaming.
-                let mut conn = pool.acquire().await?.detach();
-                let mut tx = sqlx::Connection::begin_with(
-                    &mut conn,
-                    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-                )
-                .await?;
-                let stored = load_postgres(&mut tx).await?;
-                let fleets = fleet_versions!(&mut *tx);
-                tx.commit().await?;
-                sqlx::Connection::close(conn).await?;
-                (stored, fleets)
+                let (copied, fleets) = copy_postgres(pool).await?;
+                (Transfer::Copied(copied), fleets)
             }
         };
-        // Grouping and parsing 100,000s of rows is CPU work: off the async
-        // workers (a run may have been started from an HTTP worker).
+        // Parsing, grouping and checking 100,000s of rows is CPU work: off
+        // the async workers (a run may have been started from an HTTP worker).
         let assembly = tokio::task::spawn_blocking(move || {
+            let (vessels, inspections, incidents) = match transfer {
+                Transfer::Parsed(stored) => in_parallel(
+                    || Ok(stored.vessels),
+                    || Ok(group(stored.inspections, parse_inspection)),
+                    || Ok(group(stored.incidents, parse_incident)),
+                ),
+                Transfer::Copied(copied) => in_parallel(
+                    || parse_rows(&copied.vessels, vessel_columns),
+                    || {
+                        parse_rows(&copied.inspections, stored_inspection)
+                            .map(|rows| group(rows, parse_inspection))
+                    },
+                    || {
+                        parse_rows(&copied.incidents, stored_incident)
+                            .map(|rows| group(rows, parse_incident))
+                    },
+                ),
+            };
+            let (vessels, inspections, incidents) = (vessels?, inspections?, incidents?);
             let mut book = Book {
                 fleets: fleets
                     .into_iter()
@@ -111,12 +127,12 @@ impl Database {
                     .collect(),
                 ..Book::default()
             };
-            assemble(&mut book, stored);
-            book
+            assemble(&mut book, vessels, inspections, incidents);
+            Ok(book)
         });
-        Ok(assembly
+        assembly
             .await
-            .unwrap_or_else(|error| std::panic::resume_unwind(error.into_panic())))
+            .unwrap_or_else(|error| std::panic::resume_unwind(error.into_panic()))
     }
 }
 
@@ -193,70 +209,139 @@ async fn sqlite_chunks<T: serde::de::DeserializeOwned>(
     }
 }
 
-/// PostgreSQL: the three tables streamed with `COPY ... TO STDOUT`.
-async fn load_postgres(conn: &mut sqlx::PgConnection) -> Result<StoredBook, StorageError> {
-    let vessels = copy_rows(
-        &mut *conn,
-        "COPY (SELECT imo, fleet_id, name, ship_type, year_built, gross_tonnage, flag, \
-         class_society, company_performance, insured_value_usd, insurance_policy_id, sanctioned, \
-         banned_listed, days_in_listed_areas_12m, ais_gaps_12m, flag_changes_36m, data_version \
-         FROM vessels) TO STDOUT",
-        |row| {
-            Ok(VesselColumns {
-                imo: row.text(0)?,
-                fleet_id: row.parse(1)?,
-                name: row.text(2)?,
-                ship_type: row.text(3)?,
-                year_built: row.parse(4)?,
-                gross_tonnage: row.parse(5)?,
-                flag: row.text(6)?,
-                class_society: row.optional_text(7)?,
-                company_performance: row.text(8)?,
-                insured_value_usd: row.parse(9)?,
-                insurance_policy_id: row.optional_text(10)?,
-                sanctioned: row.boolean(11)?,
-                banned_listed: row.boolean(12)?,
-                days_in_listed_areas_12m: row.parse(13)?,
-                ais_gaps_12m: row.parse(14)?,
-                flag_changes_36m: row.parse(15)?,
-                data_version: row.parse(16)?,
-            })
+/// PostgreSQL's COPY text output of the three tables, one snapshot.
+struct CopiedBook {
+    vessels: Vec<u8>,
+    inspections: Vec<u8>,
+    incidents: Vec<u8>,
+}
+
+const COPY_VESSELS: &str = "COPY (SELECT imo, fleet_id, name, ship_type, year_built, \
+     gross_tonnage, flag, class_society, company_performance, insured_value_usd, \
+     insurance_policy_id, sanctioned, banned_listed, days_in_listed_areas_12m, ais_gaps_12m, \
+     flag_changes_36m, data_version FROM vessels) TO STDOUT";
+const COPY_INSPECTIONS: &str =
+    "COPY (SELECT vessel_imo, date, regime, deficiencies, detained FROM inspections) TO STDOUT";
+const COPY_INCIDENTS: &str =
+    "COPY (SELECT vessel_imo, date, severity, kind, gross_loss_usd FROM incidents) TO STDOUT";
+
+/// A connection of its own ([`own_connection`]) in a read-only
+/// repeatable-read transaction.
+async fn snapshot_connection(pool: &sqlx::PgPool) -> Result<sqlx::PgConnection, StorageError> {
+    let mut conn = own_connection(pool).await?;
+    sqlx::raw_sql("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        .execute(&mut conn)
+        .await?;
+    Ok(conn)
+}
+
+/// PostgreSQL: the three tables streamed with `COPY ... TO STDOUT` at once,
+/// on three connections that share one snapshot (`pg_export_snapshot`), so
+/// the server reads them in parallel and they are as consistent as one
+/// transaction's reads.
+async fn copy_postgres(
+    pool: &sqlx::PgPool,
+) -> Result<(CopiedBook, Vec<(Uuid, i64)>), StorageError> {
+    let mut lead = snapshot_connection(pool).await?;
+    let snapshot: String = sqlx::query_scalar("SELECT pg_export_snapshot()")
+        .fetch_one(&mut lead)
+        .await?;
+    // The id is the server's own (`0000000A-0000001B-1`); SET TRANSACTION
+    // SNAPSHOT takes no bind parameter.
+    if !snapshot.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+        return Err(corrupt("exported snapshot id", &snapshot));
+    }
+    let mut helpers = Vec::with_capacity(2);
+    for _ in 0..2 {
+        let mut conn = snapshot_connection(pool).await?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "SET TRANSACTION SNAPSHOT '{snapshot}'"
+        )))
+        .execute(&mut conn)
+        .await?;
+        helpers.push(conn);
+    }
+    let [mut first, mut second]: [sqlx::PgConnection; 2] =
+        helpers.try_into().expect("two helper connections");
+    let (vessels, inspections, incidents) = tokio::try_join!(
+        copy_out(&mut lead, COPY_VESSELS),
+        copy_out(&mut first, COPY_INSPECTIONS),
+        copy_out(&mut second, COPY_INCIDENTS),
+    )?;
+    let fleets = fleet_versions!(&mut lead);
+    // The exporting transaction stays open until every helper has read.
+    for conn in [lead, first, second] {
+        sqlx::Connection::close(conn).await?;
+    }
+    Ok((
+        CopiedBook {
+            vessels,
+            inspections,
+            incidents,
         },
-    )
-    .await?;
-    let inspections = copy_rows(
-        &mut *conn,
-        "COPY (SELECT vessel_imo, date, regime, deficiencies, detained FROM inspections) TO STDOUT",
-        |row: &CopyRow<'_>| {
-            Ok(StoredInspection(
-                row.text(0)?,
-                row.text(1)?,
-                row.text(2)?,
-                row.parse(3)?,
-                row.boolean(4)?,
-            ))
-        },
-    )
-    .await?;
-    let incidents = copy_rows(
-        &mut *conn,
-        "COPY (SELECT vessel_imo, date, severity, kind, gross_loss_usd FROM incidents) TO STDOUT",
-        |row: &CopyRow<'_>| {
-            Ok(StoredIncident(
-                row.text(0)?,
-                row.text(1)?,
-                row.text(2)?,
-                row.text(3)?,
-                row.parse(4)?,
-            ))
-        },
-    )
-    .await?;
-    Ok(StoredBook {
-        vessels,
-        inspections,
-        incidents,
+        fleets,
+    ))
+}
+
+/// Runs three closures at once, each on its own thread.
+fn in_parallel<A: Send, B: Send, C: Send>(
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+    c: impl FnOnce() -> C + Send,
+) -> (A, B, C) {
+    std::thread::scope(|scope| {
+        let b = scope.spawn(b);
+        let c = scope.spawn(c);
+        (a(), join(b), join(c))
     })
+}
+
+fn join<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    handle
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
+fn vessel_columns(row: &CopyRow<'_>) -> Result<VesselColumns, StorageError> {
+    Ok(VesselColumns {
+        imo: row.text(0)?,
+        fleet_id: row.parse(1)?,
+        name: row.text(2)?,
+        ship_type: row.text(3)?,
+        year_built: row.parse(4)?,
+        gross_tonnage: row.parse(5)?,
+        flag: row.text(6)?,
+        class_society: row.optional_text(7)?,
+        company_performance: row.text(8)?,
+        insured_value_usd: row.parse(9)?,
+        insurance_policy_id: row.optional_text(10)?,
+        sanctioned: row.boolean(11)?,
+        banned_listed: row.boolean(12)?,
+        days_in_listed_areas_12m: row.parse(13)?,
+        ais_gaps_12m: row.parse(14)?,
+        flag_changes_36m: row.parse(15)?,
+        data_version: row.parse(16)?,
+    })
+}
+
+fn stored_inspection(row: &CopyRow<'_>) -> Result<StoredInspection, StorageError> {
+    Ok(StoredInspection(
+        row.text(0)?,
+        row.text(1)?,
+        row.text(2)?,
+        row.parse(3)?,
+        row.boolean(4)?,
+    ))
+}
+
+fn stored_incident(row: &CopyRow<'_>) -> Result<StoredIncident, StorageError> {
+    Ok(StoredIncident(
+        row.text(0)?,
+        row.text(1)?,
+        row.text(2)?,
+        row.text(3)?,
+        row.parse(4)?,
+    ))
 }
 
 fn parse_inspection(row: StoredInspection) -> Result<Inspection, StorageError> {
@@ -279,48 +364,96 @@ fn parse_incident(row: StoredIncident) -> Result<Incident, StorageError> {
     })
 }
 
-/// One vessel's parsed histories, oldest first; the first bad row spoils them.
-#[derive(Default)]
-struct Histories {
-    inspections: Vec<Inspection>,
-    incidents: Vec<Incident>,
+/// One vessel's parsed history of one kind, oldest first; the first bad
+/// row spoils it.
+struct History<T> {
+    events: Vec<T>,
     error: Option<StorageError>,
 }
 
-/// Groups the histories by vessel, parses every vessel, and files each as
-/// scorable or unloadable, in IMO order.
-fn assemble(book: &mut Book, mut stored: StoredBook) {
-    stored.vessels.sort_unstable_by(|a, b| a.imo.cmp(&b.imo));
-    let mut histories: HashMap<String, Histories> = HashMap::with_capacity(stored.vessels.len());
-    for mut row in stored.inspections {
-        let entry = histories.entry(std::mem::take(&mut row.0)).or_default();
-        match parse_inspection(row) {
-            Ok(inspection) => entry.inspections.push(inspection),
+impl<T> Default for History<T> {
+    fn default() -> Self {
+        Self {
+            events: Vec::new(),
+            error: None,
+        }
+    }
+}
+
+/// A stored history row: the IMO it belongs to, and the rest to parse.
+trait HistoryRow {
+    fn take_imo(&mut self) -> String;
+}
+
+impl HistoryRow for StoredInspection {
+    fn take_imo(&mut self) -> String {
+        std::mem::take(&mut self.0)
+    }
+}
+
+impl HistoryRow for StoredIncident {
+    fn take_imo(&mut self) -> String {
+        std::mem::take(&mut self.0)
+    }
+}
+
+/// Groups one table's rows by vessel and parses them, oldest first.
+fn group<R: HistoryRow, T: Dated>(
+    rows: Vec<R>,
+    parse: fn(R) -> Result<T, StorageError>,
+) -> HashMap<String, History<T>> {
+    let mut histories: HashMap<String, History<T>> = HashMap::new();
+    for mut row in rows {
+        let entry = histories.entry(row.take_imo()).or_default();
+        match parse(row) {
+            Ok(event) => entry.events.push(event),
             Err(error) => {
                 entry.error.get_or_insert(error);
             }
         }
     }
-    for mut row in stored.incidents {
-        let entry = histories.entry(std::mem::take(&mut row.0)).or_default();
-        match parse_incident(row) {
-            Ok(incident) => entry.incidents.push(incident),
-            Err(error) => {
-                entry.error.get_or_insert(error);
-            }
-        }
+    for history in histories.values_mut() {
+        history.events.sort_by_key(Dated::date);
     }
-    book.vessels.reserve(stored.vessels.len());
-    for vessel in stored.vessels {
-        let imo = vessel.imo.clone();
+    histories
+}
+
+/// An event of a vessel's history, ordered by its date.
+trait Dated {
+    fn date(&self) -> NaiveDate;
+}
+
+impl Dated for Inspection {
+    fn date(&self) -> NaiveDate {
+        self.date
+    }
+}
+
+impl Dated for Incident {
+    fn date(&self) -> NaiveDate {
+        self.date
+    }
+}
+
+/// Parses every vessel with its histories, and files each as scorable or
+/// unloadable, in IMO order.
+fn assemble(
+    book: &mut Book,
+    mut vessels: Vec<VesselColumns>,
+    mut inspections: HashMap<String, History<Inspection>>,
+    mut incidents: HashMap<String, History<Incident>>,
+) {
+    vessels.sort_unstable_by(|a, b| a.imo.cmp(&b.imo));
+    book.vessels.reserve(vessels.len());
+    for vessel in vessels {
         let fleet_id = FleetId::from_uuid(vessel.fleet_id);
         let data_version = vessel.data_version;
-        let mut own = histories.remove(&imo).unwrap_or_default();
-        own.inspections.sort_by_key(|i| i.date);
-        own.incidents.sort_by_key(|i| i.date);
-        let parsed = match own.error {
+        let own_inspections = inspections.remove(&vessel.imo).unwrap_or_default();
+        let own_incidents = incidents.remove(&vessel.imo).unwrap_or_default();
+        let imo = vessel.imo.clone();
+        let parsed = match own_inspections.error.or(own_incidents.error) {
             Some(error) => Err(error),
-            None => vessel.into_profile(own.inspections, own.incidents),
+            None => vessel.into_profile(own_inspections.events, own_incidents.events),
         };
         match parsed {
             Ok(profile) => book.vessels.push(ScoringVessel {

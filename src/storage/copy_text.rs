@@ -103,54 +103,33 @@ fn unescape(field: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Appends `field` to a `COPY ... FROM STDIN` text row, escaped.
-pub(super) fn escape_into(out: &mut String, field: &str) {
-    for c in field.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            c => out.push(c),
-        }
-    }
-}
-
-/// Runs `statement` (a `COPY ... TO STDOUT` in text format) and parses every
-/// row with `parse`, as the data arrives.
-pub(super) async fn copy_rows<T>(
+/// Runs `statement` (a `COPY ... TO STDOUT` in text format) and returns its
+/// whole output. Parsing is CPU work, left to the caller's thread of choice,
+/// so the network read of several tables can run at once.
+pub(super) async fn copy_out(
     conn: &mut sqlx::PgConnection,
     statement: &str,
+) -> Result<Vec<u8>, StorageError> {
+    let mut data = Vec::new();
+    let mut stream = conn.copy_out_raw(statement).await?;
+    while let Some(chunk) = stream.try_next().await? {
+        data.extend_from_slice(&chunk);
+    }
+    Ok(data)
+}
+
+/// Parses every row of a `COPY ... TO STDOUT` text output with `parse`.
+pub(super) fn parse_rows<T>(
+    data: &[u8],
     mut parse: impl FnMut(&CopyRow<'_>) -> Result<T, StorageError>,
 ) -> Result<Vec<T>, StorageError> {
-    let mut rows = Vec::new();
-    let mut stream = conn.copy_out_raw(statement).await?;
-    // Bytes of a row split across two chunks.
-    let mut partial: Vec<u8> = Vec::new();
-    let mut take_lines = |data: &[u8], rows: &mut Vec<T>| -> Result<usize, StorageError> {
-        let mut start = 0;
-        while let Some(end) = data[start..].iter().position(|&b| b == b'\n') {
-            let line = std::str::from_utf8(&data[start..start + end])
-                .map_err(|e| corrupt(format!("not UTF-8: {e}")))?;
-            rows.push(parse(&CopyRow::split(line))?);
-            start += end + 1;
-        }
-        Ok(start)
-    };
-    while let Some(chunk) = stream.try_next().await? {
-        if partial.is_empty() {
-            let used = take_lines(&chunk, &mut rows)?;
-            partial.extend_from_slice(&chunk[used..]);
-        } else {
-            partial.extend_from_slice(&chunk);
-            let used = take_lines(&partial, &mut rows)?;
-            partial.drain(..used);
-        }
-    }
-    if !partial.is_empty() {
+    if data.last().is_some_and(|&b| b != b'\n') {
         return Err(corrupt("the last row has no line end".into()));
     }
-    Ok(rows)
+    let text = std::str::from_utf8(data).map_err(|e| corrupt(format!("not UTF-8: {e}")))?;
+    text.split_terminator('\n')
+        .map(|line| parse(&CopyRow::split(line)))
+        .collect()
 }
 
 #[cfg(test)]
@@ -180,12 +159,27 @@ mod tests {
     }
 
     #[test]
-    fn escaped_fields_read_back() {
-        let field = "{\"reason\":\"a\\tb\"}\twith\nlines\r and \\ slashes";
-        let mut row = String::new();
-        escape_into(&mut row, field);
-        assert!(!row.contains(['\t', '\n', '\r']));
-        assert_eq!(unescape(&row), field);
+    fn whole_outputs_parse_line_by_line() {
+        let rows = parse_rows(b"a\t1\nb\t\\N\n", |row| {
+            Ok((row.text(0)?, row.optional_text(1)?))
+        })
+        .unwrap();
+        assert_eq!(
+            rows,
+            [
+                ("a".to_string(), Some("1".to_string())),
+                ("b".to_string(), None)
+            ]
+        );
+        assert!(parse_rows(b"", |row| row.text(0)).unwrap().is_empty());
+        assert!(matches!(
+            parse_rows(b"a\nb", |row| row.text(0)),
+            Err(StorageError::CorruptRow(_))
+        ));
+        assert!(matches!(
+            parse_rows(b"\xff\n", |row| row.text(0)),
+            Err(StorageError::CorruptRow(_))
+        ));
     }
 
     #[test]

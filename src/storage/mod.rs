@@ -11,6 +11,7 @@
 mod vessels;
 mod api_keys;
 mod book;
+mod copy_binary;
 mod copy_text;
 mod fleets;
 mod page;
@@ -220,6 +221,16 @@ impl Default for PoolSettings {
             acquire_timeout: Duration::from_secs(5),
         }
     }
+}
+
+/// PostgreSQL: a connection of its own, outside the pool and its limit, for
+/// bulk transfers that run beside pooled work. Its user closes it; a run
+/// cancelled mid-COPY drops it, which ends the COPY and rolls back its
+/// transaction, where a pooled connection would be handed on still
+/// streaming.
+pub(super) async fn own_connection(pool: &PgPool) -> Result<sqlx::PgConnection, StorageError> {
+    use sqlx::ConnectOptions;
+    Ok(pool.connect_options().connect().await?)
 }
 
 impl Database {

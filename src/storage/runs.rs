@@ -165,6 +165,7 @@ impl Database {
             .map_err(StorageError::from)?
             .rows_affected()
         });
+        self.discard_unpublished_rows(None).await?;
         let id = Uuid::now_v7();
         let inserted = on_pool!(self, pool => {
             sqlx::query(
@@ -248,6 +249,28 @@ impl Database {
             .await?
             .rows_affected()
         });
+        self.discard_unpublished_rows(Some(id)).await
+    }
+
+    /// PostgreSQL: deletes the history rows a failed run staged before it
+    /// could publish (see [`Database::publish_run`]): of run `id`, or of
+    /// every failed run (a sweep for runs whose process died). Only failed
+    /// runs lose rows: a publication whose commit was reported lost may
+    /// still have landed. SQLite stages nothing: a run's rows live and die
+    /// with its publishing transaction.
+    async fn discard_unpublished_rows(&self, id: Option<Uuid>) -> Result<(), StorageError> {
+        let Database::Postgres(pool) = self else {
+            return Ok(());
+        };
+        // `= ANY(ARRAY(...))` probes the run index once per failed run,
+        // whatever the statistics say.
+        sqlx::query(
+            "DELETE FROM vessel_scores WHERE run_id = ANY(ARRAY( \
+             SELECT id FROM risk_runs WHERE status = 'failed' AND ($1::uuid IS NULL OR id = $1)))",
+        )
+        .bind(id)
+        .execute(pool)
+        .await?;
         Ok(())
     }
 

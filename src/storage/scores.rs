@@ -11,9 +11,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
-use super::copy_text::escape_into;
+use super::copy_binary::BinaryRows;
 use super::stored_assessment::{self, ScoreColumns, score_columns};
-use super::{Database, Page, PageRequest, StorageError, WriteTx, on_pool, on_tx};
+use super::{Database, Page, PageRequest, StorageError, WriteTx, on_pool, on_tx, own_connection};
 use crate::domain::{FleetId, Imo, RiskThresholds, ShipType};
 use crate::risk::{Assessment, FleetAggregate};
 
@@ -139,62 +139,49 @@ fn encode<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).expect("scores serialize")
 }
 
-/// PostgreSQL: a run's vessel rows with `COPY ... FROM STDIN` (text format),
-/// the cheapest bulk insert it has.
+/// PostgreSQL: a run's vessel rows with `COPY ... FROM STDIN` in the binary
+/// format, the cheapest bulk insert it has (no field is parsed as text).
 async fn copy_vessel_scores(
     conn: &mut sqlx::PgConnection,
     run_id: Uuid,
     rows: &[(&VesselScore, String)],
     calculated_at: DateTime<Utc>,
 ) -> Result<(), StorageError> {
-    use std::fmt::Write;
     /// Bytes per COPY message.
     const SEND_AT: usize = 1 << 20;
-    let calculated_at = calculated_at.to_rfc3339();
     let mut copy = conn
         .copy_in_raw(
             "COPY vessel_scores (vessel_imo, run_id, fleet_id, data_version, model_version, \
              as_of, score, scorecard, level, srp_profile, expected_claims, \
-             expected_annual_loss_usd, insured_value_usd, assessment, calculated_at) FROM STDIN",
+             expected_annual_loss_usd, insured_value_usd, assessment, calculated_at) \
+             FROM STDIN (FORMAT binary)",
         )
         .await?;
-    let mut buffer = String::with_capacity(SEND_AT + 4096);
+    let mut buffer = BinaryRows::with_capacity(SEND_AT + 4096);
     for (v, imo) in rows {
         let a = &v.assessment;
-        // f64 Display is the shortest text that reads back to the same value.
-        write!(
-            buffer,
-            "{imo}\t{run_id}\t{}\t{}\t",
-            v.fleet_id.as_uuid(),
-            v.data_version
-        )
-        .expect("writing to a String");
-        escape_into(&mut buffer, a.model_version.as_str());
-        write!(
-            buffer,
-            "\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t",
-            a.as_of,
-            a.score,
-            a.scorecard,
-            a.level.as_str(),
-            a.srp.profile.as_str(),
-            a.expected_claims,
-            a.expected_annual_loss_usd,
-            v.insured_value_usd
-        )
-        .expect("writing to a String");
-        escape_into(&mut buffer, &v.json);
-        buffer.push('\t');
-        buffer.push_str(&calculated_at);
-        buffer.push('\n');
+        buffer
+            .row(15)
+            .text(imo)
+            .uuid(run_id)
+            .uuid(v.fleet_id.as_uuid())
+            .int8(v.data_version)
+            .text(a.model_version.as_str())
+            .date(a.as_of)
+            .float8(a.score)
+            .float8(a.scorecard)
+            .text(a.level.as_str())
+            .text(a.srp.profile.as_str())
+            .float8(a.expected_claims)
+            .float8(a.expected_annual_loss_usd)
+            .float8(v.insured_value_usd)
+            .text(&v.json)
+            .timestamptz(calculated_at);
         if buffer.len() >= SEND_AT {
-            copy.send(buffer.as_bytes()).await?;
-            buffer.clear();
+            copy.send(buffer.take()).await?;
         }
     }
-    if !buffer.is_empty() {
-        copy.send(buffer.as_bytes()).await?;
-    }
+    copy.send(buffer.finish()).await?;
     copy.finish().await?;
     Ok(())
 }
@@ -214,18 +201,18 @@ async fn unnest_vessel_pointers(
     let versions: Vec<i64> = rows.iter().map(|(v, _)| v.data_version).collect();
     let scores: Vec<f64> = rows.iter().map(|(v, _)| v.assessment.score).collect();
     let values: Vec<f64> = rows.iter().map(|(v, _)| v.insured_value_usd).collect();
-    // Pointers move in place (no indexed column changes: HOT updates); the
-    // vessels it did not move are scored for the first time (or already
-    // point at newer data) and go to the insert, which a book-wide run
+    // Pointers move in place (no indexed column changes: HOT updates). When
+    // the update did not reach every vessel, some are scored for the first
+    // time (or already point at newer data): the insert adds the missing
+    // ones and leaves every existing pointer alone, which a book-wide run
     // after the first seldom needs. Both statements join on the arrays,
     // which keeps their plans sound however stale the statistics.
-    let moved: Vec<String> = sqlx::query_scalar(
+    let moved = sqlx::query(
         "UPDATE current_vessel_scores c SET run_id = $1, fleet_id = t.fleet, \
          data_version = t.version, score = t.score, insured_value_usd = t.value \
          FROM UNNEST($2::text[], $3::uuid[], $4::int8[], $5::float8[], $6::float8[]) \
          AS t(imo, fleet, version, score, value) \
-         WHERE c.vessel_imo = t.imo AND c.data_version <= t.version \
-         RETURNING c.vessel_imo",
+         WHERE c.vessel_imo = t.imo AND c.data_version <= t.version",
     )
     .bind(run_id)
     .bind(&imos)
@@ -233,17 +220,11 @@ async fn unnest_vessel_pointers(
     .bind(&versions)
     .bind(&scores)
     .bind(&values)
-    .fetch_all(&mut *conn)
-    .await?;
-    if moved.len() == rows.len() {
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if moved == rows.len() as u64 {
         return Ok(());
-    }
-    let moved: HashSet<&str> = moved.iter().map(String::as_str).collect();
-    let rest: Vec<usize> = (0..rows.len())
-        .filter(|&i| !moved.contains(imos[i]))
-        .collect();
-    fn pick<T: Copy>(column: &[T], rest: &[usize]) -> Vec<T> {
-        rest.iter().map(|&i| column[i]).collect()
     }
     sqlx::query(
         "INSERT INTO current_vessel_scores (vessel_imo, run_id, fleet_id, data_version, score, \
@@ -254,11 +235,11 @@ async fn unnest_vessel_pointers(
          ON CONFLICT (vessel_imo) DO NOTHING",
     )
     .bind(run_id)
-    .bind(pick(&imos, &rest))
-    .bind(pick(&fleets, &rest))
-    .bind(pick(&versions, &rest))
-    .bind(pick(&scores, &rest))
-    .bind(pick(&values, &rest))
+    .bind(&imos)
+    .bind(&fleets)
+    .bind(&versions)
+    .bind(&scores)
+    .bind(&values)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -328,6 +309,40 @@ async fn values_vessel_scores(
     Ok(())
 }
 
+/// Where a publication's history rows (`vessel_scores`) are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HistoryRows {
+    /// In the publishing transaction.
+    InTransaction,
+    /// Before it, by [`stage_vessel_scores`].
+    Staged,
+}
+
+/// The published vessels with their IMOs as stored.
+fn imo_rows(publication: &Publication) -> Vec<(&VesselScore, String)> {
+    publication
+        .vessels
+        .iter()
+        .map(|v| (v, v.assessment.vessel_imo.to_string()))
+        .collect()
+}
+
+/// PostgreSQL: a run's history rows, committed in a transaction of their
+/// own on a connection of its own ([`own_connection`]).
+async fn stage_vessel_scores(
+    pool: &sqlx::PgPool,
+    run_id: Uuid,
+    rows: &[(&VesselScore, String)],
+    calculated_at: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    let mut conn = own_connection(pool).await?;
+    let mut tx = sqlx::Connection::begin(&mut conn).await?;
+    copy_vessel_scores(&mut tx, run_id, rows, calculated_at).await?;
+    tx.commit().await?;
+    sqlx::Connection::close(conn).await?;
+    Ok(())
+}
+
 impl WriteTx {
     /// Writes a run's rows and moves the current pointers where the data is
     /// not older. Every vessel and fleet in `publication` must exist (see
@@ -337,20 +352,31 @@ impl WriteTx {
         run_id: Uuid,
         publication: &Publication,
     ) -> Result<(), StorageError> {
-        let calculated_at = Utc::now();
-        let vessels: Vec<(&VesselScore, String)> = publication
-            .vessels
-            .iter()
-            .map(|v| (v, v.assessment.vessel_imo.to_string()))
-            .collect();
+        self.write_scores(run_id, publication, Utc::now(), HistoryRows::InTransaction)
+            .await
+    }
+
+    /// [`WriteTx::publish_scores`], where the history rows may already be
+    /// staged (PostgreSQL only; see [`Database::publish_run`]).
+    async fn write_scores(
+        &mut self,
+        run_id: Uuid,
+        publication: &Publication,
+        calculated_at: DateTime<Utc>,
+        history: HistoryRows,
+    ) -> Result<(), StorageError> {
+        let vessels = imo_rows(publication);
         match self {
             WriteTx::Postgres(tx) => {
-                copy_vessel_scores(tx, run_id, &vessels, calculated_at).await?;
+                if history == HistoryRows::InTransaction {
+                    copy_vessel_scores(tx, run_id, &vessels, calculated_at).await?;
+                }
                 for chunk in vessels.chunks(UNNEST_BATCH) {
                     unnest_vessel_pointers(tx, run_id, chunk).await?;
                 }
             }
             WriteTx::Sqlite(tx) => {
+                debug_assert_eq!(history, HistoryRows::InTransaction, "SQLite stages nothing");
                 for chunk in vessels.chunks(BATCH) {
                     values_vessel_scores(tx, run_id, chunk, calculated_at).await?;
                 }
@@ -537,23 +563,52 @@ impl WriteTx {
 impl Database {
     /// Publishes a book-wide run in one transaction; `false` when the run
     /// was no longer running (nothing was published).
+    /// Publishes a book-wide run: its rows, the pointers, the run marked
+    /// `published`, all visible at one commit. `false` when the run was
+    /// declared abandoned meanwhile; then nothing is published.
+    ///
+    /// On PostgreSQL the history rows are staged on a connection of their
+    /// own while the publishing transaction moves the pointers, so the
+    /// server writes both at once. Staged rows stay invisible until the
+    /// commit: readers reach them only through pointers and published runs.
+    /// The staging commits before the publication does; a run that fails
+    /// after it has its staged rows discarded ([`Database::fail_run`], or the
+    /// next claim's sweep when its process died). The publication holds the
+    /// single-writer lock throughout, so no vessel it stages can be deleted
+    /// before it commits.
     pub async fn publish_run(
         &self,
         run_id: Uuid,
         publication: &mut Publication,
         duration_ms: i64,
     ) -> Result<bool, StorageError> {
+        let calculated_at = Utc::now();
         let mut tx = self.begin_write().await?;
         tx.retain_live(publication).await?;
-        tx.publish_scores(run_id, publication).await?;
-        let finished = tx
-            .finish_run(
+        let publication = &*publication;
+        let finish = async |tx: &mut WriteTx, history| {
+            tx.write_scores(run_id, publication, calculated_at, history)
+                .await?;
+            tx.finish_run(
                 run_id,
                 publication.vessels.len() as i64,
                 publication.errors.len() as i64,
                 duration_ms,
             )
-            .await?;
+            .await
+        };
+        let finished = match self {
+            Database::Postgres(pool) => {
+                let rows = imo_rows(publication);
+                let (staged, finished) = tokio::join!(
+                    stage_vessel_scores(pool, run_id, &rows, calculated_at),
+                    finish(&mut tx, HistoryRows::Staged),
+                );
+                staged?;
+                finished?
+            }
+            Database::Sqlite(_) => finish(&mut tx, HistoryRows::InTransaction).await?,
+        };
         if finished {
             tx.commit().await?;
         }

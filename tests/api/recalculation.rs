@@ -21,8 +21,10 @@ crate::cases!(
     an_abandoned_run_frees_the_slot_after_its_lease,
     runs_are_listed_newest_first,
     a_run_stores_one_row_per_vessel_and_moves_every_pointer,
-    deleting_a_vessel_deletes_its_score_history;
+    deleting_a_vessel_deletes_its_score_history,
+    a_run_declared_abandoned_while_it_ran_leaves_no_rows;
     postgres: writes_queue_behind_the_single_writer_lock,
+    the_next_claim_deletes_the_rows_a_dead_run_staged,
 );
 
 /// Two fleets of vessels, created through the API.
@@ -526,6 +528,80 @@ async fn a_run_stores_one_row_per_vessel_and_moves_every_pointer(backend: Backen
 }
 
 /// A SQL condition: `column` holds the run id `run` (a BLOB on SQLite).
+async fn a_run_declared_abandoned_while_it_ran_leaves_no_rows(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    small_book(&app).await;
+    let published = app.recalculate().await;
+    let today = chrono::Utc::now().date_naive();
+    let run = fleet_risk::jobs::start_run(&app.jobs, fleet_risk::storage::RunTrigger::Cron, today)
+        .await
+        .unwrap();
+    // Another replica gave up on it (a stale heartbeat) while it worked; on
+    // PostgreSQL it still stages its history rows before it finds out.
+    app.execute_sql("UPDATE risk_runs SET status = 'failed' WHERE status = 'running'")
+        .await;
+    let record = fleet_risk::jobs::recalculation::execute(&app.jobs, run, today)
+        .await
+        .unwrap();
+    assert_eq!(record.status, fleet_risk::storage::RunStatus::Failed);
+    let rows_of = |run: &str| {
+        format!(
+            "SELECT COUNT(*) FROM vessel_scores WHERE {}",
+            run_is(backend, "run_id", run)
+        )
+    };
+    assert_eq!(app.count_sql(&rows_of(&run.to_string())).await, 0);
+    assert_eq!(app.count_sql(&rows_of(&published)).await, IMOS.len() as i64);
+    let current = app
+        .get(
+            &format!("/api/fleet-risk/vessels/{}/risk", IMOS[0]),
+            &app.keys.viewer,
+        )
+        .await;
+    assert_eq!(current.body["runId"], published.as_str());
+}
+
+async fn the_next_claim_deletes_the_rows_a_dead_run_staged(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    small_book(&app).await;
+    let published = app.recalculate().await;
+    // A run whose process died after staging its rows and was then declared
+    // abandoned: its rows are a copy of a published run's, under its id.
+    let dead = uuid::Uuid::now_v7();
+    app.execute_sql(&format!(
+        "INSERT INTO risk_runs (id, trigger, status, as_of, model_version, started_at, heartbeat_at) \
+         SELECT '{dead}', 'cron', 'failed', as_of, model_version, started_at, heartbeat_at \
+         FROM risk_runs WHERE id = '{published}'"
+    ))
+    .await;
+    app.execute_sql(&format!(
+        "INSERT INTO vessel_scores SELECT vessel_imo, '{dead}', fleet_id, data_version, \
+         model_version, as_of, score, scorecard, level, srp_profile, expected_claims, \
+         expected_annual_loss_usd, insured_value_usd, assessment, calculated_at \
+         FROM vessel_scores WHERE run_id = '{published}'"
+    ))
+    .await;
+    let rows_of = |run: &str| format!("SELECT COUNT(*) FROM vessel_scores WHERE run_id = '{run}'");
+    assert_eq!(
+        app.count_sql(&rows_of(&dead.to_string())).await,
+        IMOS.len() as i64
+    );
+    // They were never visible.
+    let history = app
+        .get(
+            &format!("/api/fleet-risk/vessels/{}/risk/history", IMOS[0]),
+            &app.keys.viewer,
+        )
+        .await;
+    assert!(!history.body.to_string().contains(&dead.to_string()));
+    assert_eq!(history.body["items"][0]["runId"], published.as_str());
+
+    let next = app.recalculate().await;
+    assert_eq!(app.count_sql(&rows_of(&dead.to_string())).await, 0);
+    assert_eq!(app.count_sql(&rows_of(&published)).await, IMOS.len() as i64);
+    assert_eq!(app.count_sql(&rows_of(&next)).await, IMOS.len() as i64);
+}
+
 fn run_is(backend: Backend, column: &str, run: &str) -> String {
     match backend {
         Backend::Sqlite => format!("{column} = x'{}'", run.replace('-', "")),
