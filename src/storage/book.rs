@@ -104,19 +104,13 @@ impl Database {
             let (vessels, inspections, incidents) = match transfer {
                 Transfer::Parsed(stored) => in_parallel(
                     || Ok(stored.vessels),
-                    || Ok(group(stored.inspections, parse_inspection)),
-                    || Ok(group(stored.incidents, parse_incident)),
+                    || Ok(group_inspections(stored.inspections)),
+                    || Ok(group_incidents(stored.incidents)),
                 ),
                 Transfer::Copied(copied) => in_parallel(
                     || parse_rows(&copied.vessels, vessel_columns),
-                    || {
-                        parse_rows(&copied.inspections, stored_inspection)
-                            .map(|rows| group(rows, parse_inspection))
-                    },
-                    || {
-                        parse_rows(&copied.incidents, stored_incident)
-                            .map(|rows| group(rows, parse_incident))
-                    },
+                    || parse_rows(&copied.inspections, stored_inspection).map(group_inspections),
+                    || parse_rows(&copied.incidents, stored_incident).map(group_incidents),
                 ),
             };
             let (vessels, inspections, incidents) = (vessels?, inspections?, incidents?);
@@ -380,31 +374,17 @@ impl<T> Default for History<T> {
     }
 }
 
-/// A stored history row: the IMO it belongs to, and the rest to parse.
-trait HistoryRow {
-    fn take_imo(&mut self) -> String;
-}
-
-impl HistoryRow for StoredInspection {
-    fn take_imo(&mut self) -> String {
-        std::mem::take(&mut self.0)
-    }
-}
-
-impl HistoryRow for StoredIncident {
-    fn take_imo(&mut self) -> String {
-        std::mem::take(&mut self.0)
-    }
-}
-
-/// Groups one table's rows by vessel and parses them, oldest first.
-fn group<R: HistoryRow, T: Dated>(
+/// Groups one table's rows by vessel (`take_imo` moves a row's IMO out) and
+/// parses them, oldest first by `date`.
+fn group<R, T>(
     rows: Vec<R>,
+    take_imo: fn(&mut R) -> String,
     parse: fn(R) -> Result<T, StorageError>,
+    date: fn(&T) -> NaiveDate,
 ) -> HashMap<String, History<T>> {
     let mut histories: HashMap<String, History<T>> = HashMap::new();
     for mut row in rows {
-        let entry = histories.entry(row.take_imo()).or_default();
+        let entry = histories.entry(take_imo(&mut row)).or_default();
         match parse(row) {
             Ok(event) => entry.events.push(event),
             Err(error) => {
@@ -413,26 +393,29 @@ fn group<R: HistoryRow, T: Dated>(
         }
     }
     for history in histories.values_mut() {
-        history.events.sort_by_key(Dated::date);
+        history.events.sort_by_key(date);
     }
     histories
 }
 
-/// An event of a vessel's history, ordered by its date.
-trait Dated {
-    fn date(&self) -> NaiveDate;
+/// Every vessel's inspections, grouped and parsed.
+fn group_inspections(rows: Vec<StoredInspection>) -> HashMap<String, History<Inspection>> {
+    group(
+        rows,
+        |row| std::mem::take(&mut row.0),
+        parse_inspection,
+        |i| i.date,
+    )
 }
 
-impl Dated for Inspection {
-    fn date(&self) -> NaiveDate {
-        self.date
-    }
-}
-
-impl Dated for Incident {
-    fn date(&self) -> NaiveDate {
-        self.date
-    }
+/// Every vessel's incidents, grouped and parsed.
+fn group_incidents(rows: Vec<StoredIncident>) -> HashMap<String, History<Incident>> {
+    group(
+        rows,
+        |row| std::mem::take(&mut row.0),
+        parse_incident,
+        |i| i.date,
+    )
 }
 
 /// Parses every vessel with its histories, and files each as scorable or

@@ -2,9 +2,9 @@
 //! a tab between fields, `\N` for NULL, and backslash escapes for the
 //! backslash, tab, newline and other control characters.
 //!
-//! The book load streams whole tables this way: the server sends rows at
-//! the speed it reads them, and parsing them here costs a fraction of
-//! decoding as many result rows.
+//! The book load reads whole tables this way ([`copy_out`]), several at
+//! once, and parses each on a thread of its own ([`parse_rows`]): a
+//! fraction of the cost of decoding as many result rows.
 
 use std::borrow::Cow;
 use std::str::FromStr;

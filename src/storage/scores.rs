@@ -352,8 +352,15 @@ impl WriteTx {
         run_id: Uuid,
         publication: &Publication,
     ) -> Result<(), StorageError> {
-        self.write_scores(run_id, publication, Utc::now(), HistoryRows::InTransaction)
-            .await
+        let vessels = imo_rows(publication);
+        self.write_scores(
+            run_id,
+            publication,
+            &vessels,
+            Utc::now(),
+            HistoryRows::InTransaction,
+        )
+        .await
     }
 
     /// [`WriteTx::publish_scores`], where the history rows may already be
@@ -362,14 +369,14 @@ impl WriteTx {
         &mut self,
         run_id: Uuid,
         publication: &Publication,
+        vessels: &[(&VesselScore, String)],
         calculated_at: DateTime<Utc>,
         history: HistoryRows,
     ) -> Result<(), StorageError> {
-        let vessels = imo_rows(publication);
         match self {
             WriteTx::Postgres(tx) => {
                 if history == HistoryRows::InTransaction {
-                    copy_vessel_scores(tx, run_id, &vessels, calculated_at).await?;
+                    copy_vessel_scores(tx, run_id, vessels, calculated_at).await?;
                 }
                 for chunk in vessels.chunks(UNNEST_BATCH) {
                     unnest_vessel_pointers(tx, run_id, chunk).await?;
@@ -586,8 +593,9 @@ impl Database {
         let mut tx = self.begin_write().await?;
         tx.retain_live(publication).await?;
         let publication = &*publication;
+        let vessels = imo_rows(publication);
         let finish = async |tx: &mut WriteTx, history| {
-            tx.write_scores(run_id, publication, calculated_at, history)
+            tx.write_scores(run_id, publication, &vessels, calculated_at, history)
                 .await?;
             tx.finish_run(
                 run_id,
@@ -599,9 +607,8 @@ impl Database {
         };
         let finished = match self {
             Database::Postgres(pool) => {
-                let rows = imo_rows(publication);
                 let (staged, finished) = tokio::join!(
-                    stage_vessel_scores(pool, run_id, &rows, calculated_at),
+                    stage_vessel_scores(pool, run_id, &vessels, calculated_at),
                     finish(&mut tx, HistoryRows::Staged),
                 );
                 staged?;
