@@ -8,6 +8,7 @@ mod class_society;
 mod field_error;
 mod flag;
 mod fleet;
+mod free_text;
 mod imo;
 mod policy_id;
 mod risk_level;
