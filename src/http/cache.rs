@@ -75,8 +75,9 @@ impl CachedBody {
     }
 }
 
-/// A JSON 200 with an `ETag`, or 304 (uncached: for bodies that are cheap).
-pub fn cached_json<T: Serialize>(request: &HttpRequest, body: &T) -> HttpResponse {
+/// A JSON 200 with an `ETag`, or 304 when the client has it: the conditional
+/// answer of [`CachedBody::respond`] for a body rendered per request (nothing is kept).
+pub fn json_with_etag<T: Serialize>(request: &HttpRequest, body: &T) -> HttpResponse {
     CachedBody::of(body).respond(request)
 }
 

@@ -11,8 +11,8 @@ use super::AppState;
 use super::auth::Viewer;
 use super::cache::CachedBody;
 use super::error::ApiError;
-use super::risk::thresholds;
 use crate::domain::{FleetId, Imo, RiskLevel};
+use crate::jobs::ThresholdBook;
 use crate::risk::LevelCounts;
 
 /// How many vessels the top list shows.
@@ -97,7 +97,7 @@ pub async fn dashboard(
 
 /// The dashboard as of the current publication.
 async fn render(state: &AppState) -> Result<CachedBody, ApiError> {
-    let thresholds = thresholds(state).await?;
+    let thresholds = ThresholdBook::load(&state.db, &state.model).await?;
     let fleets = state.db.all_fleets().await?;
     let mut rows = Vec::with_capacity(fleets.len());
     let mut level_counts = LevelCounts::default();

@@ -12,6 +12,7 @@ pub mod extract;
 mod fleets;
 mod health;
 pub mod metrics;
+mod model;
 mod query;
 mod risk;
 mod runs;
@@ -97,7 +98,7 @@ routes! {
     "/api/fleet-risk/thresholds" => { get => thresholds::get_default, put => thresholds::put_default },
     "/api/fleet-risk/runs" => { get => runs::list },
     "/api/fleet-risk/runs/{runId}" => { get => runs::show },
-    "/api/fleet-risk/model" => { get => runs::model },
+    "/api/fleet-risk/model" => { get => model::show },
     "/api/cron/risk-calculations" => { post => runs::trigger },
 }
 

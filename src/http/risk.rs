@@ -9,11 +9,10 @@ use uuid::Uuid;
 
 use super::AppState;
 use super::auth::{Underwriter, Viewer};
-use super::cache::{CachedBody, cached_json};
+use super::cache::{CachedBody, json_with_etag};
 use super::error::ApiError;
-use super::fleets::fleet_id;
+use super::extract::{FleetPath, ImoPath};
 use super::query::ListQuery;
-use super::vessels::path_imo;
 use crate::domain::{FieldErrors, FleetId};
 use crate::jobs::ThresholdBook;
 use crate::risk::{
@@ -48,17 +47,13 @@ struct FleetSimulation {
     summary: SimulationSummary,
 }
 
-pub async fn thresholds(state: &AppState) -> Result<ThresholdBook, ApiError> {
-    Ok(ThresholdBook::load(&state.db, &state.model).await?)
-}
-
 pub async fn vessel_risk(
     _: Viewer,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: ImoPath,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let imo = path_imo(&path)?;
+    let imo = path.imo()?;
     let cache = &state.read_cache;
     cache
         .serve(&state, &request, format!("vessel-risk:{imo}"), || async {
@@ -71,7 +66,7 @@ pub async fn vessel_risk(
                 });
             };
             let mut assessment = published.assessment;
-            assessment.level = thresholds(&state)
+            assessment.level = ThresholdBook::load(&state.db, &state.model)
                 .await?
                 .for_fleet(published.fleet_id)
                 .level_of(assessment.score);
@@ -87,11 +82,11 @@ pub async fn vessel_risk(
 pub async fn vessel_risk_history(
     _: Viewer,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: ImoPath,
     query: web::Query<ListQuery>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let imo = path_imo(&path)?;
+    let imo = path.imo()?;
     let page = query.page()?;
     if state.db.get_vessel(imo).await?.is_none() {
         return Err(ApiError::not_found(format!(
@@ -99,16 +94,16 @@ pub async fn vessel_risk_history(
         )));
     }
     let history = state.db.vessel_score_history(imo, &page).await?;
-    Ok(cached_json(&request, &history))
+    Ok(json_with_etag(&request, &history))
 }
 
 pub async fn fleet_risk(
     _: Viewer,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: FleetPath,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let fleet = fleet_id(&path)?;
+    let fleet = path.fleet()?;
     let cache = &state.read_cache;
     cache
         .serve(&state, &request, format!("fleet-risk:{fleet}"), || async {
@@ -125,7 +120,9 @@ pub async fn fleet_risk(
             relevel(
                 &mut aggregate,
                 &members,
-                thresholds(&state).await?.for_fleet(fleet),
+                ThresholdBook::load(&state.db, &state.model)
+                    .await?
+                    .for_fleet(fleet),
             );
             Ok(CachedBody::of(&PublishedFleetRisk {
                 fleet_id: fleet,
@@ -149,10 +146,10 @@ const DEFAULT_YEARS: u32 = 100_000;
 pub async fn fleet_simulation(
     _: Underwriter,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: FleetPath,
     query: web::Query<SimulationQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let fleet = fleet_id(&path)?;
+    let fleet = path.fleet()?;
     let max_years = state.settings.simulation_max_years;
     let mut errors = FieldErrors::new();
     let years = match query.years.as_deref() {

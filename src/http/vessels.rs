@@ -10,13 +10,12 @@ use uuid::Uuid;
 use super::AppState;
 use super::auth::{Admin, Viewer};
 use super::error::ApiError;
-use super::extract::{JsonBody, decode_value};
-use super::fleets::fleet_id;
+use super::extract::{FleetPath, ImoPath, JsonBody, decode_value};
 use crate::domain::{
     FieldErrors, FleetId, Imo, IncidentInput, InspectionInput, RiskLevel, VesselInput,
     VesselProfile,
 };
-use crate::jobs::rescore;
+use crate::jobs::{ThresholdBook, rescore};
 use crate::storage::{
     IncidentRecord, InspectionRecord, PageRequest, VesselOrder, VesselRecord, level_bounds,
 };
@@ -115,12 +114,6 @@ impl From<IncidentRecord> for HistoryItem<IncidentInput> {
     }
 }
 
-/// An IMO number from the path (`9074729` or `IMO 9074729`); one that is not
-/// valid names no vessel (404).
-pub fn path_imo(raw: &str) -> Result<Imo, ApiError> {
-    Imo::parse(raw).map_err(|e| ApiError::not_found(format!("no vessel {raw}: {e}")))
-}
-
 fn no_vessel(imo: Imo) -> ApiError {
     ApiError::not_found(format!("no vessel with IMO number {imo}"))
 }
@@ -199,9 +192,9 @@ pub async fn create(
 pub async fn show(
     _: Viewer,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: ImoPath,
 ) -> Result<HttpResponse, ApiError> {
-    let imo = path_imo(&path)?;
+    let imo = path.imo()?;
     match state.db.get_vessel(imo).await? {
         Some(vessel) => Ok(HttpResponse::Ok().json(VesselResponse::from(vessel))),
         None => Err(no_vessel(imo)),
@@ -214,10 +207,10 @@ pub async fn show(
 pub async fn update(
     _: Admin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: ImoPath,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let imo = path_imo(&path)?;
+    let imo = path.imo()?;
     let patch = object(body)?;
     let mut refused = FieldErrors::new();
     if let Some(sent) = patch.get("vesselIMO")
@@ -268,9 +261,9 @@ pub async fn update(
 pub async fn delete(
     _: Admin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: ImoPath,
 ) -> Result<HttpResponse, ApiError> {
-    let imo = path_imo(&path)?;
+    let imo = path.imo()?;
     if rescore::delete_vessel(&state.jobs, imo).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {
@@ -300,10 +293,10 @@ pub struct ListedVessel {
 pub async fn list_in_fleet(
     _: Viewer,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: FleetPath,
     query: web::Query<FleetVesselsQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let fleet = fleet_id(&path)?;
+    let fleet = path.fleet()?;
     let mut errors = FieldErrors::new();
     let page = match PageRequest::parse(query.limit.as_deref(), query.cursor.as_deref()) {
         Ok(page) => Some(page),
@@ -336,7 +329,7 @@ pub async fn list_in_fleet(
     if state.db.get_fleet(fleet).await?.is_none() {
         return Err(ApiError::not_found(format!("no fleet with id {fleet}")));
     }
-    let thresholds = super::risk::thresholds(&state).await?;
+    let thresholds = ThresholdBook::load(&state.db, &state.model).await?;
     let fleet_thresholds = thresholds.for_fleet(fleet);
     let ranges: Vec<(Option<f64>, Option<f64>)> = levels
         .iter()
@@ -364,10 +357,10 @@ pub async fn list_in_fleet(
 pub async fn add_inspection(
     _: Admin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: ImoPath,
     JsonBody(body): JsonBody<InspectionInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let imo = path_imo(&path)?;
+    let imo = path.imo()?;
     let inspection = body.parse(today())?;
     match rescore::append_inspection(&state.jobs, imo, &inspection).await? {
         Some(record) => Ok(HttpResponse::Created().json(HistoryItem::from(record))),
@@ -378,10 +371,10 @@ pub async fn add_inspection(
 pub async fn add_incident(
     _: Admin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: ImoPath,
     JsonBody(body): JsonBody<IncidentInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let imo = path_imo(&path)?;
+    let imo = path.imo()?;
     let incident = body.parse(today())?;
     match rescore::append_incident(&state.jobs, imo, &incident).await? {
         Some(record) => Ok(HttpResponse::Created().json(HistoryItem::from(record))),
