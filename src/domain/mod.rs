@@ -15,6 +15,7 @@ mod risk_level;
 mod role;
 mod vessel;
 mod vessel_input;
+mod vessel_patch;
 
 pub use class_society::ClassSocietyCode;
 pub use field_error::{FieldError, FieldErrors};
@@ -29,3 +30,4 @@ pub use vessel::{
     ShipType, UsdAmount, VesselName, VesselProfile,
 };
 pub use vessel_input::{IncidentInput, InspectionInput, VesselInput, parse_vessel_list};
+pub use vessel_patch::VesselPatch;

@@ -161,12 +161,6 @@ pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     Ok(value)
 }
 
-/// Decodes an already parsed JSON value into `T`, naming the bad field (422).
-pub fn decode_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
-    serde_path_to_error::deserialize(value)
-        .map_err(|error| shape_error(&error.path().to_string(), &error.inner().to_string()))
-}
-
 /// A 422 for a wrong-shaped body, naming the field.
 fn shape_error(path: &str, message: &str) -> ApiError {
     ApiError::validation(FieldErrors::from(FieldError::from_serde(path, message)))

@@ -17,6 +17,7 @@ mod query;
 mod risk;
 mod runs;
 mod thresholds;
+mod vessel_response;
 mod vessels;
 
 use std::sync::Arc;

@@ -117,13 +117,17 @@ pub async fn fleet_risk(
             };
             let mut aggregate = published.aggregate;
             let members = state.db.fleet_member_scores(fleet).await?;
-            relevel(
-                &mut aggregate,
-                &members,
-                ThresholdBook::load(&state.db, &state.model)
-                    .await?
-                    .for_fleet(fleet),
-            );
+            let thresholds = *ThresholdBook::load(&state.db, &state.model)
+                .await?
+                .for_fleet(fleet);
+            // O(fleet size): CPU work, so on the compute pool.
+            let aggregate = state
+                .compute
+                .run(move || {
+                    relevel(&mut aggregate, &members, &thresholds);
+                    aggregate
+                })
+                .await?;
             Ok(CachedBody::of(&PublishedFleetRisk {
                 fleet_id: fleet,
                 aggregate,
