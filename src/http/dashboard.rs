@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::AppState;
 use super::auth::Viewer;
-use super::cache::CachedBody;
+use super::cache::{CachedBody, ReadKey};
 use super::error::ApiError;
 use crate::domain::{FleetId, Imo, RiskLevel};
 use crate::jobs::ThresholdBook;
@@ -91,7 +91,7 @@ pub async fn dashboard(
         .dashboard_loaded(viewer.0.key.role.as_str(), region_label(&request));
     let cache = &state.read_cache;
     cache
-        .serve(&state, &request, "dashboard".to_string(), || render(&state))
+        .serve(&state, &request, ReadKey::Dashboard, || render(&state))
         .await
 }
 

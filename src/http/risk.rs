@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::AppState;
 use super::auth::{Underwriter, Viewer};
-use super::cache::{CachedBody, json_with_etag};
+use super::cache::{CachedBody, ReadKey, json_with_etag};
 use super::error::ApiError;
 use super::extract::{FleetPath, ImoPath};
 use super::query::ListQuery;
@@ -56,7 +56,7 @@ pub async fn vessel_risk(
     let imo = path.imo()?;
     let cache = &state.read_cache;
     cache
-        .serve(&state, &request, format!("vessel-risk:{imo}"), || async {
+        .serve(&state, &request, ReadKey::VesselRisk(imo), || async {
             let Some(published) = state.db.current_vessel_assessment(imo).await? else {
                 return Err(match state.db.get_vessel(imo).await? {
                     None => ApiError::not_found(format!("no vessel with IMO number {imo}")),
@@ -106,7 +106,7 @@ pub async fn fleet_risk(
     let fleet = path.fleet()?;
     let cache = &state.read_cache;
     cache
-        .serve(&state, &request, format!("fleet-risk:{fleet}"), || async {
+        .serve(&state, &request, ReadKey::FleetRisk(fleet), || async {
             if state.db.get_fleet(fleet).await?.is_none() {
                 return Err(ApiError::not_found(format!("no fleet with id {fleet}")));
             }
