@@ -140,7 +140,7 @@ role_guard!(
     Role::Viewer
 );
 role_guard!(
-    /// Underwriter or admin: assessments, simulations, exports.
+    /// Underwriter or admin: assessments and simulations.
     Underwriter,
     Role::Underwriter
 );
