@@ -586,25 +586,12 @@ async fn re_levelling_a_fleet_waits_for_compute_capacity(backend: Backend) {
     .await;
     let fleet = app.create_fleet("Busy").await;
     app.create_vessel(&fleet, vessel_body(IMOS[0])).await;
-    let (release, wait) = std::sync::mpsc::channel::<()>();
-    let bridge = app.compute.clone();
-    let occupied = tokio::spawn(async move {
-        bridge
-            .run(move || {
-                wait.recv_timeout(std::time::Duration::from_secs(30))
-                    .is_ok()
-            })
-            .await
-    });
-    while app.compute.available() > 0 {
-        tokio::task::yield_now().await;
-    }
+    let hold = app.hold_compute().await;
     let path = format!("/api/fleet-risk/fleets/{fleet}/risk");
     app.get(&path, &app.keys.viewer)
         .await
         .assert_problem(503, "overloaded");
-    release.send(()).unwrap();
-    assert_eq!(occupied.await.unwrap(), Ok(true));
+    hold.release().await;
     let served = app.get(&path, &app.keys.viewer).await;
     assert_eq!(served.status, 200, "{}", served.text);
     assert_eq!(served.body["vesselCount"], 1);
