@@ -1,7 +1,7 @@
 //! The one bridge from async handlers to CPU work.
 //!
-//! Scoring, simulations and exports run on a dedicated rayon pool, never on
-//! an actix worker. Admission is bounded: when `capacity` jobs are already
+//! Scoring, fleet aggregation, re-levelling and simulations run on a
+//! dedicated rayon pool, never on an actix worker. Admission is bounded: when `capacity` jobs are already
 //! admitted the caller gets [`ComputeError::Overloaded`] at once (503 with
 //! Retry-After) instead of queueing without limit. A panic inside a job is
 //! caught and returned as [`ComputeError::Panicked`]; the process lives on.
