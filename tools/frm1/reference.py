@@ -2,7 +2,7 @@
 """Independent reference implementation of risk model FRM-1 (model version frm-1.0).
 
 Written from docs/risk-model.md sections 1-6, 8 and 10 and the reference data
-(data/flag-performance.csv, data/class-society-performance.csv) only, to
+(fixtures/reference/flag-performance.csv and class-society-performance.csv) only, to
 cross-check the Rust engine.  Python 3.11, standard library only.
 
 Usage:
@@ -47,9 +47,9 @@ import sys
 MODEL_VERSION = "frm-1.0"
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_DATA_DIR = os.path.normpath(os.path.join(HERE, "..", "..", "..", "shared", "data"))
-if not os.path.isdir(DEFAULT_DATA_DIR):
-    DEFAULT_DATA_DIR = "/work/shared/data"
+# The repository's own copy of the reference tables (the ones the engine
+# builds in), so a clone runs the check without anything outside it.
+DEFAULT_DATA_DIR = os.path.normpath(os.path.join(HERE, "..", "..", "fixtures", "reference"))
 
 # ---------------------------------------------------------------- parameters
 FACTOR_ORDER = [
