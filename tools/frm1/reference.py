@@ -33,7 +33,8 @@ Readings implemented (the project's documented interpretations):
   * Factor reasons: the templates, labels and number rules of docs/reasons.md,
     read from that file (tools/frm1/reasons.py renders them).
   * Class society codes are compared and written without surrounding blanks.
-  * Fleet: empty fleet -> all zero, level "low", topDrivers [] (not in spec);
+  * Fleet: topDrivers items are {key, meanContribution} (openapi.yaml); empty
+    fleet -> all zero, level "low", topDrivers [] (not in spec);
     highRiskValueShare uses the count share when total V = 0.
 """
 from __future__ import annotations
@@ -441,8 +442,8 @@ def fleet(assessments: list[dict], thresholds: dict | None = None) -> dict:
         for wi, a in zip(w, assessments):
             c = next(fc["contribution"] for fc in a["factors"] if fc["key"] == k)
             mean_c += wi * c
-        drivers.append({"key": k, "contribution": mean_c})
-    drivers.sort(key=lambda x: -x["contribution"])
+        drivers.append({"key": k, "meanContribution": mean_c})
+    drivers.sort(key=lambda x: -x["meanContribution"])
     tankers = [a["_insuredValueUsd"] for a in assessments if a["_shipType"] in TANKERS]
     return {
         "score": score,
