@@ -101,6 +101,7 @@ class Service:
                 return self
             except OSError:
                 if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.__exit__(RuntimeError, None, None)
                     raise RuntimeError(f"serve did not come up; log in {self.dir}/serve.log")
                 time.sleep(0.1)
 
