@@ -166,9 +166,13 @@ fn too_large(limit: usize) -> ApiError {
 /// Decodes `bytes`: bad syntax is 400, a key sent twice 422 naming it.
 pub fn decode_json(bytes: &[u8]) -> Result<Value, ApiError> {
     parse_json_document(bytes).map_err(|error| match error {
+        // serde_json quotes tokens in Rust's backticks ("expected `,`").
         JsonDocumentError::Malformed(message) => ApiError::new(
             ErrorCode::MalformedJson,
-            format!("the body is not well-formed JSON: {message}"),
+            format!(
+                "the body is not well-formed JSON: {}",
+                message.replace('`', "'")
+            ),
         ),
         JsonDocumentError::DuplicateKeys(fields) => ApiError::validation(fields),
     })
@@ -186,6 +190,11 @@ mod tests {
             assert_eq!(error.code, ErrorCode::MalformedJson);
         }
         assert!(decode_json(b" {} \n").is_ok());
+        let error = decode_json(b"{\"a\": 1 2}").unwrap_err();
+        assert_eq!(
+            error.detail,
+            "the body is not well-formed JSON: expected ',' or '}' at line 1 column 9"
+        );
         let error = decode_json(br#"{"name": "A", "name": "B"}"#).unwrap_err();
         assert_eq!(error.code, ErrorCode::ValidationFailed);
         assert_eq!(error.errors[0].field, "name");

@@ -380,6 +380,8 @@ async fn messages_are_written_for_a_person(backend: Backend) {
             r#"["name","desc"]"#,
             r#"{"name": 1, "medium": "x", "date": [], "vessels": {}, "yearBuilt": 1.5}"#,
             r#"{"sanctioned": "no", "description": {}, "high": true}"#,
+            r#"{"name": "A" "description": null}"#,
+            r#"{"name": "A", "#,
         ] {
             answers.push(
                 app.send_raw(method.clone(), &path, "application/json", body)
