@@ -5,6 +5,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use crate::input::{FLEETS, VESSELS};
 use crate::support::{Backend, IMOS, TestApp, vessel_body};
 
 crate::cases!(
@@ -13,9 +14,6 @@ crate::cases!(
     a_404_echoes_at_most_64_characters_of_the_path,
     metrics_follows_the_routing_rules,
 );
-
-const FLEETS: &str = "/api/fleet-risk/fleets";
-const VESSELS: &str = "/api/fleet-risk/vessels";
 
 async fn control_characters_are_422_in_every_free_text_field(backend: Backend) {
     let app = TestApp::spawn(backend).await;

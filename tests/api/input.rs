@@ -18,8 +18,8 @@ crate::cases!(
     messages_are_written_for_a_person,
 );
 
-const VESSELS: &str = "/api/fleet-risk/vessels";
-const FLEETS: &str = "/api/fleet-risk/fleets";
+pub const VESSELS: &str = "/api/fleet-risk/vessels";
+pub const FLEETS: &str = "/api/fleet-risk/fleets";
 const THRESHOLDS: &str = "/api/fleet-risk/thresholds";
 const ASSESS: &str = "/api/fleet-risk/assess";
 
