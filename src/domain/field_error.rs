@@ -99,38 +99,6 @@ impl FieldErrors {
     }
 }
 
-impl FieldError {
-    /// Names the field of a serde shape error. serde reports unknown and
-    /// missing fields at their parent's path, with the field's name in the
-    /// message; `path` is serde_path_to_error's (`.` for the root).
-    pub fn from_serde(path: &str, message: &str) -> Self {
-        let path = if path == "." { "" } else { path };
-        let message = message.split(" at line ").next().unwrap_or(message);
-        let named = ["unknown field `", "missing field `"]
-            .iter()
-            .find_map(|prefix| message.strip_prefix(prefix))
-            .and_then(|rest| rest.split('`').next());
-        let field = match named {
-            Some(name) if !path.ends_with(name) => {
-                if path.is_empty() {
-                    name.to_string()
-                } else {
-                    format!("{path}.{name}")
-                }
-            }
-            _ => path.to_string(),
-        };
-        let message = if message.starts_with("unknown field") {
-            "is not a field of this request".to_string()
-        } else if message.starts_with("missing field") {
-            "is required".to_string()
-        } else {
-            message.to_string()
-        };
-        Self::new(if field.is_empty() { "body" } else { &field }, message)
-    }
-}
-
 impl From<FieldError> for FieldErrors {
     fn from(error: FieldError) -> Self {
         Self(vec![error])

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::free_text::parse_short_text;
+use super::free_text::{parse_long_text, parse_short_text};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -53,6 +53,28 @@ impl FleetName {
     }
 }
 
+/// A fleet's description: at most 2000 characters of prose (line breaks
+/// allowed, other control characters not), kept as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct FleetDescription(String);
+
+impl FleetDescription {
+    pub const MAX_CHARS: usize = 2000;
+
+    pub fn parse(input: &str) -> Result<Self, String> {
+        parse_long_text(input, Self::MAX_CHARS).map(Self)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,6 +88,14 @@ mod tests {
         assert!(FleetName::parse(" ").is_err());
         assert!(FleetName::parse(&"x".repeat(121)).is_err());
         assert!(FleetName::parse(&"é".repeat(120)).is_ok());
+    }
+
+    #[test]
+    fn descriptions_are_bounded_prose() {
+        assert!(FleetDescription::parse("Line one\nline two").is_ok());
+        assert!(FleetDescription::parse(&"d".repeat(2000)).is_ok());
+        assert!(FleetDescription::parse(&"d".repeat(2001)).is_err());
+        assert!(FleetDescription::parse("nul\u{0}").is_err());
     }
 
     #[test]

@@ -9,7 +9,10 @@ mod field_error;
 mod flag;
 mod fleet;
 mod free_text;
+mod history_input;
 mod imo;
+mod json_document;
+mod json_fields;
 mod policy_id;
 mod risk_level;
 mod role;
@@ -20,8 +23,11 @@ mod vessel_patch;
 pub use class_society::ClassSocietyCode;
 pub use field_error::{FieldError, FieldErrors};
 pub use flag::FlagState;
-pub use fleet::{FleetId, FleetName};
+pub use fleet::{FleetDescription, FleetId, FleetName};
+pub use history_input::{IncidentInput, InspectionInput, parse_incident, parse_inspection};
 pub use imo::Imo;
+pub use json_document::{JsonDocumentError, parse_json_document};
+pub use json_fields::JsonFields;
 pub use policy_id::{PolicyId, PolicyIdPattern};
 pub use risk_level::{RiskLevel, RiskThresholds};
 pub use role::Role;
@@ -29,5 +35,5 @@ pub use vessel::{
     CompanyPerformance, Incident, IncidentKind, IncidentSeverity, Inspection, InspectionRegime,
     ShipType, UsdAmount, VesselName, VesselProfile,
 };
-pub use vessel_input::{IncidentInput, InspectionInput, VesselInput, parse_vessel_list};
+pub use vessel_input::{VesselInput, parse_vessel, parse_vessel_list};
 pub use vessel_patch::VesselPatch;

@@ -134,12 +134,18 @@ wire_enum!(
     }
 );
 
-/// A non-negative, finite amount of US dollars.
+/// An amount of US dollars from 0 to [`UsdAmount::MAX`].
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Default)]
 pub struct UsdAmount(f64);
 
 impl UsdAmount {
     pub const ZERO: UsdAmount = UsdAmount(0.0);
+
+    /// USD 100 billion. The largest hull values are a few USD billion, so
+    /// this leaves room while keeping every sum over a book (and every
+    /// aggregate and simulated loss built from it) far inside the finite
+    /// range of `f64`.
+    pub const MAX: f64 = 1e11;
 
     pub fn parse(value: f64) -> Result<Self, String> {
         if !value.is_finite() {
@@ -147,6 +153,9 @@ impl UsdAmount {
         }
         if value < 0.0 {
             return Err("must be at least 0".into());
+        }
+        if value > Self::MAX {
+            return Err("must be at most 100000000000 (USD 100 billion)".into());
         }
         // -0.0 passes `< 0.0`; store it as 0 so it never prints as "-0".
         Ok(Self(value.abs()))
@@ -264,6 +273,8 @@ mod tests {
         assert!(UsdAmount::parse(-1.0).is_err());
         assert!(UsdAmount::parse(f64::INFINITY).is_err());
         assert!(UsdAmount::parse(f64::NAN).is_err());
+        assert!(UsdAmount::parse(UsdAmount::MAX).is_ok());
+        assert!(UsdAmount::parse(1e308).is_err());
     }
 
     #[test]

@@ -1,18 +1,21 @@
 //! The wire format of one vessel (risk-model.md section 1) and its parse into
 //! a [`VesselProfile`].
 //!
-//! The API, the `assess` command, the demo book and the golden engine cases
-//! all read vessels in this one shape. Field types are loose on purpose
-//! (strings for enums and dates, wide integers) so that one parse names
-//! every bad field at once instead of stopping at the first type error.
+//! The API, the bulk import, the `assess` command, the demo book and the
+//! golden engine cases all read vessels through [`parse_vessel`], which reads
+//! a JSON value member by member and names every bad field at once: missing,
+//! null, of the wrong type, against its rule, or unknown. [`VesselInput`] is
+//! the same shape as a Rust value, for fixtures and for writing a vessel out.
 
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
+use super::history_input::{MAX_COUNT, parse_each, parse_incident, parse_inspection};
+use super::json_fields::JsonFields;
 use super::{
-    ClassSocietyCode, CompanyPerformance, FieldError, FieldErrors, FlagState, Imo, Incident,
-    IncidentKind, IncidentSeverity, Inspection, InspectionRegime, PolicyId, PolicyIdPattern,
-    ShipType, UsdAmount, VesselName, VesselProfile,
+    ClassSocietyCode, CompanyPerformance, FieldErrors, FlagState, Imo, IncidentInput,
+    InspectionInput, PolicyId, PolicyIdPattern, ShipType, UsdAmount, VesselName, VesselProfile,
 };
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -48,251 +51,130 @@ pub struct VesselInput {
     pub incidents: Vec<IncidentInput>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct InspectionInput {
-    pub date: String,
-    pub regime: String,
-    pub deficiencies: i64,
-    pub detained: bool,
+/// A whole count that fits the profile: `bounded` already kept it in range.
+fn count(value: i64) -> u32 {
+    u32::try_from(value).expect("bounded counts fit u32")
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct IncidentInput {
-    pub date: String,
-    pub severity: String,
-    pub kind: String,
-    pub gross_loss_usd: f64,
-}
-
-/// Counts are bounded well above anything real so sums can never overflow.
-const MAX_COUNT: i64 = 100_000;
-
-fn bounded(errors: &mut FieldErrors, field: &str, value: i64, min: i64, max: i64) -> Option<u32> {
-    if (min..=max).contains(&value) {
-        u32::try_from(value).ok()
-    } else {
-        errors.push(field, format!("must be between {min} and {max}"));
-        None
-    }
-}
-
-/// A calendar date `YYYY-MM-DD` on or before `as_of`.
-fn event_date(
-    errors: &mut FieldErrors,
-    field: &str,
-    raw: &str,
+/// Parses one vessel sent as JSON, as of `as_of` (which bounds `yearBuilt`
+/// and event dates), naming every bad field by its JSON path
+/// (`inspections[3].date`).
+pub fn parse_vessel(
+    value: &Value,
     as_of: NaiveDate,
-) -> Option<NaiveDate> {
-    match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
-        Ok(date) if raw.len() == 10 && date <= as_of => Some(date),
-        Ok(date) if raw.len() == 10 => {
-            errors.push(field, format!("{date} is after the as-of date {as_of}"));
-            None
-        }
-        _ => {
-            errors.push(field, "must be a date in the form YYYY-MM-DD");
-            None
-        }
-    }
-}
-
-impl InspectionInput {
-    pub fn parse(&self, as_of: NaiveDate) -> Result<Inspection, FieldErrors> {
-        let mut errors = FieldErrors::new();
-        let date = event_date(&mut errors, "date", &self.date, as_of);
-        let regime = errors.check("regime", InspectionRegime::parse(&self.regime));
-        let deficiencies = bounded(&mut errors, "deficiencies", self.deficiencies, 0, MAX_COUNT);
-        match (date, regime, deficiencies) {
-            (Some(date), Some(regime), Some(deficiencies)) if errors.is_empty() => Ok(Inspection {
-                date,
-                regime,
-                deficiencies,
-                detained: self.detained,
-            }),
-            _ => Err(errors),
-        }
-    }
-
-    pub fn from_inspection(inspection: &Inspection) -> Self {
-        Self {
-            date: inspection.date.to_string(),
-            regime: inspection.regime.as_str().to_string(),
-            deficiencies: i64::from(inspection.deficiencies),
-            detained: inspection.detained,
-        }
-    }
-}
-
-impl IncidentInput {
-    pub fn parse(&self, as_of: NaiveDate) -> Result<Incident, FieldErrors> {
-        let mut errors = FieldErrors::new();
-        let date = event_date(&mut errors, "date", &self.date, as_of);
-        let severity = errors.check("severity", IncidentSeverity::parse(&self.severity));
-        let kind = errors.check("kind", IncidentKind::parse(&self.kind));
-        let loss = errors.check("grossLossUsd", UsdAmount::parse(self.gross_loss_usd));
-        match (date, severity, kind, loss) {
-            (Some(date), Some(severity), Some(kind), Some(gross_loss_usd)) => Ok(Incident {
-                date,
-                severity,
-                kind,
-                gross_loss_usd,
-            }),
-            _ => Err(errors),
-        }
-    }
-
-    pub fn from_incident(incident: &Incident) -> Self {
-        Self {
-            date: incident.date.to_string(),
-            severity: incident.severity.as_str().to_string(),
-            kind: incident.kind.as_str().to_string(),
-            gross_loss_usd: incident.gross_loss_usd.value(),
-        }
-    }
-}
-
-impl VesselInput {
-    /// Decodes a vessel sent as a JSON value, naming the first member of the
-    /// wrong shape (wrong type, unknown or missing).
-    pub fn from_json(value: serde_json::Value) -> Result<Self, FieldError> {
-        serde_path_to_error::deserialize(value).map_err(|shape| {
-            FieldError::from_serde(&shape.path().to_string(), &shape.inner().to_string())
+    policy_ids: &PolicyIdPattern,
+) -> Result<VesselProfile, FieldErrors> {
+    let mut fields = JsonFields::of(value)?;
+    let imo = fields.string_as("vesselIMO", Imo::parse);
+    let name = fields.string_as("name", VesselName::parse);
+    let ship_type = fields.string_as("shipType", ShipType::parse);
+    let year_built = fields.integer_in(
+        "yearBuilt",
+        None,
+        i64::from(VesselProfile::MIN_YEAR_BUILT),
+        i64::from(as_of.year()),
+    );
+    let gross_tonnage = fields.integer_in(
+        "grossTonnage",
+        None,
+        1,
+        i64::from(VesselProfile::MAX_GROSS_TONNAGE),
+    );
+    let flag = fields.string_as("flag", FlagState::parse);
+    let class_society = fields.optional_string_as("classSociety", ClassSocietyCode::parse);
+    let company_performance = fields
+        .optional_string_as("companyPerformance", CompanyPerformance::parse)
+        .map(Option::unwrap_or_default);
+    let insured_value_usd = fields.number_as("insuredValueUsd", UsdAmount::parse);
+    let insurance_policy_id =
+        fields.optional_string_as("insurancePolicyId", |raw| PolicyId::parse(raw, policy_ids));
+    let sanctioned = fields.boolean("sanctioned", Some(false));
+    let banned_listed = fields.boolean("bannedListed", Some(false));
+    let days_in_listed_areas_12m = fields.integer_in(
+        "daysInListedAreas12m",
+        Some(0),
+        0,
+        i64::from(VesselProfile::MAX_DAYS_IN_LISTED_AREAS),
+    );
+    let ais_gaps_12m = fields.integer_in("aisGaps12m", Some(0), 0, MAX_COUNT);
+    let flag_changes_36m = fields.integer_in("flagChanges36m", Some(0), 0, MAX_COUNT);
+    let inspections = fields.array("inspections", false).map(|items| {
+        parse_each(items, "inspections", fields.errors(), |item| {
+            parse_inspection(item, as_of)
         })
-    }
+    });
+    let incidents = fields.array("incidents", false).map(|items| {
+        parse_each(items, "incidents", fields.errors(), |item| {
+            parse_incident(item, as_of)
+        })
+    });
+    let errors = fields.finish();
 
-    /// Parses every field, as of `as_of` (which bounds `yearBuilt` and event
-    /// dates), and reports every bad field by its JSON name.
-    pub fn parse(
-        &self,
-        as_of: NaiveDate,
-        policy_ids: &PolicyIdPattern,
-    ) -> Result<VesselProfile, FieldErrors> {
-        let mut errors = FieldErrors::new();
-        let imo = errors.check("vesselIMO", Imo::parse(&self.vessel_imo));
-        let name = errors.check("name", VesselName::parse(&self.name));
-        let ship_type = errors.check("shipType", ShipType::parse(&self.ship_type));
-        let year_built = i32::try_from(self.year_built)
-            .ok()
-            .filter(|year| (VesselProfile::MIN_YEAR_BUILT..=as_of.year()).contains(year));
-        if year_built.is_none() {
-            errors.push(
-                "yearBuilt",
-                format!(
-                    "must be between {} and {}",
-                    VesselProfile::MIN_YEAR_BUILT,
-                    as_of.year()
-                ),
-            );
-        }
-        let gross_tonnage = bounded(
-            &mut errors,
-            "grossTonnage",
-            self.gross_tonnage,
-            1,
-            i64::from(VesselProfile::MAX_GROSS_TONNAGE),
-        );
-        let flag = errors.check("flag", FlagState::parse(&self.flag));
-        let class_society = match &self.class_society {
-            None => Some(None),
-            Some(code) => errors
-                .check("classSociety", ClassSocietyCode::parse(code))
-                .map(Some),
-        };
-        let company_performance = match &self.company_performance {
-            None => Some(CompanyPerformance::default()),
-            Some(raw) => errors.check("companyPerformance", CompanyPerformance::parse(raw)),
-        };
-        let insured_value_usd =
-            errors.check("insuredValueUsd", UsdAmount::parse(self.insured_value_usd));
-        let insurance_policy_id = match &self.insurance_policy_id {
-            None => Some(None),
-            Some(raw) => errors
-                .check("insurancePolicyId", PolicyId::parse(raw, policy_ids))
-                .map(Some),
-        };
-        let days_in_listed_areas_12m = bounded(
-            &mut errors,
-            "daysInListedAreas12m",
-            self.days_in_listed_areas_12m,
-            0,
-            i64::from(VesselProfile::MAX_DAYS_IN_LISTED_AREAS),
-        );
-        let ais_gaps_12m = bounded(&mut errors, "aisGaps12m", self.ais_gaps_12m, 0, MAX_COUNT);
-        let flag_changes_36m = bounded(
-            &mut errors,
-            "flagChanges36m",
-            self.flag_changes_36m,
-            0,
-            MAX_COUNT,
-        );
-
-        let mut inspections = Vec::with_capacity(self.inspections.len());
-        for (index, raw) in self.inspections.iter().enumerate() {
-            match raw.parse(as_of) {
-                Ok(inspection) => inspections.push(inspection),
-                Err(item) => errors.extend_prefixed(&format!("inspections[{index}]"), item),
-            }
-        }
-        let mut incidents = Vec::with_capacity(self.incidents.len());
-        for (index, raw) in self.incidents.iter().enumerate() {
-            match raw.parse(as_of) {
-                Ok(incident) => incidents.push(incident),
-                Err(item) => errors.extend_prefixed(&format!("incidents[{index}]"), item),
-            }
-        }
-
-        match (
+    match (
+        imo,
+        name,
+        ship_type,
+        year_built,
+        gross_tonnage,
+        flag,
+        class_society,
+        company_performance,
+        insured_value_usd,
+        insurance_policy_id,
+        (sanctioned, banned_listed),
+        (days_in_listed_areas_12m, ais_gaps_12m, flag_changes_36m),
+        (inspections, incidents),
+    ) {
+        (
+            Some(imo),
+            Some(name),
+            Some(ship_type),
+            Some(year_built),
+            Some(gross_tonnage),
+            Some(flag),
+            Some(class_society),
+            Some(company_performance),
+            Some(insured_value_usd),
+            Some(insurance_policy_id),
+            (Some(sanctioned), Some(banned_listed)),
+            (Some(days_in_listed_areas_12m), Some(ais_gaps_12m), Some(flag_changes_36m)),
+            (Some(inspections), Some(incidents)),
+        ) if errors.is_empty() => Ok(VesselProfile {
             imo,
             name,
             ship_type,
-            year_built,
-            gross_tonnage,
+            year_built: i32::try_from(year_built).expect("bounded by the as-of year"),
+            gross_tonnage: count(gross_tonnage),
             flag,
             class_society,
             company_performance,
             insured_value_usd,
             insurance_policy_id,
-            days_in_listed_areas_12m,
-            ais_gaps_12m,
-            flag_changes_36m,
-        ) {
-            (
-                Some(imo),
-                Some(name),
-                Some(ship_type),
-                Some(year_built),
-                Some(gross_tonnage),
-                Some(flag),
-                Some(class_society),
-                Some(company_performance),
-                Some(insured_value_usd),
-                Some(insurance_policy_id),
-                Some(days_in_listed_areas_12m),
-                Some(ais_gaps_12m),
-                Some(flag_changes_36m),
-            ) if errors.is_empty() => Ok(VesselProfile {
-                imo,
-                name,
-                ship_type,
-                year_built,
-                gross_tonnage,
-                flag,
-                class_society,
-                company_performance,
-                insured_value_usd,
-                insurance_policy_id,
-                sanctioned: self.sanctioned,
-                banned_listed: self.banned_listed,
-                days_in_listed_areas_12m,
-                ais_gaps_12m,
-                flag_changes_36m,
-                inspections,
-                incidents,
-            }),
-            _ => Err(errors),
-        }
+            sanctioned,
+            banned_listed,
+            days_in_listed_areas_12m: count(days_in_listed_areas_12m),
+            ais_gaps_12m: count(ais_gaps_12m),
+            flag_changes_36m: count(flag_changes_36m),
+            inspections,
+            incidents,
+        }),
+        _ => Err(errors),
+    }
+}
+
+impl VesselInput {
+    /// Parses every field as [`parse_vessel`] does.
+    pub fn parse(
+        &self,
+        as_of: NaiveDate,
+        policy_ids: &PolicyIdPattern,
+    ) -> Result<VesselProfile, FieldErrors> {
+        parse_vessel(&self.to_json(), as_of, policy_ids)
+    }
+
+    /// The vessel as the JSON object a client would send.
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self).expect("a VesselInput serializes to JSON")
     }
 
     /// The wire form of a parsed vessel (the inverse of [`VesselInput::parse`]).
@@ -333,33 +215,18 @@ impl VesselInput {
     }
 }
 
-/// Decodes and parses a list of vessels sent as JSON values. Each error is
-/// named `{prefix}[index].field`, so one answer can name every bad vessel.
+/// Parses a list of vessels sent as JSON values. Each error is named
+/// `{prefix}[index].field`, so one answer can name every bad vessel.
 pub fn parse_vessel_list(
-    items: Vec<serde_json::Value>,
+    items: impl AsRef<[Value]>,
     as_of: NaiveDate,
     policy_ids: &PolicyIdPattern,
     prefix: &str,
 ) -> Result<Vec<VesselProfile>, FieldErrors> {
     let mut errors = FieldErrors::new();
-    let mut vessels = Vec::with_capacity(items.len());
-    for (index, item) in items.into_iter().enumerate() {
-        let here = format!("{prefix}[{index}]");
-        match VesselInput::from_json(item) {
-            Err(error) => {
-                let field = if error.field == "body" {
-                    String::new()
-                } else {
-                    error.field
-                };
-                errors.extend_prefixed(&here, FieldError::new(field, error.message).into());
-            }
-            Ok(input) => match input.parse(as_of, policy_ids) {
-                Ok(vessel) => vessels.push(vessel),
-                Err(item_errors) => errors.extend_prefixed(&here, item_errors),
-            },
-        }
-    }
+    let vessels = parse_each(items.as_ref(), prefix, &mut errors, |item| {
+        parse_vessel(item, as_of, policy_ids)
+    });
     errors.into_result(|| vessels)
 }
 
@@ -373,8 +240,11 @@ mod tests {
     }
 
     fn parse(value: serde_json::Value) -> Result<VesselProfile, FieldErrors> {
-        let input: VesselInput = serde_json::from_value(value).unwrap();
-        input.parse(as_of(), &PolicyIdPattern::default())
+        parse_vessel(&value, as_of(), &PolicyIdPattern::default())
+    }
+
+    fn fields(errors: &FieldErrors) -> Vec<&str> {
+        errors.iter().map(|e| e.field.as_str()).collect()
     }
 
     fn minimal() -> serde_json::Value {
@@ -409,9 +279,8 @@ mod tests {
             "incidents": [{"date": "26-01-01", "severity": "D", "kind": "storm", "grossLossUsd": -5.0}]
         }))
         .unwrap_err();
-        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
-            fields,
+            fields(&errors),
             [
                 "vesselIMO",
                 "name",
@@ -457,11 +326,58 @@ mod tests {
     }
 
     #[test]
-    fn unknown_fields_are_rejected_by_serde() {
+    fn missing_mistyped_rule_breaking_and_unknown_fields_are_named_together() {
+        // The body of issue 11, item 1, without its fleet.
+        let errors = parse(json!({
+            "vesselIMO": "1234560", "yearBuilt": "nineteen", "flag": "XX", "imoNumber": 1,
+            "sanctioned": "no", "inspections": {}, "incidents": [{"date": "2026-01-01"}]
+        }))
+        .unwrap_err();
+        let named: Vec<(&str, &str)> = errors
+            .iter()
+            .map(|e| (e.field.as_str(), e.message.as_str()))
+            .collect();
+        assert_eq!(
+            named,
+            [
+                ("vesselIMO", "check digit does not match (expected 7)"),
+                ("name", "is required"),
+                ("shipType", "is required"),
+                ("yearBuilt", "must be an integer"),
+                ("grossTonnage", "is required"),
+                ("flag", "XX is not an assigned ISO 3166-1 alpha-2 code"),
+                ("insuredValueUsd", "is required"),
+                ("sanctioned", "must be true or false"),
+                ("inspections", "must be an array"),
+                ("incidents[0].severity", "is required"),
+                ("incidents[0].kind", "is required"),
+                ("incidents[0].grossLossUsd", "is required"),
+                ("imoNumber", "is not a field of this request"),
+            ]
+        );
+    }
+
+    #[test]
+    fn null_is_absent_for_optional_fields_only() {
         let mut value = minimal();
-        value["imoNumber"] = json!("9074729");
-        let error = serde_json::from_value::<VesselInput>(value).unwrap_err();
-        assert!(error.to_string().contains("imoNumber"));
+        for optional in ["classSociety", "companyPerformance", "insurancePolicyId"] {
+            value[optional] = json!(null);
+        }
+        let vessel = parse(value.clone()).unwrap();
+        assert_eq!(vessel.class_society, None);
+        assert_eq!(vessel.company_performance, CompanyPerformance::Medium);
+        value["name"] = json!(null);
+        value["sanctioned"] = json!(null);
+        assert_eq!(fields(&parse(value).unwrap_err()), ["name", "sanctioned"]);
+    }
+
+    #[test]
+    fn insured_values_are_bounded() {
+        let mut value = minimal();
+        value["insuredValueUsd"] = json!(UsdAmount::MAX);
+        assert!(parse(value.clone()).is_ok());
+        value["insuredValueUsd"] = json!(1e308);
+        assert_eq!(fields(&parse(value).unwrap_err()), ["insuredValueUsd"]);
     }
 
     #[test]
@@ -477,11 +393,11 @@ mod tests {
             "vessels",
         )
         .unwrap_err();
-        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
-            fields,
+            fields(&errors),
             ["vessels[1].flag", "vessels[2]", "vessels[3].speed"]
         );
+        assert_eq!(errors.iter().nth(1).unwrap().message, "must be an object");
         let parsed =
             parse_vessel_list(vec![minimal()], as_of(), &PolicyIdPattern::default(), "").unwrap();
         assert_eq!(parsed.len(), 1);

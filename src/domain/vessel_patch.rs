@@ -1,5 +1,6 @@
 //! A JSON merge patch (RFC 7396) of one vessel: what it may change, and the
-//! [`VesselInput`] it makes of the vessel as it stands.
+//! vessel it makes of the vessel as it stands, to be parsed as a whole by
+//! [`parse_vessel`](super::parse_vessel) so every bad field is named at once.
 //!
 //! The patchable members are the section 1 fields (all scalars) and the
 //! vessel's `fleetId`, so a merge replaces each member the patch names; a
@@ -10,7 +11,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{FieldError, FieldErrors, Imo, VesselInput};
+use super::{FieldErrors, Imo, VesselInput};
 
 /// A merge patch of the vessel `imo`, read by [`VesselPatch::parse`].
 #[derive(Debug, Clone, PartialEq)]
@@ -54,28 +55,25 @@ impl VesselPatch {
         self.fleet_id.as_ref()
     }
 
-    /// `current` with every patched member replaced, decoded again so that a
-    /// member of the wrong type or an unknown member is named (the first
-    /// such, in name order). Histories are `current`'s.
-    pub fn apply(&self, current: &VesselInput) -> Result<VesselInput, FieldError> {
-        let Ok(Value::Object(mut merged)) = serde_json::to_value(current) else {
-            unreachable!("a VesselInput serializes to a JSON object");
-        };
-        merged.remove("inspections");
-        merged.remove("incidents");
+    /// `current` as the JSON object a client would send, with every patched
+    /// member replaced; its histories are `current`'s (a patch cannot name them).
+    pub fn apply(&self, current: &VesselInput) -> Value {
+        let mut merged = current.to_json();
+        let members = merged
+            .as_object_mut()
+            .expect("a VesselInput serializes to a JSON object");
         for (key, value) in &self.fields {
-            merged.insert(key.clone(), value.clone());
+            members.insert(key.clone(), value.clone());
         }
-        let mut patched = VesselInput::from_json(Value::Object(merged))?;
-        patched.inspections = current.inspections.clone();
-        patched.incidents = current.incidents.clone();
-        Ok(patched)
+        merged
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{PolicyIdPattern, VesselProfile, parse_vessel};
+    use chrono::NaiveDate;
     use serde_json::json;
 
     fn imo() -> Imo {
@@ -98,19 +96,26 @@ mod tests {
             "grossTonnage": 32000,
             "flag": "PA",
             "classSociety": "DNV",
+            "companyPerformance": "medium",
             "insuredValueUsd": 18000000.0,
             "insurancePolicyId": "HULL-2026-004512",
             "aisGaps12m": 3,
-            "inspections": [{"date": "2026-01-01", "regime": "paris", "deficiencies": 2, "detained": false}],
-            "incidents": [{"date": "2025-06-01", "severity": "minor", "kind": "machinery", "grossLossUsd": 1000.0}],
+            "inspections": [{"date": "2026-01-01", "regime": "paris_mou", "deficiencies": 2, "detained": false}],
+            "incidents": [{"date": "2025-06-01", "severity": "C", "kind": "machinery", "grossLossUsd": 1000.0}],
         }))
         .unwrap()
     }
 
-    fn patched(patch: Value) -> Result<VesselInput, FieldError> {
-        VesselPatch::parse(imo(), body(patch))
+    fn patched(patch: Value) -> Result<VesselProfile, FieldErrors> {
+        let merged = VesselPatch::parse(imo(), body(patch))
             .unwrap()
-            .apply(&current())
+            .apply(&current());
+        let as_of = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+        parse_vessel(&merged, as_of, &PolicyIdPattern::default())
+    }
+
+    fn fields(errors: FieldErrors) -> Vec<String> {
+        errors.iter().map(|e| e.field.clone()).collect()
     }
 
     #[test]
@@ -121,33 +126,37 @@ mod tests {
             insured_value_usd: 21_000_000.0,
             ..current()
         };
-        assert_eq!(out, expected);
-        assert_eq!(patched(json!({})).unwrap(), current());
+        assert_eq!(VesselInput::from_profile(&out), expected);
+        assert_eq!(
+            VesselInput::from_profile(&patched(json!({})).unwrap()),
+            current()
+        );
     }
 
     #[test]
     fn null_clears_an_optional_field_and_is_named_for_a_required_one() {
         let out = patched(json!({"classSociety": null, "insurancePolicyId": null})).unwrap();
         assert_eq!((out.class_society, out.insurance_policy_id), (None, None));
-        let error = patched(json!({"name": null})).unwrap_err();
-        assert_eq!(error.field, "name");
+        assert_eq!(
+            fields(patched(json!({"name": null})).unwrap_err()),
+            ["name"]
+        );
     }
 
     #[test]
-    fn unknown_and_mistyped_members_are_named() {
+    fn unknown_mistyped_and_rule_breaking_members_are_named_together() {
         assert_eq!(
-            patched(json!({"imoNumber": 1})).unwrap_err().field,
-            "imoNumber"
-        );
-        assert_eq!(
-            patched(json!({"yearBuilt": "old"})).unwrap_err().field,
-            "yearBuilt"
+            fields(
+                patched(json!({"imoNumber": 1, "yearBuilt": "old", "flag": "Denmark"}))
+                    .unwrap_err()
+            ),
+            ["yearBuilt", "flag", "imoNumber"]
         );
     }
 
     #[test]
     fn histories_are_kept_from_the_vessel() {
-        let out = patched(json!({"name": "RENAMED"})).unwrap();
+        let out = VesselInput::from_profile(&patched(json!({"name": "RENAMED"})).unwrap());
         assert_eq!(out.inspections, current().inspections);
         assert_eq!(out.incidents, current().incidents);
     }
@@ -170,7 +179,7 @@ mod tests {
     fn the_same_imo_in_any_form_is_accepted() {
         for same in ["9074729", "IMO 9074729"] {
             let patch = VesselPatch::parse(imo(), body(json!({"vesselIMO": same}))).unwrap();
-            assert_eq!(patch.apply(&current()).unwrap().vessel_imo, same);
+            assert_eq!(patch.apply(&current())["vesselIMO"], same);
         }
     }
 
@@ -178,7 +187,7 @@ mod tests {
     fn the_fleet_is_taken_out_of_the_fields() {
         let patch = VesselPatch::parse(imo(), body(json!({"fleetId": null, "name": "X"}))).unwrap();
         assert_eq!(patch.fleet_id(), Some(&Value::Null));
-        assert_eq!(patch.apply(&current()).unwrap().name, "X");
+        assert_eq!(patch.apply(&current())["name"], "X");
         let untouched = VesselPatch::parse(imo(), body(json!({}))).unwrap();
         assert_eq!(untouched.fleet_id(), None);
     }

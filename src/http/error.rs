@@ -94,6 +94,8 @@ impl ApiError {
         }
     }
 
+    /// A 422 naming every bad field; an error about the body as a whole
+    /// (an empty path) is named `body`.
     pub fn validation(errors: FieldErrors) -> Self {
         let count = errors.len();
         let detail = if count == 1 {
@@ -101,8 +103,16 @@ impl ApiError {
         } else {
             format!("{count} fields are invalid")
         };
+        let errors = errors
+            .into_vec()
+            .into_iter()
+            .map(|error| match error.field.as_str() {
+                "" => FieldError::new("body", error.message),
+                _ => error,
+            })
+            .collect();
         Self {
-            errors: errors.into_vec(),
+            errors,
             ..Self::new(ErrorCode::ValidationFailed, detail)
         }
     }

@@ -1,10 +1,11 @@
 //! What handlers take from a request besides the caller: the ids in the path
 //! and the JSON body.
 //!
-//! A path id that does not parse names nothing (404). A body that is not JSON
-//! is 415, one over `MAX_BODY_BYTES` 413, one that is not well-formed JSON 400,
-//! and one of the wrong shape (wrong type, unknown or missing field) 422
-//! naming the field.
+//! A path id that does not parse names nothing (404), and the 404 echoes at
+//! most [`ECHO_CHARS`] characters of it. A body that is not JSON is 415, one
+//! over `MAX_BODY_BYTES` 413, one that is not well-formed JSON 400, and one
+//! with a key sent twice 422 naming it; the handler reads the rest of the
+//! shape field by field, naming every bad field at once.
 
 use std::future::{Ready, ready};
 
@@ -13,11 +14,11 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::StreamExt;
 use futures_util::future::LocalBoxFuture;
-use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use super::AppState;
 use super::error::{ApiError, ErrorCode};
-use crate::domain::{FieldError, FieldErrors, FleetId, Imo};
+use crate::domain::{FleetId, Imo, JsonDocumentError, parse_json_document};
 
 /// The `{imo}` of a vessel path (`9074729` or `IMO 9074729`, percent-decoded).
 ///
@@ -29,7 +30,8 @@ pub struct ImoPath(String);
 impl ImoPath {
     /// The IMO number; one that is not valid names no vessel (404).
     pub fn imo(&self) -> Result<Imo, ApiError> {
-        Imo::parse(&self.0).map_err(|e| ApiError::not_found(format!("no vessel {}: {e}", self.0)))
+        Imo::parse(&self.0)
+            .map_err(|e| ApiError::not_found(format!("no vessel {}: {e}", echoed(&self.0))))
     }
 }
 
@@ -40,7 +42,20 @@ impl FleetPath {
     /// The fleet id; one that is not a UUID names no fleet (404).
     pub fn fleet(&self) -> Result<FleetId, ApiError> {
         FleetId::parse(&self.0)
-            .map_err(|_| ApiError::not_found(format!("no fleet with id {}", self.0)))
+            .map_err(|_| ApiError::not_found(format!("no fleet with id {}", echoed(&self.0))))
+    }
+}
+
+/// How many characters of a path segment a 404 repeats.
+pub const ECHO_CHARS: usize = 64;
+
+/// `segment` as a 404's detail repeats it: the first [`ECHO_CHARS`]
+/// characters, then an ellipsis when there was more, so a 10 kB segment is
+/// not sent back whole.
+pub fn echoed(segment: &str) -> String {
+    match segment.char_indices().nth(ECHO_CHARS) {
+        None => segment.to_string(),
+        Some((cut, _)) => format!("{}…", &segment[..cut]),
     }
 }
 
@@ -70,10 +85,12 @@ impl FromRequest for FleetPath {
     }
 }
 
-/// A JSON request body decoded into `T`.
-pub struct JsonBody<T>(pub T);
+/// A JSON request body, well-formed and with no key sent twice; handlers
+/// read it field by field (see [`JsonFields`](crate::domain::JsonFields)).
+pub struct JsonBody(pub Value);
 
-/// True for `application/json` (and `application/merge-patch+json`), with any parameters.
+/// True for `application/json` and any `application/<x>+json`
+/// (`merge-patch+json`, `problem+json`, ...), with any parameters.
 fn is_json(request: &HttpRequest) -> bool {
     let Some(value) = request.headers().get(header::CONTENT_TYPE) else {
         return false;
@@ -87,10 +104,16 @@ fn is_json(request: &HttpRequest) -> bool {
         .unwrap_or("")
         .trim()
         .to_ascii_lowercase();
-    essence == "application/json" || essence == "application/merge-patch+json"
+    match essence.strip_prefix("application/") {
+        Some("json") => true,
+        Some(subtype) => subtype
+            .strip_suffix("+json")
+            .is_some_and(|name| !name.is_empty() && !name.contains(['/', ' '])),
+        None => false,
+    }
 }
 
-impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+impl FromRequest for JsonBody {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
@@ -140,170 +163,80 @@ fn too_large(limit: usize) -> ApiError {
     )
 }
 
-/// Decodes `bytes`: bad syntax is 400, a wrong shape 422 naming the field.
-pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let malformed = |error: &serde_json::Error| {
-        ApiError::new(
+/// Decodes `bytes`: bad syntax is 400, a key sent twice 422 naming it.
+pub fn decode_json(bytes: &[u8]) -> Result<Value, ApiError> {
+    parse_json_document(bytes).map_err(|error| match error {
+        // serde_json quotes tokens in Rust's backticks ("expected `,`").
+        JsonDocumentError::Malformed(message) => ApiError::new(
             ErrorCode::MalformedJson,
-            format!("the body is not well-formed JSON: {error}"),
-        )
-    };
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let inner = error.inner();
-        if inner.is_syntax() || inner.is_eof() || inner.is_io() {
-            malformed(inner)
-        } else {
-            shape_error(&error.path().to_string(), &inner.to_string())
-        }
-    })?;
-    deserializer.end().map_err(|error| malformed(&error))?;
-    Ok(value)
-}
-
-/// A 422 for a wrong-shaped body, naming the field.
-fn shape_error(path: &str, message: &str) -> ApiError {
-    ApiError::validation(FieldErrors::from(FieldError::from_serde(path, message)))
+            format!(
+                "the body is not well-formed JSON: {}",
+                message.replace('`', "'")
+            ),
+        ),
+        JsonDocumentError::DuplicateKeys(fields) => ApiError::validation(fields),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::VesselInput;
-
-    fn field_of(error: &ApiError) -> &str {
-        &error.errors[0].field
-    }
+    use actix_web::test::TestRequest;
 
     #[test]
-    fn syntax_errors_are_400() {
-        let error = decode_json::<VesselInput>(b"{\"vesselIMO\": ").unwrap_err();
-        assert_eq!(error.code, ErrorCode::MalformedJson);
-        let error = decode_json::<serde_json::Value>(b"{} trailing").unwrap_err();
-        assert_eq!(error.code, ErrorCode::MalformedJson);
-        assert!(decode_json::<serde_json::Value>(b" {} \n").is_ok());
-    }
-
-    #[test]
-    fn unknown_missing_and_mistyped_fields_are_named() {
-        let error =
-            decode_json::<VesselInput>(br#"{"vesselIMO": "9074729", "imoNumber": 1}"#).unwrap_err();
+    fn syntax_errors_are_400_and_repeated_keys_422() {
+        for bad in [&b"{\"vesselIMO\": "[..], b"{} trailing", b"", b"[1,]"] {
+            let error = decode_json(bad).unwrap_err();
+            assert_eq!(error.code, ErrorCode::MalformedJson);
+        }
+        assert!(decode_json(b" {} \n").is_ok());
+        let error = decode_json(b"{\"a\": 1 2}").unwrap_err();
+        assert_eq!(
+            error.detail,
+            "the body is not well-formed JSON: expected ',' or '}' at line 1 column 9"
+        );
+        let error = decode_json(br#"{"name": "A", "name": "B"}"#).unwrap_err();
         assert_eq!(error.code, ErrorCode::ValidationFailed);
-        assert_eq!(field_of(&error), "imoNumber");
-
-        let error = decode_json::<VesselInput>(br#"{"vesselIMO": "9074729"}"#).unwrap_err();
-        assert_eq!(field_of(&error), "name");
-        assert_eq!(error.errors[0].message, "is required");
-
-        let body =
-            br#"{"vesselIMO": "9074729", "name": "A", "shipType": "tug", "yearBuilt": "old"}"#;
-        let error = decode_json::<VesselInput>(body).unwrap_err();
-        assert_eq!(field_of(&error), "yearBuilt");
-
-        let body = br#"{"vesselIMO": "9074729", "name": "A", "shipType": "tug", "yearBuilt": 2000,
-            "grossTonnage": 300, "flag": "DK", "insuredValueUsd": 1,
-            "inspections": [{"date": "2026-01-01", "regime": "uscg", "deficiencies": 0, "detained": false, "port": "X"}]}"#;
-        let error = decode_json::<VesselInput>(body).unwrap_err();
-        assert_eq!(field_of(&error), "inspections[0].port");
-    }
-}
-
-/// Runs the `validator` rules of a DTO; every failing field is named in camelCase.
-pub fn validated<T: validator::Validate>(dto: &T) -> Result<(), ApiError> {
-    let Err(errors) = dto.validate() else {
-        return Ok(());
-    };
-    let mut fields = FieldErrors::new();
-    collect_validation_errors(&mut fields, "", &errors);
-    Err(ApiError::validation(fields))
-}
-
-fn collect_validation_errors(
-    out: &mut FieldErrors,
-    prefix: &str,
-    errors: &validator::ValidationErrors,
-) {
-    use validator::ValidationErrorsKind;
-    let mut entries: Vec<_> = errors.errors().iter().collect();
-    entries.sort_by_key(|(name, _)| name.to_string());
-    for (name, kind) in entries {
-        let field = if prefix.is_empty() {
-            camel_case(name)
-        } else {
-            format!("{prefix}.{}", camel_case(name))
-        };
-        match kind {
-            ValidationErrorsKind::Field(list) => {
-                for error in list.iter().take(1) {
-                    let message = error.message.as_ref().map_or_else(
-                        || format!("is not valid ({})", error.code),
-                        |m| m.to_string(),
-                    );
-                    out.push(field.clone(), message);
-                }
-            }
-            ValidationErrorsKind::Struct(inner) => collect_validation_errors(out, &field, inner),
-            ValidationErrorsKind::List(items) => {
-                for (index, inner) in items {
-                    collect_validation_errors(out, &format!("{field}[{index}]"), inner);
-                }
-            }
-        }
-    }
-}
-
-/// `days_in_listed_areas_12m` -> `daysInListedAreas12m`.
-fn camel_case(snake: &str) -> String {
-    let mut out = String::with_capacity(snake.len());
-    let mut upper = false;
-    for c in snake.chars() {
-        if c == '_' {
-            upper = true;
-        } else if upper {
-            out.extend(c.to_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod validator_tests {
-    use super::*;
-    use validator::Validate;
-
-    #[derive(Validate)]
-    struct Sample {
-        #[validate(length(min = 1, message = "must not be empty"))]
-        display_name: String,
-        #[validate(range(min = 1, max = 5))]
-        star_rating: i64,
+        assert_eq!(error.errors[0].field, "name");
     }
 
     #[test]
-    fn every_failing_field_is_named_in_camel_case() {
-        let error = validated(&Sample {
-            display_name: String::new(),
-            star_rating: 9,
-        })
-        .unwrap_err();
-        let fields: Vec<(&str, &str)> = error
-            .errors
-            .iter()
-            .map(|e| (e.field.as_str(), e.message.as_str()))
-            .collect();
-        assert_eq!(
-            fields,
-            [
-                ("displayName", "must not be empty"),
-                ("starRating", "is not valid (range)")
-            ]
-        );
-        assert_eq!(
-            camel_case("days_in_listed_areas_12m"),
-            "daysInListedAreas12m"
-        );
+    fn a_404_echoes_at_most_64_characters() {
+        assert_eq!(echoed("9074729"), "9074729");
+        let exact = "é".repeat(ECHO_CHARS);
+        assert_eq!(echoed(&exact), exact);
+        let long = format!("{}<script>", "x".repeat(ECHO_CHARS));
+        assert_eq!(echoed(&long), format!("{}…", "x".repeat(ECHO_CHARS)));
+    }
+
+    #[test]
+    fn json_and_every_json_suffix_are_json() {
+        let with = |content_type: &str| {
+            is_json(
+                &TestRequest::default()
+                    .insert_header((header::CONTENT_TYPE, content_type))
+                    .to_http_request(),
+            )
+        };
+        for yes in [
+            "application/json",
+            "Application/JSON; charset=utf-8",
+            "application/merge-patch+json",
+            "application/problem+json",
+            "application/vnd.fleet-risk.v1+json",
+        ] {
+            assert!(with(yes), "{yes}");
+        }
+        for no in [
+            "text/json",
+            "application/+json",
+            "application/jsonx",
+            "application/json-seq",
+            "text/plain",
+            "application/x-www-form-urlencoded",
+        ] {
+            assert!(!with(no), "{no}");
+        }
+        assert!(!is_json(&TestRequest::default().to_http_request()));
     }
 }

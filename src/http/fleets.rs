@@ -2,44 +2,53 @@
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer, Serialize};
-use validator::Validate;
+use serde::Serialize;
+use serde_json::Value;
 
 use super::AppState;
 use super::auth::{Admin, Viewer};
 use super::error::ApiError;
-use super::extract::{FleetPath, JsonBody, validated};
+use super::extract::{FleetPath, JsonBody};
 use super::query::ListQuery;
-use crate::domain::{FieldErrors, FleetId, FleetName};
+use crate::domain::{FieldErrors, FleetDescription, FleetId, FleetName, JsonFields};
 use crate::storage::{FleetChanges, FleetRecord, NewFleet};
 
-#[derive(Debug, Deserialize, Validate)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct CreateFleetRequest {
-    #[validate(length(min = 1, max = 120, message = "must be 1 to 120 characters"))]
-    name: String,
-    #[validate(length(max = 2000, message = "must be at most 2000 characters"))]
-    description: Option<String>,
+/// `description` as sent: `Some(None)` for `null`, `None` when absent.
+fn description(fields: &mut JsonFields<'_>) -> Option<Option<FleetDescription>> {
+    fields.optional_string_as("description", FleetDescription::parse)
 }
 
-#[derive(Debug, Deserialize, Validate)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct UpdateFleetRequest {
-    /// Absent: unchanged; `null` is refused (a fleet always has a name).
-    #[serde(default, deserialize_with = "present")]
-    #[validate(length(min = 1, max = 120, message = "must be 1 to 120 characters"))]
-    name: Option<Option<String>>,
-    /// Absent: unchanged; `null`: cleared.
-    #[serde(default, deserialize_with = "present")]
-    #[validate(length(max = 2000, message = "must be at most 2000 characters"))]
-    description: Option<Option<String>>,
+/// A `POST /fleets` body (`FleetCreate`), naming every bad field.
+fn parse_new_fleet(body: &Value) -> Result<NewFleet, FieldErrors> {
+    let mut fields = JsonFields::of(body)?;
+    let name = fields.string_as("name", FleetName::parse);
+    let description = description(&mut fields);
+    let errors = fields.finish();
+    match (name, description) {
+        (Some(name), Some(description)) if errors.is_empty() => Ok(NewFleet {
+            name,
+            description: description.map(FleetDescription::into_string),
+        }),
+        _ => Err(errors),
+    }
 }
 
-/// Tells a field sent as `null` (`Some(None)`) from one not sent (`None`).
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    deserializer: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(deserializer).map(Some)
+/// A `PATCH /fleets/{id}` body (`FleetUpdate`): an absent member is left
+/// unchanged; `name: null` is treated as absent (a fleet always has a
+/// name), `description: null` clears the description.
+fn parse_fleet_changes(body: &Value) -> Result<FleetChanges, FieldErrors> {
+    let mut fields = JsonFields::of(body)?;
+    let name = fields.optional_string_as("name", FleetName::parse);
+    let described = fields.sent("description");
+    let description = description(&mut fields);
+    let errors = fields.finish();
+    match (name, description) {
+        (Some(name), Some(description)) if errors.is_empty() => Ok(FleetChanges {
+            name,
+            description: described.then(|| description.map(FleetDescription::into_string)),
+        }),
+        _ => Err(errors),
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -66,12 +75,8 @@ impl From<FleetRecord> for FleetResponse {
     }
 }
 
-fn fleet_name(raw: &str) -> Result<FleetName, ApiError> {
-    FleetName::parse(raw).map_err(|message| {
-        let mut errors = FieldErrors::new();
-        errors.push("name", message);
-        errors.into()
-    })
+fn no_fleet(id: FleetId) -> ApiError {
+    ApiError::not_found(format!("no fleet with id {id}"))
 }
 
 pub async fn list(
@@ -86,13 +91,9 @@ pub async fn list(
 pub async fn create(
     _: Admin,
     state: web::Data<AppState>,
-    JsonBody(body): JsonBody<CreateFleetRequest>,
+    JsonBody(body): JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    validated(&body)?;
-    let fleet = NewFleet {
-        name: fleet_name(&body.name)?,
-        description: body.description,
-    };
+    let fleet = parse_new_fleet(&body)?;
     let created = state.db.create_fleet(&fleet).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/fleet-risk/fleets/{}", created.id)))
@@ -107,7 +108,7 @@ pub async fn show(
     let id = path.fleet()?;
     match state.db.get_fleet(id).await? {
         Some(fleet) => Ok(HttpResponse::Ok().json(FleetResponse::from(fleet))),
-        None => Err(ApiError::not_found(format!("no fleet with id {id}"))),
+        None => Err(no_fleet(id)),
     }
 }
 
@@ -115,22 +116,13 @@ pub async fn update(
     _: Admin,
     state: web::Data<AppState>,
     path: FleetPath,
-    JsonBody(body): JsonBody<UpdateFleetRequest>,
+    JsonBody(body): JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.fleet()?;
-    validated(&body)?;
-    let name = match body.name {
-        None => None,
-        Some(None) => return Err(ApiError::field("name", "cannot be null")),
-        Some(Some(raw)) => Some(fleet_name(&raw)?),
-    };
-    let changes = FleetChanges {
-        name,
-        description: body.description,
-    };
+    let changes = parse_fleet_changes(&body)?;
     match state.db.update_fleet(id, &changes).await? {
         Some(fleet) => Ok(HttpResponse::Ok().json(FleetResponse::from(fleet))),
-        None => Err(ApiError::not_found(format!("no fleet with id {id}"))),
+        None => Err(no_fleet(id)),
     }
 }
 
@@ -143,6 +135,38 @@ pub async fn delete(
     if state.db.delete_fleet(id).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {
-        Err(ApiError::not_found(format!("no fleet with id {id}")))
+        Err(no_fleet(id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn fields(errors: FieldErrors) -> Vec<String> {
+        errors.iter().map(|e| e.field.clone()).collect()
+    }
+
+    #[test]
+    fn a_new_fleet_names_every_bad_field() {
+        let errors =
+            parse_new_fleet(&json!({"description": "a\u{0}b", "region": "EU"})).unwrap_err();
+        assert_eq!(fields(errors), ["name", "description", "region"]);
+        let errors = parse_new_fleet(&json!(["name", "desc"])).unwrap_err();
+        assert_eq!(errors.iter().next().unwrap().message, "must be an object");
+        let fleet = parse_new_fleet(&json!({"name": " A ", "description": null})).unwrap();
+        assert_eq!((fleet.name.as_str(), fleet.description), ("A", None));
+    }
+
+    #[test]
+    fn a_null_name_is_absent_and_a_null_description_clears() {
+        let changes = parse_fleet_changes(&json!({"name": null, "description": null})).unwrap();
+        assert_eq!(changes.name, None);
+        assert_eq!(changes.description, Some(None));
+        let untouched = parse_fleet_changes(&json!({})).unwrap();
+        assert_eq!(untouched.description, None);
+        let errors = parse_fleet_changes(&json!({"name": 7, "description": 1})).unwrap_err();
+        assert_eq!(fields(errors), ["name", "description"]);
     }
 }

@@ -41,7 +41,12 @@ pub async fn serve(state: web::Data<AppState>) -> HttpResponse {
         .body(state.metrics.render(&inputs))
 }
 
-/// Registers `GET /metrics` (outside the API route table and its contract).
+/// Registers `GET /metrics` (outside the API route table and its contract)
+/// with the table's routing rules: HEAD as GET, 405 with `Allow` otherwise.
 pub fn configure(config: &mut web::ServiceConfig) {
-    config.route("/metrics", web::get().to(serve));
+    config.service(
+        web::resource("/metrics")
+            .route(super::method_route("get").to(serve))
+            .default_service(super::other_methods(&["get"])),
+    );
 }

@@ -64,9 +64,7 @@ macro_rules! routes {
                 config.service(
                     web::resource($path)
                         $(.route(method_route(stringify!($method)).to($handler)))+
-                        .default_service(web::to(|| async {
-                            Err::<HttpResponse, _>(ApiError::method_not_allowed(&[$(stringify!($method)),+]))
-                        })),
+                        .default_service(other_methods(&[$(stringify!($method)),+])),
                 );
             )+
         }
@@ -114,6 +112,12 @@ fn method_route(method: &str) -> actix_web::Route {
         "delete" => web::delete(),
         other => unreachable!("the route table names no method {other}"),
     }
+}
+
+/// What a path answers to a method it does not serve: 405 with `Allow`
+/// naming `allowed` (as the route table spells them).
+fn other_methods(allowed: &'static [&'static str]) -> actix_web::Route {
+    web::to(move || async move { Err::<HttpResponse, _>(ApiError::method_not_allowed(allowed)) })
 }
 
 /// Registers every route, the query-string error mapping and the 404 fallback.

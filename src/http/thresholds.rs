@@ -4,26 +4,15 @@
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use validator::Validate;
+use serde::Serialize;
+use serde_json::Value;
 
 use super::AppState;
 use super::auth::{Admin, Viewer};
 use super::error::ApiError;
-use super::extract::{FleetPath, JsonBody, validated};
-use crate::domain::{FleetId, RiskThresholds};
+use super::extract::{FleetPath, JsonBody};
+use crate::domain::{FieldErrors, FleetId, JsonFields, RiskThresholds};
 use crate::storage::ThresholdScope;
-
-#[derive(Debug, Deserialize, Validate)]
-#[serde(deny_unknown_fields)]
-pub struct ThresholdsBody {
-    #[validate(range(min = 0.0, max = 100.0, message = "must be from 0 to 100"))]
-    medium: f64,
-    #[validate(range(min = 0.0, max = 100.0, message = "must be from 0 to 100"))]
-    high: f64,
-    #[validate(range(min = 0.0, max = 100.0, message = "must be from 0 to 100"))]
-    critical: f64,
-}
 
 /// Where the thresholds in force come from.
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -50,9 +39,27 @@ struct ThresholdsResponse {
     updated_by: Option<String>,
 }
 
-fn parse(body: &ThresholdsBody) -> Result<RiskThresholds, ApiError> {
-    validated(body)?;
-    Ok(RiskThresholds::new(body.medium, body.high, body.critical)?)
+/// A `ThresholdsUpdate` body: `medium`, `high` and `critical`, each a number
+/// from 0 to 100; then the order rules of [`RiskThresholds::new`].
+fn parse(body: &Value) -> Result<RiskThresholds, FieldErrors> {
+    let mut fields = JsonFields::of(body)?;
+    let mut cut = |name: &'static str| {
+        fields.number_as(name, |value| {
+            if (0.0..=100.0).contains(&value) {
+                Ok(value)
+            } else {
+                Err("must be from 0 to 100")
+            }
+        })
+    };
+    let (medium, high, critical) = (cut("medium"), cut("high"), cut("critical"));
+    let errors = fields.finish();
+    match (medium, high, critical) {
+        (Some(medium), Some(high), Some(critical)) if errors.is_empty() => {
+            RiskThresholds::new(medium, high, critical)
+        }
+        _ => Err(errors),
+    }
 }
 
 async fn in_force(
@@ -109,7 +116,7 @@ pub async fn get_default(_: Viewer, state: web::Data<AppState>) -> Result<HttpRe
 pub async fn put_default(
     admin: Admin,
     state: web::Data<AppState>,
-    JsonBody(body): JsonBody<ThresholdsBody>,
+    JsonBody(body): JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     let thresholds = parse(&body)?;
     state
@@ -136,7 +143,7 @@ pub async fn put_fleet(
     admin: Admin,
     state: web::Data<AppState>,
     path: FleetPath,
-    JsonBody(body): JsonBody<ThresholdsBody>,
+    JsonBody(body): JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     let fleet = existing_fleet(&state, &path).await?;
     let thresholds = parse(&body)?;
@@ -168,5 +175,33 @@ pub async fn delete_fleet(
         Err(ApiError::not_found(format!(
             "fleet {fleet} has no threshold override"
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn fields(body: Value) -> Vec<String> {
+        parse(&body)
+            .unwrap_err()
+            .iter()
+            .map(|e| e.field.clone())
+            .collect()
+    }
+
+    #[test]
+    fn every_bad_cut_is_named_at_once() {
+        assert_eq!(
+            fields(json!({"medium": "25", "critical": 101, "low": 0})),
+            ["medium", "high", "critical", "low"]
+        );
+        assert_eq!(fields(json!([25, 50, 70])), [""]);
+        assert_eq!(
+            fields(json!({"medium": 60, "high": 50, "critical": 70})),
+            ["high"]
+        );
+        assert!(parse(&json!({"medium": 25, "high": 50, "critical": 100})).is_ok());
     }
 }

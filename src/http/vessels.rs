@@ -12,8 +12,8 @@ use super::error::ApiError;
 use super::extract::{FleetPath, ImoPath, JsonBody};
 use super::vessel_response::{HistoryItem, VesselResponse};
 use crate::domain::{
-    FieldError, FieldErrors, FleetId, Imo, IncidentInput, InspectionInput, RiskLevel, VesselInput,
-    VesselPatch, VesselProfile,
+    FieldErrors, FleetId, Imo, RiskLevel, VesselInput, VesselPatch, VesselProfile, parse_incident,
+    parse_inspection, parse_vessel,
 };
 use crate::jobs::{ThresholdBook, rescore};
 use crate::storage::{PageRequest, VesselOrder, level_bounds};
@@ -30,7 +30,7 @@ fn today() -> NaiveDate {
 fn object(body: Value) -> Result<Map<String, Value>, ApiError> {
     match body {
         Value::Object(map) => Ok(map),
-        _ => Err(ApiError::field("body", "must be a JSON object")),
+        _ => Err(ApiError::field("body", "must be an object")),
     }
 }
 
@@ -50,25 +50,14 @@ fn parse_fleet_id(member: Option<&Value>, errors: &mut FieldErrors) -> Option<Fl
 }
 
 /// Parses a written vessel: its fleet (as parsed into `errors`) and its
-/// decoded section 1 fields, naming every bad field, the fleet's first.
-fn parse_vessel(
+/// section 1 fields, naming every bad field, the fleet's first.
+fn parse_vessel_body(
     state: &AppState,
     mut errors: FieldErrors,
     fleet: Option<FleetId>,
-    input: Result<VesselInput, FieldError>,
+    vessel: &Value,
 ) -> Result<(FleetId, VesselProfile), ApiError> {
-    let input = match input {
-        Ok(input) => input,
-        Err(shape) => {
-            // The detail counts the shape error alone, as it always has.
-            let mut answer = ApiError::validation(shape.into());
-            let mut all = errors.into_vec();
-            all.append(&mut answer.errors);
-            answer.errors = all;
-            return Err(answer);
-        }
-    };
-    let vessel = match input.parse(today(), &state.settings.policy_ids) {
+    let vessel = match parse_vessel(vessel, today(), &state.settings.policy_ids) {
         Ok(vessel) => Some(vessel),
         Err(vessel_errors) => {
             errors.append(vessel_errors);
@@ -84,13 +73,12 @@ fn parse_vessel(
 pub async fn create(
     _: Admin,
     state: web::Data<AppState>,
-    JsonBody(body): JsonBody<Value>,
+    JsonBody(body): JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     let mut body = object(body)?;
     let mut errors = FieldErrors::new();
     let fleet = parse_fleet_id(body.remove("fleetId").as_ref(), &mut errors);
-    let input = VesselInput::from_json(Value::Object(body));
-    let (fleet, vessel) = parse_vessel(&state, errors, fleet, input)?;
+    let (fleet, vessel) = parse_vessel_body(&state, errors, fleet, &Value::Object(body))?;
     let created = rescore::create_vessel(&state.jobs, fleet, &vessel).await?;
     Ok(HttpResponse::Created()
         .insert_header((
@@ -118,7 +106,7 @@ pub async fn update(
     _: Admin,
     state: web::Data<AppState>,
     path: ImoPath,
-    JsonBody(body): JsonBody<Value>,
+    JsonBody(body): JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     let imo = path.imo()?;
     let patch = VesselPatch::parse(imo, object(body)?)?;
@@ -130,8 +118,8 @@ pub async fn update(
         None => Some(current.fleet_id),
         member => parse_fleet_id(member, &mut errors),
     };
-    let input = patch.apply(&VesselInput::from_profile(&current.profile));
-    let (fleet, vessel) = parse_vessel(&state, errors, fleet, input)?;
+    let merged = patch.apply(&VesselInput::from_profile(&current.profile));
+    let (fleet, vessel) = parse_vessel_body(&state, errors, fleet, &merged)?;
     match rescore::update_vessel(&state.jobs, fleet, &vessel).await? {
         Some(updated) => Ok(HttpResponse::Ok().json(VesselResponse::from(updated))),
         None => Err(no_vessel(imo)),
@@ -238,10 +226,10 @@ pub async fn add_inspection(
     _: Admin,
     state: web::Data<AppState>,
     path: ImoPath,
-    JsonBody(body): JsonBody<InspectionInput>,
+    JsonBody(body): JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     let imo = path.imo()?;
-    let inspection = body.parse(today())?;
+    let inspection = parse_inspection(&body, today())?;
     match rescore::append_inspection(&state.jobs, imo, &inspection).await? {
         Some(record) => Ok(HttpResponse::Created().json(HistoryItem::from(record))),
         None => Err(no_vessel(imo)),
@@ -252,10 +240,10 @@ pub async fn add_incident(
     _: Admin,
     state: web::Data<AppState>,
     path: ImoPath,
-    JsonBody(body): JsonBody<IncidentInput>,
+    JsonBody(body): JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     let imo = path.imo()?;
-    let incident = body.parse(today())?;
+    let incident = parse_incident(&body, today())?;
     match rescore::append_incident(&state.jobs, imo, &incident).await? {
         Some(record) => Ok(HttpResponse::Created().json(HistoryItem::from(record))),
         None => Err(no_vessel(imo)),

@@ -12,6 +12,7 @@ crate::cases!(
     the_spec_and_the_server_have_the_same_routes,
     real_responses_validate_against_the_spec,
     every_error_code_is_in_the_spec,
+    the_spec_states_the_parsers_bounds,
 );
 
 fn spec() -> Value {
@@ -56,6 +57,40 @@ async fn every_error_code_is_in_the_spec(_: Backend) {
         .map(|c| c.as_str())
         .collect();
     assert_eq!(listed, defined);
+}
+
+async fn the_spec_states_the_parsers_bounds(_: Backend) {
+    use fleet_risk::domain::{FleetDescription, UsdAmount};
+    let spec = spec();
+    let schemas = &spec["components"]["schemas"];
+    for money in [
+        &schemas["VesselInput"]["properties"]["insuredValueUsd"],
+        &schemas["IncidentInput"]["properties"]["grossLossUsd"],
+    ] {
+        assert_eq!(money["maximum"].as_f64(), Some(UsdAmount::MAX), "{money}");
+        assert_eq!(money["minimum"].as_f64(), Some(0.0), "{money}");
+    }
+    assert_eq!(
+        schemas["VesselPatch"]["properties"]["insuredValueUsd"]["$ref"],
+        "#/components/schemas/VesselInput/properties/insuredValueUsd"
+    );
+    for body in ["FleetCreate", "FleetUpdate"] {
+        let description = &schemas[body]["properties"]["description"];
+        assert_eq!(
+            description["maxLength"].as_u64(),
+            Some(FleetDescription::MAX_CHARS as u64),
+            "{body}"
+        );
+        let pattern = regex::Regex::new(description["pattern"].as_str().unwrap()).unwrap();
+        assert!(pattern.is_match("line one\nline two\ttabbed\r\n"), "{body}");
+        for control in ["\u{0}", "\u{1b}", "\u{7f}", "\u{85}"] {
+            assert!(
+                !pattern.is_match(&format!("a{control}b")),
+                "{body} {control:?}"
+            );
+            assert!(FleetDescription::parse(&format!("a{control}b")).is_err());
+        }
+    }
 }
 
 /// A JSON pointer segment (RFC 6901) as it may stand in a URI fragment.

@@ -101,7 +101,7 @@ async fn every_bad_fleet_field_is_named(backend: Backend) {
         )
         .await;
     response.assert_problem(422, "validation_failed");
-    assert_eq!(response.error_fields(), ["description", "name"]);
+    assert_eq!(response.error_fields(), ["name", "description"]);
 
     let blank = app
         .post(

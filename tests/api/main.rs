@@ -9,6 +9,7 @@ mod support;
 
 mod assess;
 mod auth;
+mod bad_values;
 mod cli;
 mod contract;
 mod demo;
@@ -16,6 +17,7 @@ mod errors;
 mod fleets;
 mod health;
 mod histories;
+mod input;
 mod observability;
 mod recalculation;
 mod replicas;
@@ -32,6 +34,7 @@ fn cases() -> Vec<TestCase> {
     [
         assess::CASES,
         auth::CASES,
+        bad_values::CASES,
         cli::CASES,
         contract::CASES,
         demo::CASES,
@@ -39,6 +42,7 @@ fn cases() -> Vec<TestCase> {
         fleets::CASES,
         health::CASES,
         histories::CASES,
+        input::CASES,
         recalculation::CASES,
         replicas::CASES,
         risk::CASES,

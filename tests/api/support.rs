@@ -325,12 +325,23 @@ impl TestApp {
 
     /// Sends raw bytes with a chosen content type.
     pub async fn post_raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> TestResponse {
+        self.send_raw(Method::POST, path, content_type, body).await
+    }
+
+    /// Sends `body` as it is, with `content_type`, by `method`, as the admin.
+    pub async fn send_raw(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: &str,
+        body: impl Into<Vec<u8>>,
+    ) -> TestResponse {
         let response = self
             .client
-            .post(self.url(path))
+            .request(method, self.url(path))
             .bearer_auth(&self.keys.admin)
             .header("content-type", content_type)
-            .body(body)
+            .body(body.into())
             .send()
             .await
             .expect("the request is sent");

@@ -289,7 +289,7 @@ async fn a_patch_that_is_invalid_changes_nothing(backend: Backend) {
         )
         .await;
     response.assert_problem(422, "validation_failed");
-    assert_eq!(response.error_fields(), ["colour"]);
+    assert_eq!(response.error_fields(), ["yearBuilt", "flag", "colour"]);
     let response = app
         .patch(
             &path,
