@@ -6,6 +6,11 @@
 //! Control characters are refused at the edge because stores differ on
 //! them: PostgreSQL refuses a NUL in text (a 500 if it got that far) while
 //! SQLite keeps it, and no dashboard can show one.
+//!
+//! Lengths are counted in characters by `validator`'s length rule, the one
+//! the API relies on (characters, not bytes).
+
+use validator::ValidateLength;
 
 /// `input` trimmed, when it is 1 to `max_chars` characters with no control
 /// character; else why not, with `blank` as the message for empty text.
@@ -18,7 +23,7 @@ pub(super) fn parse_short_text(
     if text.is_empty() {
         return Err(blank.into());
     }
-    if text.chars().count() > max_chars {
+    if !text.validate_length(None, Some(max_chars as u64), None) {
         return Err(format!("must be at most {max_chars} characters"));
     }
     if text.chars().any(char::is_control) {
@@ -32,7 +37,7 @@ const NO_CONTROL_CHARACTERS: &str = "must not contain control characters";
 /// `input` as sent, when it is at most `max_chars` characters with no
 /// control character other than tab, line feed and carriage return.
 pub(super) fn parse_long_text(input: &str, max_chars: usize) -> Result<String, String> {
-    if input.chars().count() > max_chars {
+    if !input.validate_length(None, Some(max_chars as u64), None) {
         return Err(format!("must be at most {max_chars} characters"));
     }
     if input

@@ -10,6 +10,7 @@
 use serde_json::{Map, Value};
 
 use super::FieldErrors;
+use validator::ValidateRange;
 
 /// The members of one JSON object being read; see the module doc.
 pub struct JsonFields<'a> {
@@ -144,7 +145,7 @@ impl<'a> JsonFields<'a> {
             // An integer beyond i64 is still an integer, just out of range.
             value.as_i64().or_else(|| value.as_u64().map(|_| i64::MAX))
         })?;
-        if (min..=max).contains(&value) {
+        if value.validate_range(Some(min), Some(max), None, None) {
             Some(value)
         } else {
             self.errors
