@@ -10,6 +10,7 @@
 #[macro_use]
 mod vessels;
 mod api_keys;
+mod batch;
 mod book;
 mod copy_binary;
 mod copy_text;

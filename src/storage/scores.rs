@@ -20,8 +20,13 @@ use crate::risk::{Assessment, FleetAggregate};
 /// Per-level counts as SQL `SUM`s (NULL over no rows).
 type LevelSums = (Option<i64>, Option<i64>, Option<i64>, Option<i64>);
 
-/// Rows per multi-row INSERT (at most 13 binds a row stays under every backend's limit).
-const BATCH: usize = 1000;
+/// Binds per row of SQLite's `vessel_scores` VALUES, and the two (run id,
+/// calculation time) the statement binds once.
+const VESSEL_SCORE_BINDS: (usize, usize) = (13, 2);
+/// Binds per row of the `fleet_scores` VALUES (its pointer move binds fewer).
+const FLEET_SCORE_BINDS: usize = 7;
+/// Binds per row of the `risk_run_errors` VALUES.
+const RUN_ERROR_BINDS: usize = 3;
 
 /// One vessel's published assessment in a run.
 #[derive(Debug, Clone)]
@@ -373,6 +378,8 @@ impl WriteTx {
         calculated_at: DateTime<Utc>,
         history: HistoryRows,
     ) -> Result<(), StorageError> {
+        let (per_row, shared) = VESSEL_SCORE_BINDS;
+        let sqlite_rows = self.rows_per_statement(per_row, shared);
         match self {
             WriteTx::Postgres(tx) => {
                 if history == HistoryRows::InTransaction {
@@ -384,7 +391,7 @@ impl WriteTx {
             }
             WriteTx::Sqlite(tx) => {
                 debug_assert_eq!(history, HistoryRows::InTransaction, "SQLite stages nothing");
-                for chunk in vessels.chunks(BATCH) {
+                for chunk in vessels.chunks(sqlite_rows) {
                     values_vessel_scores(tx, run_id, chunk, calculated_at).await?;
                 }
             }
@@ -395,7 +402,7 @@ impl WriteTx {
             .iter()
             .map(|f| (f, encode(&f.aggregate)))
             .collect();
-        for chunk in fleets.chunks(BATCH) {
+        for chunk in fleets.chunks(self.rows_per_statement(FLEET_SCORE_BINDS, 0)) {
             on_tx!(self, conn => {
                 let mut insert = QueryBuilder::new(
                     "INSERT INTO fleet_scores (fleet_id, run_id, data_version, score, vessel_count, \
@@ -430,7 +437,10 @@ impl WriteTx {
         }
 
         self.bump_publication().await?;
-        for chunk in publication.errors.chunks(BATCH) {
+        for chunk in publication
+            .errors
+            .chunks(self.rows_per_statement(RUN_ERROR_BINDS, 0))
+        {
             on_tx!(self, conn => {
                 let mut insert =
                     QueryBuilder::new("INSERT INTO risk_run_errors (run_id, vessel_imo, message) ");

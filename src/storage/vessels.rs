@@ -286,8 +286,7 @@ impl WriteTx {
     ) -> Result<(), StorageError> {
         ensure_fleet_exists(self, fleet_id).await?;
         let now = Utc::now();
-        // 18 binds a row keeps a chunk under SQLite's and PostgreSQL's bind limits.
-        for chunk in vessels.chunks(1000) {
+        for chunk in vessels.chunks(self.rows_per_statement(VESSEL_INSERT_BINDS, 0)) {
             let inserted = on_tx!(self, conn => {
                 let mut insert = QueryBuilder::new(
                     "INSERT INTO vessels (imo, name, ship_type, year_built, gross_tonnage, flag, \
@@ -728,7 +727,7 @@ async fn insert_inspections(
 ) -> Result<Vec<Uuid>, StorageError> {
     let ids: Vec<Uuid> = rows.iter().map(|_| Uuid::now_v7()).collect();
     let rows: Vec<(Uuid, &(Imo, &Inspection))> = ids.iter().copied().zip(rows).collect();
-    for chunk in rows.chunks(HISTORY_BATCH) {
+    for chunk in rows.chunks(tx.rows_per_statement(HISTORY_BINDS, 0)) {
         on_tx!(tx, conn => {
             let mut insert = QueryBuilder::new(
                 "INSERT INTO inspections (id, vessel_imo, date, regime, deficiencies, detained, created_at) ",
@@ -756,7 +755,7 @@ async fn insert_incidents(
 ) -> Result<Vec<Uuid>, StorageError> {
     let ids: Vec<Uuid> = rows.iter().map(|_| Uuid::now_v7()).collect();
     let rows: Vec<(Uuid, &(Imo, &Incident))> = ids.iter().copied().zip(rows).collect();
-    for chunk in rows.chunks(HISTORY_BATCH) {
+    for chunk in rows.chunks(tx.rows_per_statement(HISTORY_BINDS, 0)) {
         on_tx!(tx, conn => {
             let mut insert = QueryBuilder::new(
                 "INSERT INTO incidents (id, vessel_imo, date, severity, kind, gross_loss_usd, created_at) ",
@@ -776,5 +775,8 @@ async fn insert_incidents(
     Ok(ids)
 }
 
-/// History rows per multi-row INSERT (7 binds each).
-const HISTORY_BATCH: usize = 5000;
+/// Binds per row of a multi-row inspection or incident INSERT.
+const HISTORY_BINDS: usize = 7;
+
+/// Binds per row of the multi-row vessel INSERT.
+const VESSEL_INSERT_BINDS: usize = 18;
