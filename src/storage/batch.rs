@@ -17,6 +17,11 @@ const fn rows_within(bind_limit: usize, per_row: usize, shared: usize) -> usize 
     if rows == 0 { 1 } else { rows }
 }
 
+/// Rows one multi-row statement of SQLite may carry (see [`WriteTx::rows_per_statement`]).
+pub(super) fn sqlite_rows_per_statement(per_row: usize, shared: usize) -> usize {
+    rows_within(SQLITE_BIND_LIMIT, per_row, shared)
+}
+
 impl WriteTx {
     /// Rows one multi-row statement of this backend may carry, with
     /// `per_row` binds a row and `shared` binds of the whole statement.

@@ -2,25 +2,34 @@
 //!
 //! The backend is chosen once, from the `DATABASE_URL` scheme. Each query is
 //! written once where the text serves both backends (`$1` placeholders work on
-//! both) and dispatched to the right pool by [`on_pool!`]/[`on_tx!`]. Rows are
-//! parsed back into domain types here, so a corrupt row is a storage error,
-//! never a bad value further in.
+//! both) and dispatched to the right pool by [`on_pool!`]/[`on_tx!`]; each
+//! aggregate has its module (vessels, histories, fleets, runs, publication,
+//! scores, thresholds, api keys), and each table's columns are declared once
+//! ([`columns`]). What only one backend does (COPY, the exported snapshot,
+//! the staged publication; chunked JSON loads, VALUES upserts, `BEGIN
+//! IMMEDIATE`) sits in `postgres/` and `sqlite/`, behind [`Database`] and
+//! [`WriteTx`]: the jobs never name a backend. Rows are parsed back into
+//! domain types here, so a corrupt row is a storage error, never a bad value
+//! further in.
 
-// `vessels` first: its `select_vessel!` serves `book`.
-#[macro_use]
-mod vessels;
 mod api_keys;
 mod batch;
 mod book;
-mod copy_binary;
-mod copy_text;
+mod columns;
 mod fleets;
+mod histories;
 mod page;
+mod postgres;
+mod publication;
 mod runs;
 mod scores;
 mod seed;
+mod sqlite;
+mod stored;
 mod stored_assessment;
 mod thresholds;
+mod vessel_list;
+mod vessels;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -33,23 +42,20 @@ use sqlx::{PgPool, SqlitePool};
 pub use api_keys::{ApiKeyRecord, NewApiKey};
 pub use book::{Book, UnloadableVessel};
 pub use fleets::{FleetChanges, FleetRecord, NewFleet};
+pub use histories::{IncidentRecord, InspectionRecord};
 pub use page::{Page, PageRequest};
+pub use publication::{FleetScore, Publication, VesselScore};
 pub use runs::{ClaimError, RunRecord, RunStatus, RunTrigger, RunVesselError};
 pub use scores::{
-    FleetScore, MemberScore, Publication, PublishedAggregate, PublishedAssessment,
-    ScoreHistoryEntry, VesselScore, level_bounds,
+    MemberScore, PublishedAggregate, PublishedAssessment, ScoreHistoryEntry, level_bounds,
 };
 pub use seed::{DemoBook, DemoFleet, SeedError, SeedReport};
 pub use thresholds::{StoredThresholds, ThresholdChange, ThresholdScope};
-pub use vessels::{
-    IncidentRecord, InspectionRecord, ScoringVessel, VesselCursor, VesselOrder, VesselRecord,
-};
+pub use vessel_list::{VesselCursor, VesselOrder};
+pub use vessels::{ScoringVessel, VesselRecord};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
-
-/// The PostgreSQL advisory-lock key of the single-writer lock ("fleetrsk").
-const WRITE_LOCK_KEY: i64 = 0x666c_6565_7472_736b;
 
 /// A database URL; `Debug` and `Display` hide the password.
 #[derive(Clone, PartialEq, Eq)]
@@ -173,9 +179,8 @@ macro_rules! on_tx {
 }
 pub(crate) use on_tx;
 
-/// A write transaction. On SQLite it starts with `BEGIN IMMEDIATE`, so it
-/// takes the write lock up front and waits out the busy timeout instead of
-/// failing when a deferred transaction tries to upgrade.
+/// A write transaction holding the book's single-writer lock (see
+/// [`Database::begin_write`]).
 pub enum WriteTx {
     Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
@@ -222,16 +227,6 @@ impl Default for PoolSettings {
             acquire_timeout: Duration::from_secs(5),
         }
     }
-}
-
-/// PostgreSQL: a connection of its own, outside the pool and its limit, for
-/// bulk transfers that run beside pooled work. Its user closes it; a run
-/// cancelled mid-COPY drops it, which ends the COPY and rolls back its
-/// transaction, where a pooled connection would be handed on still
-/// streaming.
-pub(super) async fn own_connection(pool: &PgPool) -> Result<sqlx::PgConnection, StorageError> {
-    use sqlx::ConnectOptions;
-    Ok(pool.connect_options().connect().await?)
 }
 
 impl Database {
@@ -315,17 +310,10 @@ impl Database {
     /// publication drop deleted vessels once, up front (`retain_live`), and
     /// write its rows without a foreign-key check each.
     pub async fn begin_write(&self) -> Result<WriteTx, StorageError> {
-        Ok(match self {
-            Self::Sqlite(pool) => WriteTx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
-            Self::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
-                sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                    .bind(WRITE_LOCK_KEY)
-                    .execute(&mut *tx)
-                    .await?;
-                WriteTx::Postgres(tx)
-            }
-        })
+        match self {
+            Self::Sqlite(pool) => sqlite::begin_write(pool).await,
+            Self::Postgres(pool) => postgres::begin_write(pool).await,
+        }
     }
 
     /// `(size, idle)` of the connection pool.

@@ -18,35 +18,30 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::StorageError;
+use super::columns::table_row;
+use super::stored::corrupt;
 use crate::domain::{Imo, RiskLevel};
 use crate::risk::{
     Assessment, FactorKey, FactorScore, FloorHit, InspectionWindow, ModelVersion, Reason,
     ShipRiskProfile, SrpProfile, rank_factors,
 };
 
-/// The columns of [`ScoreColumns`] from `vessel_scores s`, for `concat!`
-/// into a query.
-macro_rules! score_columns {
-    () => {
-        "s.vessel_imo, s.as_of, s.model_version, s.score, s.scorecard, s.level, \
-         s.srp_profile, s.expected_claims, s.expected_annual_loss_usd, s.assessment"
-    };
-}
-pub(super) use score_columns;
-
-/// What a score row stores in columns beside the document.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub(super) struct ScoreColumns {
-    pub vessel_imo: String,
-    pub as_of: NaiveDate,
-    pub model_version: String,
-    pub score: f64,
-    pub scorecard: f64,
-    pub level: String,
-    pub srp_profile: String,
-    pub expected_claims: f64,
-    pub expected_annual_loss_usd: f64,
-    pub assessment: String,
+table_row! {
+    /// The `vessel_scores` columns an assessment is read back from: the
+    /// document and what the row stores beside it.
+    #[derive(Debug, Clone, sqlx::FromRow)]
+    pub(super) struct ScoreColumns {
+        vessel_imo: String,
+        as_of: NaiveDate,
+        model_version: String,
+        score: f64,
+        scorecard: f64,
+        level: String,
+        srp_profile: String,
+        expected_claims: f64,
+        expected_annual_loss_usd: f64,
+        assessment: String,
+    }
 }
 
 type SrpRest = (u32, bool, Option<InspectionWindow>);
@@ -70,10 +65,6 @@ pub(super) fn encode(assessment: &Assessment) -> String {
         (srp.points, srp.inspection_due, srp.next_inspection_window),
     ))
     .expect("an assessment serializes")
-}
-
-fn corrupt(what: &str, error: impl std::fmt::Display) -> StorageError {
-    StorageError::CorruptRow(format!("{what}: {error}"))
 }
 
 /// The assessment a score row stores.
