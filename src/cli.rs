@@ -9,13 +9,14 @@ use clap::{Parser, Subcommand};
 
 use crate::compute::ComputeBridge;
 use crate::config::Settings;
-use crate::domain::{Role, VesselProfile, parse_vessel_list};
+use crate::domain::{Role, RunStatus, RunTrigger, VesselProfile, parse_vessel_list};
+use crate::http::runs::{RunResponse, vessel_errors};
 use crate::jobs;
 use crate::model_file;
 use crate::risk::{self, LossExposure, RiskModel};
 use crate::startup::{self, Application};
+use crate::storage::ClaimError;
 use crate::storage::DemoBook;
-use crate::storage::{ClaimError, RunStatus, RunTrigger};
 use crate::telemetry;
 
 #[derive(Debug, Parser)]
@@ -106,6 +107,15 @@ fn parse_date(raw: &str) -> Result<NaiveDate, String> {
         .ok_or_else(|| format!("{raw:?} is not a date in the form YYYY-MM-DD"))
 }
 
+/// What `seed` prints: the seeding's counts.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SeedOutput {
+    fleets_created: usize,
+    vessels_created: usize,
+    vessels_already_present: usize,
+}
+
 /// Exit codes: 0 success, 1 failure at run time, 2 bad configuration or usage.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -171,6 +181,11 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
             let report = startup::seed(&db, &settings, &book)
                 .await
                 .map_err(|e| e.to_string())?;
+            let report = SeedOutput {
+                fleets_created: report.fleets_created,
+                vessels_created: report.vessels_created,
+                vessels_already_present: report.vessels_already_present,
+            };
             println!(
                 "{}",
                 serde_json::to_string(&report).expect("seed reports serialize")
@@ -235,9 +250,13 @@ async fn recalc(settings: &Settings, as_of: Option<NaiveDate>) -> Result<(), Str
                 .await
                 .map_err(|e| e.to_string())?;
             let failed = run.status == RunStatus::Failed;
-            print_json(&serde_json::json!({"run": run, "vesselErrors": errors}))?;
+            let id = run.id;
+            print_json(&serde_json::json!({
+                "run": RunResponse::from(run),
+                "vesselErrors": vessel_errors(errors),
+            }))?;
             if failed {
-                Err(format!("run {} failed", run.id))
+                Err(format!("run {id} failed"))
             } else {
                 Ok(())
             }

@@ -12,6 +12,7 @@ mod imo;
 mod policy_id;
 mod risk_level;
 mod role;
+mod run;
 mod vessel;
 mod vessel_input;
 
@@ -23,6 +24,7 @@ pub use imo::Imo;
 pub use policy_id::{PolicyId, PolicyIdPattern};
 pub use risk_level::{RiskLevel, RiskThresholds};
 pub use role::Role;
+pub use run::{RunStatus, RunTrigger};
 pub use vessel::{
     CompanyPerformance, Incident, IncidentKind, IncidentSeverity, Inspection, InspectionRegime,
     ShipType, UsdAmount, VesselName, VesselProfile,

@@ -14,7 +14,8 @@ mod health;
 pub mod metrics;
 mod query;
 mod risk;
-mod runs;
+pub(crate) mod runs;
+mod score_history;
 mod thresholds;
 mod vessels;
 

@@ -12,7 +12,8 @@ use super::auth::{Underwriter, Viewer};
 use super::cache::{CachedBody, cached_json};
 use super::error::ApiError;
 use super::fleets::fleet_id;
-use super::query::ListQuery;
+use super::query::{ListQuery, PageResponse};
+use super::score_history::ScoreHistoryItem;
 use super::vessels::path_imo;
 use crate::domain::{FieldErrors, FleetId};
 use crate::jobs::ThresholdBook;
@@ -99,6 +100,7 @@ pub async fn vessel_risk_history(
         )));
     }
     let history = state.db.vessel_score_history(imo, &page).await?;
+    let history = PageResponse::from(history.map(ScoreHistoryItem::from));
     Ok(cached_json(&request, &history))
 }
 

@@ -12,14 +12,13 @@ use super::auth::{Admin, Viewer};
 use super::error::ApiError;
 use super::extract::{JsonBody, decode_value};
 use super::fleets::fleet_id;
+use super::query::PageResponse;
 use crate::domain::{
     FieldErrors, FleetId, Imo, IncidentInput, InspectionInput, RiskLevel, VesselInput,
     VesselProfile,
 };
 use crate::jobs::rescore;
-use crate::storage::{
-    IncidentRecord, InspectionRecord, PageRequest, VesselOrder, VesselRecord, level_bounds,
-};
+use crate::storage::{IncidentRecord, InspectionRecord, VesselOrder, VesselRecord};
 
 /// A stored vessel: the section 1 fields, its fleet, and its histories with ids.
 #[derive(Debug, Serialize)]
@@ -305,7 +304,7 @@ pub async fn list_in_fleet(
 ) -> Result<HttpResponse, ApiError> {
     let fleet = fleet_id(&path)?;
     let mut errors = FieldErrors::new();
-    let page = match PageRequest::parse(query.limit.as_deref(), query.cursor.as_deref()) {
+    let page = match super::query::parse_page(query.limit.as_deref(), query.cursor.as_deref()) {
         Ok(page) => Some(page),
         Err(page_errors) => {
             errors.append(page_errors);
@@ -341,7 +340,7 @@ pub async fn list_in_fleet(
     let ranges: Vec<(Option<f64>, Option<f64>)> = levels
         .iter()
         .map(|level| {
-            let (from, to) = level_bounds(*level, fleet_thresholds);
+            let (from, to) = fleet_thresholds.bounds(*level);
             (
                 from.is_finite().then_some(from),
                 to.is_finite().then_some(to),
@@ -353,11 +352,13 @@ pub async fn list_in_fleet(
         .list_fleet_vessels(fleet, order, &ranges, &page)
         .await?;
     Ok(
-        HttpResponse::Ok().json(vessels.map(|(record, score)| ListedVessel {
-            vessel: VesselResponse::from(record),
-            level: score.map(|s| fleet_thresholds.level_of(s)),
-            score,
-        })),
+        HttpResponse::Ok().json(PageResponse::from(vessels.map(|(record, score)| {
+            ListedVessel {
+                vessel: VesselResponse::from(record),
+                level: score.map(|s| fleet_thresholds.level_of(s)),
+                score,
+            }
+        }))),
     )
 }
 

@@ -13,8 +13,8 @@ use std::collections::HashMap;
 
 use super::scoring::score_book;
 use super::{JobContext, ThresholdBook};
-use crate::domain::FleetId;
-use crate::storage::{ClaimError, Publication, RunRecord, RunTrigger, StorageError};
+use crate::domain::{FleetId, RunTrigger};
+use crate::storage::{ClaimError, Publication, RunRecord, StorageError};
 use crate::telemetry::metrics::RunOutcome;
 
 /// Why a claimed run failed (recorded on the run as its `error`).

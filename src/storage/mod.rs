@@ -39,16 +39,16 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
+use crate::config::DatabaseUrl;
+
 pub use api_keys::{ApiKeyRecord, NewApiKey};
 pub use book::{Book, UnloadableVessel};
 pub use fleets::{FleetChanges, FleetRecord, NewFleet};
 pub use histories::{IncidentRecord, InspectionRecord};
 pub use page::{Page, PageRequest};
 pub use publication::{FleetScore, Publication, VesselScore};
-pub use runs::{ClaimError, RunRecord, RunStatus, RunTrigger, RunVesselError};
-pub use scores::{
-    MemberScore, PublishedAggregate, PublishedAssessment, ScoreHistoryEntry, level_bounds,
-};
+pub use runs::{ClaimError, RunRecord, RunVesselError};
+pub use scores::{MemberScore, PublishedAggregate, PublishedAssessment, ScoreHistoryEntry};
 pub use seed::{DemoBook, DemoFleet, SeedError, SeedReport};
 pub use thresholds::{StoredThresholds, ThresholdChange, ThresholdScope};
 pub use vessel_list::{VesselCursor, VesselOrder};
@@ -56,62 +56,6 @@ pub use vessels::{ScoringVessel, VesselRecord};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
-
-/// A database URL; `Debug` and `Display` hide the password.
-#[derive(Clone, PartialEq, Eq)]
-pub struct DatabaseUrl(String);
-
-impl DatabaseUrl {
-    pub fn parse(raw: &str) -> Result<Self, String> {
-        if raw.starts_with("sqlite:")
-            || raw.starts_with("postgres://")
-            || raw.starts_with("postgresql://")
-        {
-            Ok(Self(raw.to_string()))
-        } else {
-            Err("must start with sqlite:, postgres:// or postgresql://".into())
-        }
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    pub fn is_sqlite(&self) -> bool {
-        self.0.starts_with("sqlite:")
-    }
-
-    /// The URL with any password replaced by `***`.
-    pub fn redacted(&self) -> String {
-        match (self.0.find("://"), self.0.rfind('@')) {
-            (Some(scheme_end), Some(at)) if at > scheme_end => {
-                let credentials = &self.0[scheme_end + 3..at];
-                match credentials.find(':') {
-                    Some(colon) => format!(
-                        "{}{}:***{}",
-                        &self.0[..scheme_end + 3],
-                        &credentials[..colon],
-                        &self.0[at..]
-                    ),
-                    None => self.0.clone(),
-                }
-            }
-            _ => self.0.clone(),
-        }
-    }
-}
-
-impl std::fmt::Debug for DatabaseUrl {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "DatabaseUrl({})", self.redacted())
-    }
-}
-
-impl std::fmt::Display for DatabaseUrl {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.redacted())
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
@@ -329,20 +273,6 @@ impl Database {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn database_urls_hide_their_password() {
-        let url = DatabaseUrl::parse("postgres://app:s3cret@db:5432/risk").unwrap();
-        assert_eq!(url.redacted(), "postgres://app:***@db:5432/risk");
-        assert!(!format!("{url:?}").contains("s3cret"));
-        assert_eq!(
-            DatabaseUrl::parse("sqlite://fleet-risk.db")
-                .unwrap()
-                .redacted(),
-            "sqlite://fleet-risk.db"
-        );
-        assert!(DatabaseUrl::parse("mysql://x").is_err());
-    }
 
     #[test]
     fn both_backends_have_the_same_migration_versions() {

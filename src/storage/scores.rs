@@ -5,14 +5,14 @@
 use std::sync::LazyLock;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::AssertSqlSafe;
+use sqlx::{AssertSqlSafe, QueryBuilder};
 use uuid::Uuid;
 
 use super::columns::{select_list, table_row};
 use super::stored::{parse_json, stored_imo};
 use super::stored_assessment::{self, ScoreColumns};
 use super::{Database, Page, PageRequest, StorageError, WriteTx, on_pool, on_tx};
-use crate::domain::{FleetId, Imo, RiskThresholds, ShipType};
+use crate::domain::{FleetId, Imo, RiskLevel, RiskThresholds, ShipType};
 use crate::risk::{Assessment, FleetAggregate};
 
 /// Per-level counts as SQL `SUM`s (NULL over no rows).
@@ -46,8 +46,7 @@ pub struct MemberScore {
 
 table_row! {
     /// One run's score of a vessel (score history).
-    #[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
-    #[serde(rename_all = "camelCase")]
+    #[derive(Debug, Clone, sqlx::FromRow)]
     pub struct ScoreHistoryEntry {
         run_id: Uuid,
         calculated_at: DateTime<Utc>,
@@ -164,7 +163,7 @@ impl Database {
         &self,
         imo: Imo,
         page: &PageRequest<(DateTime<Utc>, Uuid)>,
-    ) -> Result<Page<ScoreHistoryEntry>, StorageError> {
+    ) -> Result<Page<ScoreHistoryEntry, (DateTime<Utc>, Uuid)>, StorageError> {
         let (after_at, after_run) = page.after.unzip();
         let entries: Vec<ScoreHistoryEntry> = on_pool!(self, pool => {
             sqlx::query_as(AssertSqlSafe(format!(
@@ -264,26 +263,25 @@ impl Database {
     }
 
     /// How many of the fleet's currently scored vessels fall in each level
-    /// under `thresholds`, counted by the database.
+    /// under `thresholds` (the domain's bounds), counted by the database.
     pub async fn fleet_level_counts(
         &self,
         fleet: FleetId,
         thresholds: &RiskThresholds,
     ) -> Result<crate::risk::LevelCounts, StorageError> {
         let (low, medium, high, critical): LevelSums = on_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT SUM(CASE WHEN score < $2 THEN 1 ELSE 0 END), \
-                 SUM(CASE WHEN score >= $2 AND score < $3 THEN 1 ELSE 0 END), \
-                 SUM(CASE WHEN score >= $3 AND score < $4 THEN 1 ELSE 0 END), \
-                 SUM(CASE WHEN score >= $4 THEN 1 ELSE 0 END) \
-                 FROM current_vessel_scores WHERE fleet_id = $1",
-            )
-            .bind(fleet.as_uuid())
-            .bind(thresholds.medium())
-            .bind(thresholds.high())
-            .bind(thresholds.critical())
-            .fetch_one(pool)
-            .await?
+            let mut query = QueryBuilder::new("SELECT ");
+            for (i, level) in RiskLevel::ALL.into_iter().enumerate() {
+                if i > 0 {
+                    query.push(", ");
+                }
+                query.push("SUM(CASE WHEN ");
+                push_score_range(&mut query, "score", thresholds.bounds(level));
+                query.push(" THEN 1 ELSE 0 END)");
+            }
+            query.push(" FROM current_vessel_scores WHERE fleet_id = ");
+            query.push_bind(fleet.as_uuid());
+            query.build_query_as().fetch_one(pool).await?
         });
         let count = |n: Option<i64>| n.unwrap_or(0).max(0) as u64;
         Ok(crate::risk::LevelCounts {
@@ -330,13 +328,20 @@ impl Database {
     }
 }
 
-/// Score bounds `[from, to)` of a level under some thresholds.
-pub fn level_bounds(level: crate::domain::RiskLevel, t: &RiskThresholds) -> (f64, f64) {
-    use crate::domain::RiskLevel;
-    match level {
-        RiskLevel::Low => (f64::NEG_INFINITY, t.medium()),
-        RiskLevel::Medium => (t.medium(), t.high()),
-        RiskLevel::High => (t.high(), t.critical()),
-        RiskLevel::Critical => (t.critical(), f64::INFINITY),
+/// `column` within `[from, to)` as SQL, the cut-offs bound; an infinite
+/// side is left out (every score is finite).
+pub(super) fn push_score_range<DB: sqlx::Database>(
+    query: &mut QueryBuilder<DB>,
+    column: &str,
+    (from, to): (f64, f64),
+) where
+    for<'t> f64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    query.push(format!("{column} IS NOT NULL"));
+    if from.is_finite() {
+        query.push(format!(" AND {column} >= ")).push_bind(from);
+    }
+    if to.is_finite() {
+        query.push(format!(" AND {column} < ")).push_bind(to);
     }
 }

@@ -4,6 +4,7 @@ use std::sync::LazyLock;
 
 use sqlx::QueryBuilder;
 
+use super::scores::push_score_range;
 use super::vessels::{VesselRow, vessel_select};
 use super::{Database, Page, PageRequest, StorageError, VesselRecord, on_pool};
 use crate::domain::FleetId;
@@ -51,7 +52,7 @@ impl Database {
         order: VesselOrder,
         score_ranges: &[(Option<f64>, Option<f64>)],
         page: &PageRequest<VesselCursor>,
-    ) -> Result<Page<(VesselRecord, Option<f64>)>, StorageError> {
+    ) -> Result<Page<(VesselRecord, Option<f64>), VesselCursor>, StorageError> {
         let rows: Vec<ScoredVesselRow> = on_pool!(self, pool => {
             let mut query = QueryBuilder::new(format!("{}WHERE v.fleet_id = ", *LISTED_VESSEL));
             query.push_bind(fleet_id.as_uuid());
@@ -61,13 +62,12 @@ impl Database {
                     if i > 0 {
                         query.push(" OR ");
                     }
-                    query.push("(c.score IS NOT NULL");
-                    if let Some(from) = from {
-                        query.push(" AND c.score >= ").push_bind(*from);
-                    }
-                    if let Some(to) = to {
-                        query.push(" AND c.score < ").push_bind(*to);
-                    }
+                    query.push("(");
+                    let bounds = (
+                        from.unwrap_or(f64::NEG_INFINITY),
+                        to.unwrap_or(f64::INFINITY),
+                    );
+                    push_score_range(&mut query, "c.score", bounds);
                     query.push(")");
                 }
                 query.push(")");

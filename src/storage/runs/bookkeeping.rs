@@ -9,7 +9,7 @@
 use chrono::{NaiveDate, Utc};
 use uuid::Uuid;
 
-use super::RunTrigger;
+use crate::domain::RunTrigger;
 use crate::storage::{Database, StorageError, WriteTx, is_unique_violation, on_pool, on_tx};
 
 /// Why a run could not claim the slot.

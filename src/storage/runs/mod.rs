@@ -7,7 +7,6 @@ mod bookkeeping;
 pub use bookkeeping::ClaimError;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::Serialize;
 use uuid::Uuid;
 
 use std::sync::LazyLock;
@@ -16,64 +15,10 @@ use sqlx::AssertSqlSafe;
 
 use super::columns::{select_list, table_row};
 use super::{Database, Page, PageRequest, StorageError, on_pool};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RunTrigger {
-    Cron,
-    Manual,
-    Startup,
-    Cli,
-    DataChange,
-}
-
-impl RunTrigger {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Cron => "cron",
-            Self::Manual => "manual",
-            Self::Startup => "startup",
-            Self::Cli => "cli",
-            Self::DataChange => "data_change",
-        }
-    }
-
-    fn parse(raw: &str) -> Result<Self, StorageError> {
-        [
-            Self::Cron,
-            Self::Manual,
-            Self::Startup,
-            Self::Cli,
-            Self::DataChange,
-        ]
-        .into_iter()
-        .find(|t| t.as_str() == raw)
-        .ok_or_else(|| StorageError::CorruptRow(format!("run trigger {raw}")))
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RunStatus {
-    Running,
-    Published,
-    Failed,
-}
-
-impl RunStatus {
-    fn parse(raw: &str) -> Result<Self, StorageError> {
-        match raw {
-            "running" => Ok(Self::Running),
-            "published" => Ok(Self::Published),
-            "failed" => Ok(Self::Failed),
-            _ => Err(StorageError::CorruptRow(format!("run status {raw}"))),
-        }
-    }
-}
+use crate::domain::{RunStatus, RunTrigger};
 
 /// One run as readers see it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RunRecord {
     pub id: Uuid,
     pub trigger: RunTrigger,
@@ -89,10 +34,9 @@ pub struct RunRecord {
 }
 
 /// A vessel a run could not score.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunVesselError {
-    #[serde(rename = "vesselIMO")]
+    /// As stored.
     pub vessel_imo: String,
     pub message: String,
 }
@@ -120,8 +64,8 @@ impl TryFrom<RunRow> for RunRecord {
     fn try_from(row: RunRow) -> Result<Self, StorageError> {
         Ok(Self {
             id: row.id,
-            trigger: RunTrigger::parse(&row.trigger)?,
-            status: RunStatus::parse(&row.status)?,
+            trigger: RunTrigger::parse(&row.trigger).map_err(StorageError::CorruptRow)?,
+            status: RunStatus::parse(&row.status).map_err(StorageError::CorruptRow)?,
             as_of: row.as_of,
             model_version: row.model_version,
             started_at: row.started_at,
@@ -177,7 +121,7 @@ impl Database {
     pub async fn list_runs(
         &self,
         page: &PageRequest<(DateTime<Utc>, Uuid)>,
-    ) -> Result<Page<RunRecord>, StorageError> {
+    ) -> Result<Page<RunRecord, (DateTime<Utc>, Uuid)>, StorageError> {
         let sql = select_run(
             "WHERE $1 IS NULL OR started_at < $1 OR (started_at = $1 AND id < $2) \
              ORDER BY started_at DESC, id DESC LIMIT $3",
