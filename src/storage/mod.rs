@@ -16,6 +16,7 @@ mod api_keys;
 mod batch;
 mod book;
 mod columns;
+mod dashboard;
 mod fleets;
 mod histories;
 mod page;
@@ -43,6 +44,7 @@ use crate::config::DatabaseUrl;
 
 pub use api_keys::{ApiKeyRecord, NewApiKey};
 pub use book::{Book, UnloadableVessel};
+pub use dashboard::{Dashboard, DashboardFleet, DashboardRisk};
 pub use fleets::{FleetChanges, FleetRecord, NewFleet};
 pub use histories::{IncidentRecord, InspectionRecord};
 pub use page::{Page, PageRequest};

@@ -9,14 +9,11 @@ use sqlx::{AssertSqlSafe, QueryBuilder};
 use uuid::Uuid;
 
 use super::columns::{select_list, table_row};
-use super::stored::{parse_json, stored_imo};
+use super::stored::parse_json;
 use super::stored_assessment::{self, ScoreColumns};
 use super::{Database, Page, PageRequest, StorageError, WriteTx, on_pool, on_tx};
-use crate::domain::{FleetId, Imo, RiskLevel, RiskThresholds, ShipType};
+use crate::domain::{FleetId, Imo, ShipType};
 use crate::risk::{Assessment, FleetAggregate};
-
-/// Per-level counts as SQL `SUM`s (NULL over no rows).
-type LevelSums = (Option<i64>, Option<i64>, Option<i64>, Option<i64>);
 
 /// A vessel's current published assessment.
 #[derive(Debug, Clone)]
@@ -224,93 +221,6 @@ impl Database {
             .fetch_all(pool)
             .await?
         }))
-    }
-
-    /// The score a fleet had in the latest book-wide run published before `before`.
-    pub async fn previous_fleet_score(
-        &self,
-        fleet: FleetId,
-        before: DateTime<Utc>,
-    ) -> Result<Option<f64>, StorageError> {
-        Ok(on_pool!(self, pool => {
-            sqlx::query_scalar(
-                "SELECT f.score FROM fleet_scores f JOIN risk_runs r ON r.id = f.run_id \
-                 WHERE f.fleet_id = $1 AND r.status = 'published' AND r.trigger <> 'data_change' \
-                 AND f.calculated_at < $2 ORDER BY f.calculated_at DESC LIMIT 1",
-            )
-            .bind(fleet.as_uuid())
-            .bind(before)
-            .fetch_optional(pool)
-            .await?
-        }))
-    }
-
-    /// The fleet's current published score and when it was published.
-    pub async fn current_fleet_score(
-        &self,
-        fleet: FleetId,
-    ) -> Result<Option<(f64, DateTime<Utc>)>, StorageError> {
-        Ok(on_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT f.score, f.calculated_at FROM current_fleet_scores c \
-                 JOIN fleet_scores f ON f.fleet_id = c.fleet_id AND f.run_id = c.run_id \
-                 WHERE c.fleet_id = $1",
-            )
-            .bind(fleet.as_uuid())
-            .fetch_optional(pool)
-            .await?
-        }))
-    }
-
-    /// How many of the fleet's currently scored vessels fall in each level
-    /// under `thresholds` (the domain's bounds), counted by the database.
-    pub async fn fleet_level_counts(
-        &self,
-        fleet: FleetId,
-        thresholds: &RiskThresholds,
-    ) -> Result<crate::risk::LevelCounts, StorageError> {
-        let (low, medium, high, critical): LevelSums = on_pool!(self, pool => {
-            let mut query = QueryBuilder::new("SELECT ");
-            for (i, level) in RiskLevel::ALL.into_iter().enumerate() {
-                if i > 0 {
-                    query.push(", ");
-                }
-                query.push("SUM(CASE WHEN ");
-                push_score_range(&mut query, "score", thresholds.bounds(level));
-                query.push(" THEN 1 ELSE 0 END)");
-            }
-            query.push(" FROM current_vessel_scores WHERE fleet_id = ");
-            query.push_bind(fleet.as_uuid());
-            query.build_query_as().fetch_one(pool).await?
-        });
-        let count = |n: Option<i64>| n.unwrap_or(0).max(0) as u64;
-        Ok(crate::risk::LevelCounts {
-            low: count(low),
-            medium: count(medium),
-            high: count(high),
-            critical: count(critical),
-        })
-    }
-
-    /// The `limit` highest current scores: `(imo, name, fleet, score)`.
-    pub async fn top_scores(
-        &self,
-        limit: i64,
-    ) -> Result<Vec<(Imo, String, FleetId, f64)>, StorageError> {
-        let rows: Vec<(String, String, Uuid, f64)> = on_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT v.imo, v.name, v.fleet_id, c.score FROM current_vessel_scores c \
-                 JOIN vessels v ON v.imo = c.vessel_imo ORDER BY c.score DESC, v.imo LIMIT $1",
-            )
-            .bind(limit)
-            .fetch_all(pool)
-            .await?
-        });
-        rows.into_iter()
-            .map(|(imo, name, fleet, score)| {
-                Ok((stored_imo(&imo)?, name, FleetId::from_uuid(fleet), score))
-            })
-            .collect()
     }
 
     /// `(lambda, insured value)` of the fleet's currently scored vessels.
