@@ -16,7 +16,7 @@ use sqlx::QueryBuilder;
 use uuid::Uuid;
 
 use super::stored_assessment;
-use super::{Database, StorageError, WriteTx, on_tx, postgres, sqlite};
+use super::{Database, RunVesselError, StorageError, WriteTx, on_tx, postgres, sqlite};
 use crate::domain::FleetId;
 use crate::risk::{Assessment, FleetAggregate};
 
@@ -83,8 +83,8 @@ pub struct FleetScore {
 pub struct Publication {
     pub vessels: Vec<VesselScore>,
     pub fleets: Vec<FleetScore>,
-    /// `(imo as stored, message)` of vessels that could not be scored.
-    pub errors: Vec<(String, String)>,
+    /// The vessels that could not be scored.
+    pub errors: Vec<RunVesselError>,
 }
 
 /// A published vessel with its IMO as stored.
@@ -212,8 +212,10 @@ impl WriteTx {
             on_tx!(self, conn => {
                 let mut insert =
                     QueryBuilder::new("INSERT INTO risk_run_errors (run_id, vessel_imo, message) ");
-                insert.push_values(chunk, |mut row, (imo, message)| {
-                    row.push_bind(run_id).push_bind(imo.as_str()).push_bind(message.as_str());
+                insert.push_values(chunk, |mut row, error| {
+                    row.push_bind(run_id)
+                        .push_bind(error.vessel_imo.as_str())
+                        .push_bind(error.message.as_str());
                 });
                 insert.build().execute(&mut *conn).await?.rows_affected()
             });
