@@ -1,7 +1,7 @@
 //! The one bridge from async handlers to CPU work.
 //!
-//! Scoring, simulations and exports run on a dedicated rayon pool, never on
-//! an actix worker. Admission is bounded: when `capacity` jobs are already
+//! Scoring, fleet aggregation, re-levelling and simulations run on a
+//! dedicated rayon pool, never on an actix worker. Admission is bounded: when `capacity` jobs are already
 //! admitted the caller gets [`ComputeError::Overloaded`] at once (503 with
 //! Retry-After) instead of queueing without limit. A panic inside a job is
 //! caught and returned as [`ComputeError::Panicked`]; the process lives on.
@@ -9,7 +9,12 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
-use tokio::sync::{Semaphore, oneshot};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
+
+/// A unit of CPU work the bridge can run: sent to the pool, run once.
+pub trait ComputeJob<T>: FnOnce() -> T + Send + 'static {}
+
+impl<T, F: FnOnce() -> T + Send + 'static> ComputeJob<T> for F {}
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ComputeError {
@@ -47,44 +52,28 @@ impl ComputeBridge {
     }
 
     /// Runs `job` on the compute pool (where rayon's `par_iter` uses that pool).
-    pub async fn run<T, F>(&self, job: F) -> Result<T, ComputeError>
-    where
-        T: Send + 'static,
-        F: FnOnce() -> T + Send + 'static,
-    {
-        let permit = self
-            .admission
-            .clone()
-            .try_acquire_owned()
-            .map_err(|_| ComputeError::Overloaded)?;
-        self.spawn(job, permit).await
+    pub async fn run<T: Send + 'static>(&self, job: impl ComputeJob<T>) -> Result<T, ComputeError> {
+        let permit = self.admission.clone().try_acquire_owned();
+        self.spawn(job, permit.map_err(|_| ComputeError::Overloaded)?)
+            .await
     }
 
     /// Like [`run`](Self::run), but waits for capacity instead of refusing:
     /// for background runs, which have no client to answer 503 to.
-    pub async fn run_waiting<T, F>(&self, job: F) -> Result<T, ComputeError>
-    where
-        T: Send + 'static,
-        F: FnOnce() -> T + Send + 'static,
-    {
-        let permit = self
-            .admission
-            .clone()
-            .acquire_owned()
+    pub async fn run_waiting<T: Send + 'static>(
+        &self,
+        job: impl ComputeJob<T>,
+    ) -> Result<T, ComputeError> {
+        let permit = self.admission.clone().acquire_owned().await;
+        self.spawn(job, permit.map_err(|_| ComputeError::Overloaded)?)
             .await
-            .map_err(|_| ComputeError::Overloaded)?;
-        self.spawn(job, permit).await
     }
 
-    async fn spawn<T, F>(
+    async fn spawn<T: Send + 'static>(
         &self,
-        job: F,
-        permit: tokio::sync::OwnedSemaphorePermit,
-    ) -> Result<T, ComputeError>
-    where
-        T: Send + 'static,
-        F: FnOnce() -> T + Send + 'static,
-    {
+        job: impl ComputeJob<T>,
+        permit: OwnedSemaphorePermit,
+    ) -> Result<T, ComputeError> {
         let (sender, receiver) = oneshot::channel();
         self.pool.spawn(move || {
             let outcome = catch_unwind(AssertUnwindSafe(job));

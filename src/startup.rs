@@ -51,7 +51,12 @@ pub struct Application {
 }
 
 /// Rendered risk bodies kept at once (about 3 KB each).
-const READ_CACHE_ENTRIES: usize = 100_000;
+const READ_CACHE_ENTRIES: u64 = 100_000;
+
+/// Longest a rendered body is kept: a body is only ever served at its own
+/// publication version, so this only bounds how long bodies of older
+/// versions hold memory when reads are few; a hot one is re-rendered once.
+const READ_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// How long shutdown waits for a cancelled run to record its failure.
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
@@ -152,7 +157,11 @@ impl Application {
             model_document,
             metrics,
             sentry: sentry_hub.clone(),
-            read_cache: http::cache::ReadCache::new(READ_CACHE_ENTRIES, publication_poll),
+            read_cache: http::cache::ReadCache::new(
+                READ_CACHE_ENTRIES,
+                READ_CACHE_TTL,
+                publication_poll,
+            ),
             key_cache: http::auth::KeyCache::new(key_cache_ttl),
         });
         let app_state = state.clone();

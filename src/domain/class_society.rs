@@ -2,6 +2,8 @@
 
 use serde::{Serialize, Serializer};
 
+use super::free_text::parse_short_text;
+
 /// The code of a classification society (`DNV`, `LR`, `ABS`, ...).
 ///
 /// Any society may class a ship; codes not in the model's table score as
@@ -13,17 +15,12 @@ impl ClassSocietyCode {
     pub const MAX_LEN: usize = 32;
 
     pub fn parse(input: &str) -> Result<Self, String> {
-        let code = input.trim();
-        if code.is_empty() {
-            return Err("must not be blank; send null for an unclassed ship".into());
-        }
-        if code.chars().count() > Self::MAX_LEN {
-            return Err(format!("must be at most {} characters", Self::MAX_LEN));
-        }
-        if code.chars().any(char::is_control) {
-            return Err("must not contain control characters".into());
-        }
-        Ok(Self(code.to_string()))
+        parse_short_text(
+            input,
+            Self::MAX_LEN,
+            "must not be blank; send null for an unclassed ship",
+        )
+        .map(Self)
     }
 
     pub fn as_str(&self) -> &str {

@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::free_text::parse_short_text;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct FleetId(Uuid);
@@ -43,17 +45,7 @@ impl FleetName {
     pub const MAX_CHARS: usize = 120;
 
     pub fn parse(input: &str) -> Result<Self, String> {
-        let name = input.trim();
-        if name.is_empty() {
-            return Err("must not be blank".into());
-        }
-        if name.chars().count() > Self::MAX_CHARS {
-            return Err(format!("must be at most {} characters", Self::MAX_CHARS));
-        }
-        if name.chars().any(char::is_control) {
-            return Err("must not contain control characters".into());
-        }
-        Ok(Self(name.to_string()))
+        parse_short_text(input, Self::MAX_CHARS, "must not be blank").map(Self)
     }
 
     pub fn as_str(&self) -> &str {

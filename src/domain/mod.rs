@@ -8,6 +8,7 @@ mod class_society;
 mod field_error;
 mod flag;
 mod fleet;
+mod free_text;
 mod imo;
 mod policy_id;
 mod risk_level;
@@ -15,6 +16,7 @@ mod role;
 mod run;
 mod vessel;
 mod vessel_input;
+mod vessel_patch;
 
 pub use class_society::ClassSocietyCode;
 pub use field_error::{FieldError, FieldErrors};
@@ -30,3 +32,4 @@ pub use vessel::{
     ShipType, UsdAmount, VesselName, VesselProfile,
 };
 pub use vessel_input::{IncidentInput, InspectionInput, VesselInput, parse_vessel_list};
+pub use vessel_patch::VesselPatch;

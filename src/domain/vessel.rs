@@ -5,6 +5,8 @@ use serde::{Serialize, Serializer};
 
 use super::{ClassSocietyCode, FlagState, Imo, PolicyId};
 
+use super::free_text::parse_short_text;
+
 /// Declares a closed set of wire names: `as_str`, `parse` with a message that
 /// lists the accepted values, `ALL`, and serde as the wire name.
 macro_rules! wire_enum {
@@ -170,17 +172,7 @@ impl VesselName {
     pub const MAX_CHARS: usize = 120;
 
     pub fn parse(input: &str) -> Result<Self, String> {
-        let name = input.trim();
-        if name.is_empty() {
-            return Err("must not be blank".into());
-        }
-        if name.chars().count() > Self::MAX_CHARS {
-            return Err(format!("must be at most {} characters", Self::MAX_CHARS));
-        }
-        if name.chars().any(char::is_control) {
-            return Err("must not contain control characters".into());
-        }
-        Ok(Self(name.to_string()))
+        parse_short_text(input, Self::MAX_CHARS, "must not be blank").map(Self)
     }
 
     pub fn as_str(&self) -> &str {

@@ -10,9 +10,9 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    ClassSocietyCode, CompanyPerformance, FieldErrors, FlagState, Imo, Incident, IncidentKind,
-    IncidentSeverity, Inspection, InspectionRegime, PolicyId, PolicyIdPattern, ShipType, UsdAmount,
-    VesselName, VesselProfile,
+    ClassSocietyCode, CompanyPerformance, FieldError, FieldErrors, FlagState, Imo, Incident,
+    IncidentKind, IncidentSeverity, Inspection, InspectionRegime, PolicyId, PolicyIdPattern,
+    ShipType, UsdAmount, VesselName, VesselProfile,
 };
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -154,6 +154,14 @@ impl IncidentInput {
 }
 
 impl VesselInput {
+    /// Decodes a vessel sent as a JSON value, naming the first member of the
+    /// wrong shape (wrong type, unknown or missing).
+    pub fn from_json(value: serde_json::Value) -> Result<Self, FieldError> {
+        serde_path_to_error::deserialize(value).map_err(|shape| {
+            FieldError::from_serde(&shape.path().to_string(), &shape.inner().to_string())
+        })
+    }
+
     /// Parses every field, as of `as_of` (which bounds `yearBuilt` and event
     /// dates), and reports every bad field by its JSON name.
     pub fn parse(
@@ -337,18 +345,14 @@ pub fn parse_vessel_list(
     let mut vessels = Vec::with_capacity(items.len());
     for (index, item) in items.into_iter().enumerate() {
         let here = format!("{prefix}[{index}]");
-        match serde_path_to_error::deserialize::<_, VesselInput>(item) {
-            Err(shape) => {
-                let error = super::FieldError::from_serde(
-                    &shape.path().to_string(),
-                    &shape.inner().to_string(),
-                );
+        match VesselInput::from_json(item) {
+            Err(error) => {
                 let field = if error.field == "body" {
                     String::new()
                 } else {
                     error.field
                 };
-                errors.extend_prefixed(&here, super::FieldError::new(field, error.message).into());
+                errors.extend_prefixed(&here, FieldError::new(field, error.message).into());
             }
             Ok(input) => match input.parse(as_of, policy_ids) {
                 Ok(vessel) => vessels.push(vessel),

@@ -3,9 +3,8 @@
 //! Handlers name the role they need by taking [`Viewer`], [`Underwriter`] or
 //! [`Admin`]: a missing or unknown key is 401, a key of a lesser role 403.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
@@ -15,62 +14,57 @@ use sha2::{Digest, Sha256};
 use super::AppState;
 use super::error::{ApiError, ErrorCode};
 use crate::domain::Role;
-use crate::storage::ApiKeyRecord;
+use crate::storage::{ApiKeyRecord, Database};
 
 /// Keys that authenticated recently, so a hot read needs no key lookup.
-/// A revoked key stops working within the cache's time to live
-/// (`API_KEY_CACHE_SECONDS`, 0 turns the cache off). Unknown keys are never
-/// cached: every attempt with one reaches the database.
+///
+/// Each key is trusted for the time to live (`API_KEY_CACHE_SECONDS`; 0
+/// turns the cache off and every request looks its key up), so a revoked key
+/// stops working within it. Unknown keys are never kept. A moka cache:
+/// bounded, evicting key by key when full, and one lookup for many requests
+/// that bring the same new key at once. Kept by the key's SHA-256, never the
+/// secret itself.
 pub struct KeyCache {
-    ttl: Duration,
-    keys: Mutex<HashMap<[u8; 32], (ApiKeyRecord, Instant)>>,
+    keys: Option<moka::future::Cache<[u8; 32], ApiKeyRecord>>,
 }
 
 impl KeyCache {
-    /// Most keys kept; more than this and the cache starts over.
-    const CAPACITY: usize = 10_000;
+    /// Most keys kept.
+    const CAPACITY: u64 = 10_000;
 
     pub fn new(ttl: Duration) -> Self {
-        Self {
-            ttl,
-            keys: Mutex::new(HashMap::new()),
+        let keys = (!ttl.is_zero()).then(|| {
+            moka::future::Cache::builder()
+                .max_capacity(Self::CAPACITY)
+                .time_to_live(ttl)
+                .build()
+        });
+        Self { keys }
+    }
+
+    /// The key of `token`: from the cache while it is trusted, else from the
+    /// database; `None` for an unknown (or revoked) key.
+    async fn find(&self, db: &Database, token: &str) -> Result<Option<ApiKeyRecord>, ApiError> {
+        let Some(keys) = &self.keys else {
+            return Ok(db.find_api_key(token).await?);
+        };
+        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let found = keys
+            .try_get_with_by_ref(&digest, async {
+                match db.find_api_key(token).await {
+                    Ok(Some(key)) => Ok(key),
+                    Ok(None) => Err(None),
+                    Err(error) => Err(Some(ApiError::from(error))),
+                }
+            })
+            .await;
+        match found {
+            Ok(key) => Ok(Some(key)),
+            Err(shared) => match Arc::unwrap_or_clone(shared) {
+                None => Ok(None),
+                Some(error) => Err(error),
+            },
         }
-    }
-
-    fn digest(token: &str) -> [u8; 32] {
-        Sha256::digest(token.as_bytes()).into()
-    }
-
-    fn get(&self, token: &str) -> Option<ApiKeyRecord> {
-        self.get_at(token, Instant::now())
-    }
-
-    fn get_at(&self, token: &str, now: Instant) -> Option<ApiKeyRecord> {
-        let keys = self
-            .keys
-            .lock()
-            .expect("the key cache lock is never poisoned");
-        keys.get(&Self::digest(token))
-            .filter(|(_, at)| now.saturating_duration_since(*at) < self.ttl)
-            .map(|(key, _)| key.clone())
-    }
-
-    fn keep(&self, token: &str, key: &ApiKeyRecord) {
-        self.keep_at(token, key, Instant::now());
-    }
-
-    fn keep_at(&self, token: &str, key: &ApiKeyRecord, at: Instant) {
-        if self.ttl.is_zero() {
-            return;
-        }
-        let mut keys = self
-            .keys
-            .lock()
-            .expect("the key cache lock is never poisoned");
-        if keys.len() >= Self::CAPACITY {
-            keys.clear();
-        }
-        keys.insert(Self::digest(token), (key.clone(), at));
     }
 }
 
@@ -103,18 +97,11 @@ async fn authenticate(
             "send an API key as 'Authorization: Bearer <key>'",
         ));
     };
-    let key = match state.key_cache.get(&token) {
-        Some(key) => key,
-        None => {
-            let Some(key) = state.db.find_api_key(&token).await? else {
-                return Err(ApiError::new(
-                    ErrorCode::Unauthorized,
-                    "the API key is not valid",
-                ));
-            };
-            state.key_cache.keep(&token, &key);
-            key
-        }
+    let Some(key) = state.key_cache.find(&state.db, &token).await? else {
+        return Err(ApiError::new(
+            ErrorCode::Unauthorized,
+            "the API key is not valid",
+        ));
     };
     if !key.role.allows(required) {
         return Err(ApiError::new(
@@ -153,7 +140,7 @@ role_guard!(
     Role::Viewer
 );
 role_guard!(
-    /// Underwriter or admin: assessments, simulations, exports.
+    /// Underwriter or admin: assessments and simulations.
     Underwriter,
     Role::Underwriter
 );
@@ -167,39 +154,9 @@ role_guard!(
 mod tests {
     use super::*;
 
-    fn key() -> ApiKeyRecord {
-        ApiKeyRecord {
-            id: uuid::Uuid::now_v7(),
-            name: "k".into(),
-            role: Role::Viewer,
-            prefix: "frk_abcdef".into(),
-            created_at: chrono::Utc::now(),
-            revoked_at: None,
-        }
-    }
-
-    #[test]
-    fn keys_are_kept_for_their_time_to_live_only() {
-        let cache = KeyCache::new(Duration::from_secs(5));
-        let kept_at = Instant::now();
-        cache.keep_at("frk_secret", &key(), kept_at);
-        assert!(
-            cache
-                .get_at("frk_secret", kept_at + Duration::from_millis(4999))
-                .is_some()
-        );
-        assert!(cache.get_at("frk_other", kept_at).is_none());
-        assert!(
-            cache
-                .get_at("frk_secret", kept_at + Duration::from_secs(5))
-                .is_none()
-        );
-    }
-
     #[test]
     fn a_zero_time_to_live_keeps_nothing() {
-        let cache = KeyCache::new(Duration::ZERO);
-        cache.keep("frk_secret", &key());
-        assert!(cache.get("frk_secret").is_none());
+        assert!(KeyCache::new(Duration::ZERO).keys.is_none());
+        assert!(KeyCache::new(Duration::from_secs(5)).keys.is_some());
     }
 }

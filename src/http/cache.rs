@@ -1,8 +1,9 @@
 //! Conditional and cached reads.
 //!
 //! Every published-risk read answers with an `ETag` over its body and 304 to
-//! a matching `If-None-Match`. The tag is weak: the body may be sent gzipped or
-//! not, and both are the same representation for caching.
+//! a matching `If-None-Match` (read with actix's `IfNoneMatch`). The tag is
+//! weak: the body may be sent gzipped or not, and both are the same
+//! representation for caching.
 //!
 //! Rendered bodies are kept per *publication version* (`publication_state`,
 //! bumped in the same transaction as every publication, threshold change and
@@ -11,63 +12,64 @@
 //! 250 ms; 0 reads it on every request), and at once after this replica's own
 //! writes, so another replica's publication shows within that interval.
 
-use std::collections::HashMap;
 use std::future::Future;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::{Method, header};
+use actix_web::http::Method;
+use actix_web::http::header::{self, EntityTag, Header, HeaderValue, IfNoneMatch};
 use actix_web::middleware::Next;
 use actix_web::web;
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
+use moka::policy::EvictionPolicy;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::AppState;
 use super::error::ApiError;
+use crate::domain::{FleetId, Imo};
 
-/// A rendered JSON body and its tag.
+/// A rendered JSON body and its weak tag.
 #[derive(Debug, Clone)]
 pub struct CachedBody {
     bytes: Bytes,
-    /// The opaque part of the weak tag, quoted.
-    opaque: String,
+    tag: EntityTag,
+    /// `tag` as sent, built once: a hit clones it without allocating.
+    etag: HeaderValue,
 }
 
 impl CachedBody {
     pub fn of<T: Serialize>(body: &T) -> Self {
         let bytes = serde_json::to_vec(body).expect("responses serialize");
-        let opaque = format!("\"{}\"", &hex::encode(Sha256::digest(&bytes))[..32]);
+        let tag = EntityTag::new_weak(hex::encode(Sha256::digest(&bytes))[..32].to_string());
+        let etag = HeaderValue::from_str(&tag.to_string()).expect("a hex tag is a header value");
         Self {
             bytes: Bytes::from(bytes),
-            opaque,
+            tag,
+            etag,
         }
     }
 
-    /// A JSON 200 with the `ETag`, or a bodiless 304 when the client has it.
+    /// A JSON 200 with the `ETag`, or a bodiless 304 when `If-None-Match`
+    /// names this tag (weakly: `W/` or not) or is `*`.
     pub fn respond(&self, request: &HttpRequest) -> HttpResponse {
-        let etag = format!("W/{}", self.opaque);
-        let matches = request
-            .headers()
-            .get(header::IF_NONE_MATCH)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|value| {
-                value.trim() == "*"
-                    || value
-                        .split(',')
-                        .map(|tag| tag.trim().trim_start_matches("W/"))
-                        .any(|tag| tag == self.opaque)
-            });
-        if matches {
+        // Checked first: parsing an absent header still allocates a list.
+        let client_has_it = request.headers().contains_key(header::IF_NONE_MATCH)
+            && match IfNoneMatch::parse(request) {
+                Ok(IfNoneMatch::Any) => true,
+                Ok(IfNoneMatch::Items(tags)) => tags.iter().any(|tag| tag.weak_eq(&self.tag)),
+                Err(_) => false,
+            };
+        if client_has_it {
             HttpResponse::NotModified()
-                .insert_header((header::ETAG, etag))
+                .insert_header((header::ETAG, self.etag.clone()))
                 .finish()
         } else {
             HttpResponse::Ok()
-                .insert_header((header::ETAG, etag))
+                .insert_header((header::ETAG, self.etag.clone()))
                 .insert_header((header::CACHE_CONTROL, "private, no-cache"))
                 .content_type("application/json")
                 .body(self.bytes.clone())
@@ -75,8 +77,9 @@ impl CachedBody {
     }
 }
 
-/// A JSON 200 with an `ETag`, or 304 (uncached: for bodies that are cheap).
-pub fn cached_json<T: Serialize>(request: &HttpRequest, body: &T) -> HttpResponse {
+/// A JSON 200 with an `ETag`, or 304 when the client has it: the conditional
+/// answer of [`CachedBody::respond`] for a body rendered per request (nothing is kept).
+pub fn json_with_etag<T: Serialize>(request: &HttpRequest, body: &T) -> HttpResponse {
     CachedBody::of(body).respond(request)
 }
 
@@ -95,21 +98,34 @@ pub async fn forget_version_after_writes(
     Ok(response)
 }
 
-/// Rendered read bodies by key (`vessel-risk:9074729`), each with the
-/// publication version it was rendered at.
+/// Which read a body renders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReadKey {
+    VesselRisk(Imo),
+    FleetRisk(FleetId),
+    Dashboard,
+}
+
+/// Rendered read bodies by publication version and [`ReadKey`].
+///
+/// A moka cache: bounded in entries, least recently used out first (so the
+/// bodies of an older version age out as the new version's are read), each
+/// kept at most a time to live, and rendered once when many ask at once.
 pub struct ReadCache {
-    entries: Mutex<HashMap<String, (i64, CachedBody)>>,
-    capacity: usize,
+    bodies: moka::future::Cache<(i64, ReadKey), Arc<CachedBody>>,
     poll: Duration,
     /// The version last read from the database, and when.
     version: Mutex<Option<(i64, Instant)>>,
 }
 
 impl ReadCache {
-    pub fn new(capacity: usize, poll: Duration) -> Self {
+    pub fn new(capacity: u64, time_to_live: Duration, poll: Duration) -> Self {
         Self {
-            entries: Mutex::new(HashMap::new()),
-            capacity,
+            bodies: moka::future::Cache::builder()
+                .max_capacity(capacity)
+                .time_to_live(time_to_live)
+                .eviction_policy(EvictionPolicy::lru())
+                .build(),
             poll,
             version: Mutex::new(None),
         }
@@ -156,7 +172,7 @@ impl ReadCache {
         &self,
         state: &AppState,
         request: &HttpRequest,
-        key: String,
+        key: ReadKey,
         render: F,
     ) -> Result<HttpResponse, ApiError>
     where
@@ -164,66 +180,145 @@ impl ReadCache {
         Fut: Future<Output = Result<CachedBody, ApiError>>,
     {
         let version = self.current_version(state).await?;
-        if let Some(hit) = self.lookup(&key, version) {
-            return Ok(hit.respond(request));
-        }
-        // Rendered from data at `version` or newer, so keeping it under
-        // `version` never serves anything older than that version's data.
-        let body = render().await?;
-        self.keep(key, version, body.clone());
+        let body = self.body_at(version, key, render).await?;
         Ok(body.respond(request))
     }
 
-    fn lookup(&self, key: &str, version: i64) -> Option<CachedBody> {
-        let entries = self
-            .entries
-            .lock()
-            .expect("the read cache lock is never poisoned");
-        entries
-            .get(key)
-            .filter(|(at, _)| *at == version)
-            .map(|(_, body)| body.clone())
-    }
-
-    fn keep(&self, key: String, version: i64, body: CachedBody) {
-        let mut entries = self
-            .entries
-            .lock()
-            .expect("the read cache lock is never poisoned");
-        if entries.len() >= self.capacity {
-            // Bounded memory: start over rather than track recency.
-            entries.retain(|_, (at, _)| *at == version);
-            if entries.len() >= self.capacity {
-                entries.clear();
-            }
-        }
-        entries.insert(key, (version, body));
+    /// The body of `key` at `version`, rendered by one caller when absent
+    /// (the others wait for it; a failed render is kept by nobody).
+    async fn body_at<F, Fut>(
+        &self,
+        version: i64,
+        key: ReadKey,
+        render: F,
+    ) -> Result<Arc<CachedBody>, ApiError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<CachedBody, ApiError>>,
+    {
+        // Rendered from data at `version` or newer, so keeping it under
+        // `version` never serves anything older than that version's data.
+        // By reference: a hit allocates nothing.
+        self.bodies
+            .try_get_with_by_ref(&(version, key), async { render().await.map(Arc::new) })
+            .await
+            .map_err(Arc::unwrap_or_clone)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
-    #[test]
-    fn bodies_are_kept_per_version_and_bounded() {
-        let cache = ReadCache::new(2, Duration::ZERO);
-        let body = CachedBody::of(&serde_json::json!({"score": 1}));
-        cache.keep("a".into(), 1, body.clone());
-        assert!(cache.lookup("a", 1).is_some());
-        assert!(
-            cache.lookup("a", 2).is_none(),
+    const HOUR: Duration = Duration::from_secs(3600);
+
+    fn imo(raw: &str) -> ReadKey {
+        ReadKey::VesselRisk(Imo::parse(raw).unwrap())
+    }
+
+    /// Renders `{"score": score}`, counting renders.
+    async fn render_counted(
+        cache: &ReadCache,
+        version: i64,
+        key: ReadKey,
+        renders: &AtomicUsize,
+        score: u32,
+    ) -> Arc<CachedBody> {
+        cache
+            .body_at(version, key, || async {
+                renders.fetch_add(1, Ordering::SeqCst);
+                Ok(CachedBody::of(&serde_json::json!({ "score": score })))
+            })
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn bodies_are_kept_per_version() {
+        let cache = ReadCache::new(8, HOUR, Duration::ZERO);
+        let renders = AtomicUsize::new(0);
+        let first = render_counted(&cache, 1, imo("9074729"), &renders, 1).await;
+        let again = render_counted(&cache, 1, imo("9074729"), &renders, 99).await;
+        assert_eq!(renders.load(Ordering::SeqCst), 1);
+        assert_eq!(again.bytes, first.bytes);
+        let newer = render_counted(&cache, 2, imo("9074729"), &renders, 2).await;
+        assert_eq!(
+            renders.load(Ordering::SeqCst),
+            2,
             "a newer version never sees an older body"
         );
-        cache.keep("b".into(), 1, body.clone());
-        cache.keep("c".into(), 2, body);
-        assert!(cache.lookup("c", 2).is_some());
-        assert!(cache.entries.lock().unwrap().len() <= 2);
+        assert_ne!(newer.bytes, first.bytes);
+        render_counted(&cache, 2, ReadKey::Dashboard, &renders, 3).await;
+        assert_eq!(
+            renders.load(Ordering::SeqCst),
+            3,
+            "keys do not share bodies"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failed_render_is_not_kept() {
+        let cache = ReadCache::new(8, HOUR, Duration::ZERO);
+        let failed = cache
+            .body_at(1, ReadKey::Dashboard, || async {
+                Err(ApiError::not_found("nothing yet"))
+            })
+            .await;
+        assert_eq!(failed.unwrap_err().detail, "nothing yet");
+        let renders = AtomicUsize::new(0);
+        render_counted(&cache, 1, ReadKey::Dashboard, &renders, 1).await;
+        assert_eq!(renders.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn concurrent_misses_render_once() {
+        let cache = ReadCache::new(8, HOUR, Duration::ZERO);
+        let renders = AtomicUsize::new(0);
+        let slow = || async {
+            renders.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            Ok(CachedBody::of(&serde_json::json!({"score": 1})))
+        };
+        let (a, b) = tokio::join!(
+            cache.body_at(1, ReadKey::Dashboard, slow),
+            cache.body_at(1, ReadKey::Dashboard, slow)
+        );
+        assert_eq!(a.unwrap().bytes, b.unwrap().bytes);
+        assert_eq!(renders.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn the_cache_is_bounded_entry_by_entry() {
+        let cache = ReadCache::new(4, HOUR, Duration::ZERO);
+        let renders = AtomicUsize::new(0);
+        for version in 0..50 {
+            render_counted(&cache, version, ReadKey::Dashboard, &renders, 1).await;
+        }
+        cache.bodies.run_pending_tasks().await;
+        assert!(cache.bodies.entry_count() <= 4);
+        let before = renders.load(Ordering::SeqCst);
+        render_counted(&cache, 49, ReadKey::Dashboard, &renders, 1).await;
+        assert_eq!(
+            renders.load(Ordering::SeqCst),
+            before,
+            "the newest body is kept: a full cache evicts, it does not start over"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_body_is_kept_for_its_time_to_live_only() {
+        let cache = ReadCache::new(8, Duration::from_millis(50), Duration::ZERO);
+        let renders = AtomicUsize::new(0);
+        render_counted(&cache, 1, ReadKey::Dashboard, &renders, 1).await;
+        tokio::time::sleep(Duration::from_millis(120)).await;
+        render_counted(&cache, 1, ReadKey::Dashboard, &renders, 1).await;
+        assert_eq!(renders.load(Ordering::SeqCst), 2);
     }
 
     #[test]
     fn a_version_is_trusted_for_one_poll_interval_or_until_invalidated() {
-        let cache = ReadCache::new(8, Duration::from_millis(250));
+        let cache = ReadCache::new(8, HOUR, Duration::from_millis(250));
         let read_at = Instant::now();
         cache.remember(7, read_at);
         assert_eq!(
@@ -233,7 +328,7 @@ mod tests {
         assert_eq!(cache.remembered(read_at + Duration::from_millis(250)), None);
         cache.invalidate();
         assert_eq!(cache.remembered(read_at), None);
-        let strict = ReadCache::new(8, Duration::ZERO);
+        let strict = ReadCache::new(8, HOUR, Duration::ZERO);
         strict.remember(7, read_at);
         assert_eq!(
             strict.remembered(read_at),
@@ -246,10 +341,29 @@ mod tests {
     fn the_tag_follows_the_body() {
         let a = CachedBody::of(&serde_json::json!({"score": 1}));
         let b = CachedBody::of(&serde_json::json!({"score": 2}));
-        assert_ne!(a.opaque, b.opaque);
-        assert_eq!(
-            a.opaque,
-            CachedBody::of(&serde_json::json!({"score": 1})).opaque
-        );
+        assert_ne!(a.tag, b.tag);
+        assert_eq!(a.tag, CachedBody::of(&serde_json::json!({"score": 1})).tag);
+        assert!(a.tag.weak && a.etag.to_str().unwrap().starts_with("W/\""));
+    }
+
+    #[test]
+    fn if_none_match_answers_304_for_the_tag_any_form_or_star() {
+        let body = CachedBody::of(&serde_json::json!({"score": 1}));
+        let strong = format!("\"{}\"", body.tag.tag());
+        let weak = body.etag.to_str().unwrap().to_string();
+        let status = |value: Option<&str>| {
+            let mut request = actix_web::test::TestRequest::default();
+            if let Some(value) = value {
+                request = request.insert_header((header::IF_NONE_MATCH, value));
+            }
+            body.respond(&request.to_http_request()).status().as_u16()
+        };
+        assert_eq!(status(None), 200);
+        assert_eq!(status(Some(&weak)), 304);
+        assert_eq!(status(Some(&strong)), 304);
+        assert_eq!(status(Some(" * ")), 304);
+        assert_eq!(status(Some(&format!("\"other\", {weak}"))), 304);
+        assert_eq!(status(Some("\"other\", W/\"else\"")), 200);
+        assert_eq!(status(Some("not a tag")), 200);
     }
 }

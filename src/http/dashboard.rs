@@ -9,10 +9,10 @@ use uuid::Uuid;
 
 use super::AppState;
 use super::auth::Viewer;
-use super::cache::CachedBody;
+use super::cache::{CachedBody, ReadKey};
 use super::error::ApiError;
-use super::risk::thresholds;
 use crate::domain::{FleetId, Imo, RiskLevel};
+use crate::jobs::ThresholdBook;
 use crate::risk::LevelCounts;
 use crate::storage;
 
@@ -92,13 +92,13 @@ pub async fn dashboard(
         .dashboard_loaded(viewer.0.key.role.as_str(), region_label(&request));
     let cache = &state.read_cache;
     cache
-        .serve(&state, &request, "dashboard".to_string(), || render(&state))
+        .serve(&state, &request, ReadKey::Dashboard, || render(&state))
         .await
 }
 
 /// The dashboard as of the current publication.
 async fn render(state: &AppState) -> Result<CachedBody, ApiError> {
-    let thresholds = thresholds(state).await?;
+    let thresholds = ThresholdBook::load(&state.db, &state.model).await?;
     let dashboard = state
         .db
         .dashboard(&thresholds.default, &thresholds.overrides, TOP_RISKS)

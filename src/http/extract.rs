@@ -1,8 +1,12 @@
-//! Request bodies: JSON only, size-limited, decoded with the path of any bad field.
+//! What handlers take from a request besides the caller: the ids in the path
+//! and the JSON body.
 //!
-//! A body that is not JSON is 415, one over `MAX_BODY_BYTES` 413, one that is
-//! not well-formed JSON 400, and one of the wrong shape (wrong type, unknown or
-//! missing field) 422 naming the field.
+//! A path id that does not parse names nothing (404). A body that is not JSON
+//! is 415, one over `MAX_BODY_BYTES` 413, one that is not well-formed JSON 400,
+//! and one of the wrong shape (wrong type, unknown or missing field) 422
+//! naming the field.
+
+use std::future::{Ready, ready};
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -13,7 +17,58 @@ use serde::de::DeserializeOwned;
 
 use super::AppState;
 use super::error::{ApiError, ErrorCode};
-use crate::domain::{FieldError, FieldErrors};
+use crate::domain::{FieldError, FieldErrors, FleetId, Imo};
+
+/// The `{imo}` of a vessel path (`9074729` or `IMO 9074729`, percent-decoded).
+///
+/// The handler checks it with [`ImoPath::imo`] rather than the extractor
+/// refusing it: actix polls all extractors together, so a refusal here would
+/// answer 404 before the role guard's key lookup could answer 401.
+pub struct ImoPath(String);
+
+impl ImoPath {
+    /// The IMO number; one that is not valid names no vessel (404).
+    pub fn imo(&self) -> Result<Imo, ApiError> {
+        Imo::parse(&self.0).map_err(|e| ApiError::not_found(format!("no vessel {}: {e}", self.0)))
+    }
+}
+
+/// The `{fleetId}` of a fleet path, checked by [`FleetPath::fleet`] (see [`ImoPath`]).
+pub struct FleetPath(String);
+
+impl FleetPath {
+    /// The fleet id; one that is not a UUID names no fleet (404).
+    pub fn fleet(&self) -> Result<FleetId, ApiError> {
+        FleetId::parse(&self.0)
+            .map_err(|_| ApiError::not_found(format!("no fleet with id {}", self.0)))
+    }
+}
+
+/// The one path parameter of the route, decoded as `web::Path<String>` decodes it.
+fn path_segment(request: &HttpRequest) -> Result<String, ApiError> {
+    web::Path::<String>::extract(request)
+        .into_inner()
+        .map(web::Path::into_inner)
+        .map_err(|error| ApiError::internal(&error))
+}
+
+impl FromRequest for ImoPath {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(path_segment(request).map(Self))
+    }
+}
+
+impl FromRequest for FleetPath {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(path_segment(request).map(Self))
+    }
+}
 
 /// A JSON request body decoded into `T`.
 pub struct JsonBody<T>(pub T);
@@ -104,12 +159,6 @@ pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     })?;
     deserializer.end().map_err(|error| malformed(&error))?;
     Ok(value)
-}
-
-/// Decodes an already parsed JSON value into `T`, naming the bad field (422).
-pub fn decode_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
-    serde_path_to_error::deserialize(value)
-        .map_err(|error| shape_error(&error.path().to_string(), &error.inner().to_string()))
 }
 
 /// A 422 for a wrong-shaped body, naming the field.

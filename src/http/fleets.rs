@@ -8,7 +8,7 @@ use validator::Validate;
 use super::AppState;
 use super::auth::{Admin, Viewer};
 use super::error::ApiError;
-use super::extract::{JsonBody, validated};
+use super::extract::{FleetPath, JsonBody, validated};
 use super::query::{ListQuery, PageResponse};
 use crate::domain::{FieldErrors, FleetId, FleetName};
 use crate::storage::{FleetChanges, FleetRecord, NewFleet};
@@ -66,11 +66,6 @@ impl From<FleetRecord> for FleetResponse {
     }
 }
 
-/// A fleet id from the path; one that is not a UUID names no fleet (404).
-pub fn fleet_id(raw: &str) -> Result<FleetId, ApiError> {
-    FleetId::parse(raw).map_err(|_| ApiError::not_found(format!("no fleet with id {raw}")))
-}
-
 fn fleet_name(raw: &str) -> Result<FleetName, ApiError> {
     FleetName::parse(raw).map_err(|message| {
         let mut errors = FieldErrors::new();
@@ -107,9 +102,9 @@ pub async fn create(
 pub async fn show(
     _: Viewer,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: FleetPath,
 ) -> Result<HttpResponse, ApiError> {
-    let id = fleet_id(&path)?;
+    let id = path.fleet()?;
     match state.db.get_fleet(id).await? {
         Some(fleet) => Ok(HttpResponse::Ok().json(FleetResponse::from(fleet))),
         None => Err(ApiError::not_found(format!("no fleet with id {id}"))),
@@ -119,10 +114,10 @@ pub async fn show(
 pub async fn update(
     _: Admin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: FleetPath,
     JsonBody(body): JsonBody<UpdateFleetRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = fleet_id(&path)?;
+    let id = path.fleet()?;
     validated(&body)?;
     let name = match body.name {
         None => None,
@@ -142,9 +137,9 @@ pub async fn update(
 pub async fn delete(
     _: Admin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: FleetPath,
 ) -> Result<HttpResponse, ApiError> {
-    let id = fleet_id(&path)?;
+    let id = path.fleet()?;
     if state.db.delete_fleet(id).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {

@@ -12,11 +12,13 @@ pub mod extract;
 mod fleets;
 mod health;
 pub mod metrics;
+mod model;
 mod query;
 mod risk;
 pub(crate) mod runs;
 mod score_history;
 mod thresholds;
+mod vessel_response;
 mod vessels;
 
 use std::sync::Arc;
@@ -98,7 +100,7 @@ routes! {
     "/api/fleet-risk/thresholds" => { get => thresholds::get_default, put => thresholds::put_default },
     "/api/fleet-risk/runs" => { get => runs::list },
     "/api/fleet-risk/runs/{runId}" => { get => runs::show },
-    "/api/fleet-risk/model" => { get => runs::model },
+    "/api/fleet-risk/model" => { get => model::show },
     "/api/cron/risk-calculations" => { post => runs::trigger },
 }
 

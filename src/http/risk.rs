@@ -9,12 +9,11 @@ use uuid::Uuid;
 
 use super::AppState;
 use super::auth::{Underwriter, Viewer};
-use super::cache::{CachedBody, cached_json};
+use super::cache::{CachedBody, ReadKey, json_with_etag};
 use super::error::ApiError;
-use super::fleets::fleet_id;
+use super::extract::{FleetPath, ImoPath};
 use super::query::{ListQuery, PageResponse};
 use super::score_history::ScoreHistoryItem;
-use super::vessels::path_imo;
 use crate::domain::{FieldErrors, FleetId};
 use crate::jobs::ThresholdBook;
 use crate::risk::{
@@ -49,20 +48,16 @@ struct FleetSimulation {
     summary: SimulationSummary,
 }
 
-pub async fn thresholds(state: &AppState) -> Result<ThresholdBook, ApiError> {
-    Ok(ThresholdBook::load(&state.db, &state.model).await?)
-}
-
 pub async fn vessel_risk(
     _: Viewer,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: ImoPath,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let imo = path_imo(&path)?;
+    let imo = path.imo()?;
     let cache = &state.read_cache;
     cache
-        .serve(&state, &request, format!("vessel-risk:{imo}"), || async {
+        .serve(&state, &request, ReadKey::VesselRisk(imo), || async {
             let Some(published) = state.db.current_vessel_assessment(imo).await? else {
                 return Err(match state.db.get_vessel(imo).await? {
                     None => ApiError::not_found(format!("no vessel with IMO number {imo}")),
@@ -72,7 +67,7 @@ pub async fn vessel_risk(
                 });
             };
             let mut assessment = published.assessment;
-            assessment.level = thresholds(&state)
+            assessment.level = ThresholdBook::load(&state.db, &state.model)
                 .await?
                 .for_fleet(published.fleet_id)
                 .level_of(assessment.score);
@@ -88,11 +83,11 @@ pub async fn vessel_risk(
 pub async fn vessel_risk_history(
     _: Viewer,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: ImoPath,
     query: web::Query<ListQuery>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let imo = path_imo(&path)?;
+    let imo = path.imo()?;
     let page = query.page()?;
     if state.db.get_vessel(imo).await?.is_none() {
         return Err(ApiError::not_found(format!(
@@ -101,19 +96,19 @@ pub async fn vessel_risk_history(
     }
     let history = state.db.vessel_score_history(imo, &page).await?;
     let history = PageResponse::from(history.map(ScoreHistoryItem::from));
-    Ok(cached_json(&request, &history))
+    Ok(json_with_etag(&request, &history))
 }
 
 pub async fn fleet_risk(
     _: Viewer,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: FleetPath,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let fleet = fleet_id(&path)?;
+    let fleet = path.fleet()?;
     let cache = &state.read_cache;
     cache
-        .serve(&state, &request, format!("fleet-risk:{fleet}"), || async {
+        .serve(&state, &request, ReadKey::FleetRisk(fleet), || async {
             if state.db.get_fleet(fleet).await?.is_none() {
                 return Err(ApiError::not_found(format!("no fleet with id {fleet}")));
             }
@@ -124,11 +119,17 @@ pub async fn fleet_risk(
             };
             let mut aggregate = published.aggregate;
             let members = state.db.fleet_member_scores(fleet).await?;
-            relevel(
-                &mut aggregate,
-                &members,
-                thresholds(&state).await?.for_fleet(fleet),
-            );
+            let thresholds = *ThresholdBook::load(&state.db, &state.model)
+                .await?
+                .for_fleet(fleet);
+            // O(fleet size): CPU work, so on the compute pool.
+            let aggregate = state
+                .compute
+                .run(move || {
+                    relevel(&mut aggregate, &members, &thresholds);
+                    aggregate
+                })
+                .await?;
             Ok(CachedBody::of(&PublishedFleetRisk {
                 fleet_id: fleet,
                 aggregate,
@@ -151,10 +152,10 @@ const DEFAULT_YEARS: u32 = 100_000;
 pub async fn fleet_simulation(
     _: Underwriter,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: FleetPath,
     query: web::Query<SimulationQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let fleet = fleet_id(&path)?;
+    let fleet = path.fleet()?;
     let max_years = state.settings.simulation_max_years;
     let mut errors = FieldErrors::new();
     let years = match query.years.as_deref() {

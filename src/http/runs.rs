@@ -1,4 +1,4 @@
-//! Recalculation runs: the trigger, run history, and the model in force.
+//! Recalculation runs: the trigger and run history.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -166,36 +166,4 @@ pub async fn show(
         run: run.into(),
         vessel_errors,
     }))
-}
-
-/// The model in force: its file (weights, tables, windows), its reference
-/// tables, and the default thresholds in force.
-pub async fn model(_: Viewer, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let thresholds = super::risk::thresholds(&state).await?.default;
-    let flags: Vec<_> = state
-        .model
-        .listed_flags()
-        .into_iter()
-        .map(|(flag, record)| {
-            json!({"flag": flag.as_str(), "list": record.list.as_str(), "imoAudited": record.imo_audited})
-        })
-        .collect();
-    let societies: Vec<_> = state
-        .model
-        .listed_class_societies()
-        .into_iter()
-        .map(|(code, record)| {
-            json!({"code": code, "performance": record.performance.as_str(), "euRecognized": record.eu_recognized})
-        })
-        .collect();
-    Ok(HttpResponse::Ok().json(json!({
-        "version": state.model.version().as_str(),
-        "thresholdsInForce": {
-            "medium": thresholds.medium(), "high": thresholds.high(), "critical": thresholds.critical(),
-        },
-        "parameters": state.model_document,
-        "flags": flags,
-        "classSocieties": societies,
-        "schedule": state.settings.recalc_cron.expression(),
-    })))
 }

@@ -10,8 +10,7 @@ use validator::Validate;
 use super::AppState;
 use super::auth::{Admin, Viewer};
 use super::error::ApiError;
-use super::extract::{JsonBody, validated};
-use super::fleets::fleet_id;
+use super::extract::{FleetPath, JsonBody, validated};
 use crate::domain::{FleetId, RiskThresholds};
 use crate::storage::ThresholdScope;
 
@@ -95,8 +94,8 @@ fn changed_by(admin: &Admin) -> String {
     format!("{} ({})", admin.0.key.name, admin.0.key.id)
 }
 
-async fn existing_fleet(state: &AppState, raw: &str) -> Result<FleetId, ApiError> {
-    let fleet = fleet_id(raw)?;
+async fn existing_fleet(state: &AppState, path: &FleetPath) -> Result<FleetId, ApiError> {
+    let fleet = path.fleet()?;
     match state.db.get_fleet(fleet).await? {
         Some(_) => Ok(fleet),
         None => Err(ApiError::not_found(format!("no fleet with id {fleet}"))),
@@ -127,7 +126,7 @@ pub async fn put_default(
 pub async fn get_fleet(
     _: Viewer,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: FleetPath,
 ) -> Result<HttpResponse, ApiError> {
     let fleet = existing_fleet(&state, &path).await?;
     Ok(HttpResponse::Ok().json(in_force(&state, Some(fleet)).await?))
@@ -136,7 +135,7 @@ pub async fn get_fleet(
 pub async fn put_fleet(
     admin: Admin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: FleetPath,
     JsonBody(body): JsonBody<ThresholdsBody>,
 ) -> Result<HttpResponse, ApiError> {
     let fleet = existing_fleet(&state, &path).await?;
@@ -156,7 +155,7 @@ pub async fn put_fleet(
 pub async fn delete_fleet(
     admin: Admin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: FleetPath,
 ) -> Result<HttpResponse, ApiError> {
     let fleet = existing_fleet(&state, &path).await?;
     if state

@@ -2,123 +2,22 @@
 //! Every write re-scores the vessel and its fleet in the same transaction.
 
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use uuid::Uuid;
 
 use super::AppState;
 use super::auth::{Admin, Viewer};
 use super::error::ApiError;
-use super::extract::{JsonBody, decode_value};
-use super::fleets::fleet_id;
+use super::extract::{FleetPath, ImoPath, JsonBody};
 use super::query::PageResponse;
+use super::vessel_response::{HistoryItem, VesselResponse};
 use crate::domain::{
-    FieldErrors, FleetId, Imo, IncidentInput, InspectionInput, RiskLevel, VesselInput,
-    VesselProfile,
+    FieldError, FieldErrors, FleetId, Imo, IncidentInput, InspectionInput, RiskLevel, VesselInput,
+    VesselPatch, VesselProfile,
 };
-use crate::jobs::rescore;
-use crate::storage::{IncidentRecord, InspectionRecord, VesselOrder, VesselRecord};
-
-/// A stored vessel: the section 1 fields, its fleet, and its histories with ids.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct VesselResponse {
-    #[serde(rename = "vesselIMO")]
-    vessel_imo: String,
-    fleet_id: FleetId,
-    name: String,
-    ship_type: String,
-    year_built: i64,
-    gross_tonnage: i64,
-    flag: String,
-    class_society: Option<String>,
-    company_performance: String,
-    insured_value_usd: f64,
-    insurance_policy_id: Option<String>,
-    sanctioned: bool,
-    banned_listed: bool,
-    #[serde(rename = "daysInListedAreas12m")]
-    days_in_listed_areas_12m: i64,
-    #[serde(rename = "aisGaps12m")]
-    ais_gaps_12m: i64,
-    #[serde(rename = "flagChanges36m")]
-    flag_changes_36m: i64,
-    inspections: Vec<HistoryItem<InspectionInput>>,
-    incidents: Vec<HistoryItem<IncidentInput>>,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
-/// One inspection or incident with its id.
-#[derive(Debug, Serialize)]
-pub struct HistoryItem<T> {
-    id: Uuid,
-    #[serde(flatten)]
-    item: T,
-}
-
-impl From<VesselRecord> for VesselResponse {
-    fn from(record: VesselRecord) -> Self {
-        let wire = VesselInput::from_profile(&record.profile);
-        Self {
-            vessel_imo: wire.vessel_imo,
-            fleet_id: record.fleet_id,
-            name: wire.name,
-            ship_type: wire.ship_type,
-            year_built: wire.year_built,
-            gross_tonnage: wire.gross_tonnage,
-            flag: wire.flag,
-            class_society: wire.class_society,
-            company_performance: record.profile.company_performance.as_str().to_string(),
-            insured_value_usd: wire.insured_value_usd,
-            insurance_policy_id: wire.insurance_policy_id,
-            sanctioned: wire.sanctioned,
-            banned_listed: wire.banned_listed,
-            days_in_listed_areas_12m: wire.days_in_listed_areas_12m,
-            ais_gaps_12m: wire.ais_gaps_12m,
-            flag_changes_36m: wire.flag_changes_36m,
-            inspections: record
-                .inspection_ids
-                .into_iter()
-                .zip(wire.inspections)
-                .map(|(id, item)| HistoryItem { id, item })
-                .collect(),
-            incidents: record
-                .incident_ids
-                .into_iter()
-                .zip(wire.incidents)
-                .map(|(id, item)| HistoryItem { id, item })
-                .collect(),
-            created_at: record.created_at,
-            updated_at: record.updated_at,
-        }
-    }
-}
-
-impl From<InspectionRecord> for HistoryItem<InspectionInput> {
-    fn from(record: InspectionRecord) -> Self {
-        Self {
-            id: record.id,
-            item: InspectionInput::from_inspection(&record.inspection),
-        }
-    }
-}
-
-impl From<IncidentRecord> for HistoryItem<IncidentInput> {
-    fn from(record: IncidentRecord) -> Self {
-        Self {
-            id: record.id,
-            item: IncidentInput::from_incident(&record.incident),
-        }
-    }
-}
-
-/// An IMO number from the path (`9074729` or `IMO 9074729`); one that is not
-/// valid names no vessel (404).
-pub fn path_imo(raw: &str) -> Result<Imo, ApiError> {
-    Imo::parse(raw).map_err(|e| ApiError::not_found(format!("no vessel {raw}: {e}")))
-}
+use crate::jobs::{ThresholdBook, rescore};
+use crate::storage::VesselOrder;
 
 fn no_vessel(imo: Imo) -> ApiError {
     ApiError::not_found(format!("no vessel with IMO number {imo}"))
@@ -136,14 +35,14 @@ fn object(body: Value) -> Result<Map<String, Value>, ApiError> {
     }
 }
 
-/// Takes `fleetId` out of a body and parses it, recording any error.
-fn take_fleet_id(body: &mut Map<String, Value>, errors: &mut FieldErrors) -> Option<FleetId> {
-    match body.remove("fleetId") {
+/// Parses the `fleetId` member of a body, recording any error.
+fn parse_fleet_id(member: Option<&Value>, errors: &mut FieldErrors) -> Option<FleetId> {
+    match member {
         None | Some(Value::Null) => {
             errors.push("fleetId", "is required");
             None
         }
-        Some(Value::String(raw)) => errors.check("fleetId", FleetId::parse(&raw)),
+        Some(Value::String(raw)) => errors.check("fleetId", FleetId::parse(raw)),
         Some(_) => {
             errors.push("fleetId", "must be a UUID string");
             None
@@ -151,20 +50,23 @@ fn take_fleet_id(body: &mut Map<String, Value>, errors: &mut FieldErrors) -> Opt
     }
 }
 
-/// Parses the section 1 fields of `body` and its `fleetId`, naming every bad field.
+/// Parses a written vessel: its fleet (as parsed into `errors`) and its
+/// decoded section 1 fields, naming every bad field, the fleet's first.
 fn parse_vessel(
     state: &AppState,
-    mut body: Map<String, Value>,
+    mut errors: FieldErrors,
+    fleet: Option<FleetId>,
+    input: Result<VesselInput, FieldError>,
 ) -> Result<(FleetId, VesselProfile), ApiError> {
-    let mut errors = FieldErrors::new();
-    let fleet = take_fleet_id(&mut body, &mut errors);
-    let input: VesselInput = match decode_value(Value::Object(body)) {
+    let input = match input {
         Ok(input) => input,
-        Err(mut shape) => {
+        Err(shape) => {
+            // The detail counts the shape error alone, as it always has.
+            let mut answer = ApiError::validation(shape.into());
             let mut all = errors.into_vec();
-            all.append(&mut shape.errors);
-            shape.errors = all;
-            return Err(shape);
+            all.append(&mut answer.errors);
+            answer.errors = all;
+            return Err(answer);
         }
     };
     let vessel = match input.parse(today(), &state.settings.policy_ids) {
@@ -185,7 +87,11 @@ pub async fn create(
     state: web::Data<AppState>,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let (fleet, vessel) = parse_vessel(&state, object(body)?)?;
+    let mut body = object(body)?;
+    let mut errors = FieldErrors::new();
+    let fleet = parse_fleet_id(body.remove("fleetId").as_ref(), &mut errors);
+    let input = VesselInput::from_json(Value::Object(body));
+    let (fleet, vessel) = parse_vessel(&state, errors, fleet, input)?;
     let created = rescore::create_vessel(&state.jobs, fleet, &vessel).await?;
     Ok(HttpResponse::Created()
         .insert_header((
@@ -198,66 +104,35 @@ pub async fn create(
 pub async fn show(
     _: Viewer,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: ImoPath,
 ) -> Result<HttpResponse, ApiError> {
-    let imo = path_imo(&path)?;
+    let imo = path.imo()?;
     match state.db.get_vessel(imo).await? {
         Some(vessel) => Ok(HttpResponse::Ok().json(VesselResponse::from(vessel))),
         None => Err(no_vessel(imo)),
     }
 }
 
-/// A JSON merge patch (RFC 7396) of the vessel's section 1 fields and `fleetId`.
-/// The IMO number is the vessel's identity and histories are appended through
-/// their own routes, so neither can be patched.
+/// A JSON merge patch (RFC 7396) of the vessel's section 1 fields and
+/// `fleetId`; [`VesselPatch`] says what it may change.
 pub async fn update(
     _: Admin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: ImoPath,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let imo = path_imo(&path)?;
-    let patch = object(body)?;
-    let mut refused = FieldErrors::new();
-    if let Some(sent) = patch.get("vesselIMO")
-        && sent.as_str().and_then(|raw| Imo::parse(raw).ok()) != Some(imo)
-    {
-        refused.push("vesselIMO", "cannot be changed; it identifies the vessel");
-    }
-    for history in ["inspections", "incidents"] {
-        if patch.contains_key(history) {
-            refused.push(
-                history,
-                format!("append through POST /api/fleet-risk/vessels/{{imo}}/{history}"),
-            );
-        }
-    }
-    if !refused.is_empty() {
-        return Err(refused.into());
-    }
+    let imo = path.imo()?;
+    let patch = VesselPatch::parse(imo, object(body)?)?;
     let Some(current) = state.db.get_vessel(imo).await? else {
         return Err(no_vessel(imo));
     };
-    let mut merged = match serde_json::to_value(VesselInput::from_profile(&current.profile)) {
-        Ok(Value::Object(map)) => map,
-        _ => {
-            return Err(ApiError::internal(
-                &"a stored vessel did not serialize to an object",
-            ));
-        }
+    let mut errors = FieldErrors::new();
+    let fleet = match patch.fleet_id() {
+        None => Some(current.fleet_id),
+        member => parse_fleet_id(member, &mut errors),
     };
-    merged.remove("inspections");
-    merged.remove("incidents");
-    merged.insert(
-        "fleetId".into(),
-        Value::String(current.fleet_id.to_string()),
-    );
-    for (key, value) in patch {
-        merged.insert(key, value);
-    }
-    let (fleet, mut vessel) = parse_vessel(&state, merged)?;
-    vessel.inspections = current.profile.inspections;
-    vessel.incidents = current.profile.incidents;
+    let input = patch.apply(&VesselInput::from_profile(&current.profile));
+    let (fleet, vessel) = parse_vessel(&state, errors, fleet, input)?;
     match rescore::update_vessel(&state.jobs, fleet, &vessel).await? {
         Some(updated) => Ok(HttpResponse::Ok().json(VesselResponse::from(updated))),
         None => Err(no_vessel(imo)),
@@ -267,9 +142,9 @@ pub async fn update(
 pub async fn delete(
     _: Admin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: ImoPath,
 ) -> Result<HttpResponse, ApiError> {
-    let imo = path_imo(&path)?;
+    let imo = path.imo()?;
     if rescore::delete_vessel(&state.jobs, imo).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {
@@ -299,10 +174,10 @@ pub struct ListedVessel {
 pub async fn list_in_fleet(
     _: Viewer,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: FleetPath,
     query: web::Query<FleetVesselsQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let fleet = fleet_id(&path)?;
+    let fleet = path.fleet()?;
     let mut errors = FieldErrors::new();
     let page = match super::query::parse_page(query.limit.as_deref(), query.cursor.as_deref()) {
         Ok(page) => Some(page),
@@ -335,7 +210,7 @@ pub async fn list_in_fleet(
     if state.db.get_fleet(fleet).await?.is_none() {
         return Err(ApiError::not_found(format!("no fleet with id {fleet}")));
     }
-    let thresholds = super::risk::thresholds(&state).await?;
+    let thresholds = ThresholdBook::load(&state.db, &state.model).await?;
     let fleet_thresholds = thresholds.for_fleet(fleet);
     let ranges: Vec<(Option<f64>, Option<f64>)> = levels
         .iter()
@@ -365,10 +240,10 @@ pub async fn list_in_fleet(
 pub async fn add_inspection(
     _: Admin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: ImoPath,
     JsonBody(body): JsonBody<InspectionInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let imo = path_imo(&path)?;
+    let imo = path.imo()?;
     let inspection = body.parse(today())?;
     match rescore::append_inspection(&state.jobs, imo, &inspection).await? {
         Some(record) => Ok(HttpResponse::Created().json(HistoryItem::from(record))),
@@ -379,10 +254,10 @@ pub async fn add_inspection(
 pub async fn add_incident(
     _: Admin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: ImoPath,
     JsonBody(body): JsonBody<IncidentInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let imo = path_imo(&path)?;
+    let imo = path.imo()?;
     let incident = body.parse(today())?;
     match rescore::append_incident(&state.jobs, imo, &incident).await? {
         Some(record) => Ok(HttpResponse::Created().json(HistoryItem::from(record))),

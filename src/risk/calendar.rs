@@ -5,34 +5,26 @@
 //! month's last day (2024-02-29 minus 12 months is 2023-02-28). Every window
 //! of the engine (scorecard, floors, SRP) goes through this one predicate.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{Months, NaiveDate};
 
 /// `date` moved by `months` calendar months (negative moves back), the day
-/// clamped to the last day of the target month.
+/// clamped to the last day of the target month: chrono's month arithmetic,
+/// which clamps the same way the spec does.
 pub fn add_months(date: NaiveDate, months: i32) -> NaiveDate {
-    let index = date.year() * 12 + date.month0() as i32 + months;
-    let year = index.div_euclid(12);
-    let month = index.rem_euclid(12) as u32 + 1;
-    let day = date.day().min(days_in_month(year, month));
-    NaiveDate::from_ymd_opt(year, month, day).expect("a clamped day is always a valid date")
+    let moved = if months >= 0 {
+        date.checked_add_months(Months::new(months.unsigned_abs()))
+    } else {
+        date.checked_sub_months(Months::new(months.unsigned_abs()))
+    };
+    moved.expect(WITHIN_RANGE)
 }
 
-/// Days in `month` (1..=12) of `year`, proleptic Gregorian.
-pub fn days_in_month(year: i32, month: u32) -> u32 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ if is_leap_year(year) => 29,
-        _ => 28,
-    }
-}
+/// The model caps every window at 120,000 months (10,000 years) and dates
+/// are bounded at parse, so a moved date stays inside chrono's range.
+const WITHIN_RANGE: &str = "a window of at most 120,000 months stays within chrono's dates";
 
-fn is_leap_year(year: i32) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-}
-
-/// A "last N months" window ending on `as_of`, resolved once per vessel so
-/// the per-event test is two date comparisons.
+/// A "last N months" window ending on `as_of`, resolved once per as-of date
+/// (see `AsOfWindows`) so the per-event test is two date comparisons.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Window {
     /// Exclusive start: `as_of - months`.
@@ -43,9 +35,10 @@ pub struct Window {
 
 impl Window {
     pub fn last_months(as_of: NaiveDate, months: u32) -> Self {
-        let months = i32::try_from(months).unwrap_or(i32::MAX / 24);
         Self {
-            after: add_months(as_of, -months),
+            after: as_of
+                .checked_sub_months(Months::new(months))
+                .expect(WITHIN_RANGE),
             as_of,
         }
     }
@@ -103,13 +96,14 @@ mod tests {
     }
 
     #[test]
-    fn month_lengths() {
-        assert_eq!(days_in_month(2024, 2), 29);
-        assert_eq!(days_in_month(2025, 2), 28);
-        assert_eq!(days_in_month(2000, 2), 29);
-        assert_eq!(days_in_month(1900, 2), 28);
-        assert_eq!(days_in_month(2025, 4), 30);
-        assert_eq!(days_in_month(2025, 12), 31);
+    fn month_lengths_follow_the_gregorian_calendar() {
+        // The last day of February, April and December, reached from the 31st.
+        assert_eq!(add_months(d("2024-01-31"), 1), d("2024-02-29"));
+        assert_eq!(add_months(d("2025-01-31"), 1), d("2025-02-28"));
+        assert_eq!(add_months(d("2000-01-31"), 1), d("2000-02-29"));
+        assert_eq!(add_months(d("1900-01-31"), 1), d("1900-02-28"));
+        assert_eq!(add_months(d("2025-03-31"), 1), d("2025-04-30"));
+        assert_eq!(add_months(d("2025-10-31"), 2), d("2025-12-31"));
     }
 
     #[test]

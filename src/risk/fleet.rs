@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::{RiskLevel, RiskThresholds, ShipType, VesselProfile};
 
 use super::assessment::Assessment;
-use super::scorecard::FactorKey;
+use super::factor_key::FactorKey;
 use super::srp::SrpProfile;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

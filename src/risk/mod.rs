@@ -33,9 +33,12 @@ pub mod assessment;
 pub mod book;
 pub mod calendar;
 pub mod expected_loss;
+pub mod factor_key;
+pub mod fixed_str;
 pub mod fleet;
 pub mod floors;
 pub mod model;
+pub mod reason;
 pub mod scorecard;
 pub mod simulation;
 pub mod srp;
@@ -45,12 +48,14 @@ mod tests;
 
 pub use assessment::{Assessment, assess, assess_within, rank_factors};
 pub use book::{assess_book, assess_book_sequential};
+pub use factor_key::FactorKey;
 pub use fleet::{
     FleetAggregate, FleetMember, LevelCounts, SrpCounts, TopDriver, aggregate_fleet,
     aggregate_members, relevel,
 };
 pub use floors::{FloorHit, FloorRule};
 pub use model::{AsOfWindows, ModelError, ModelVersion, RiskModel};
-pub use scorecard::{FactorKey, FactorScore, Reason};
+pub use reason::Reason;
+pub use scorecard::FactorScore;
 pub use simulation::{LossExposure, SimulationSummary, simulate_fleet};
 pub use srp::{InspectionWindow, ShipRiskProfile, SrpProfile};

@@ -226,27 +226,14 @@ async fn a_full_compute_pool_is_503_with_retry_after(backend: Backend) {
         env.insert("COMPUTE_QUEUE", "1".into());
     })
     .await;
-    let (release, wait) = std::sync::mpsc::channel::<()>();
-    let bridge = app.compute.clone();
-    let occupied = tokio::spawn(async move {
-        bridge
-            .run(move || {
-                wait.recv_timeout(std::time::Duration::from_secs(30))
-                    .is_ok()
-            })
-            .await
-    });
-    while app.compute.available() > 0 {
-        tokio::task::yield_now().await;
-    }
+    let hold = app.hold_compute().await;
     let body = json!({"vessels": [vessel_body(IMOS[0])]});
     let busy = app
         .post("/api/fleet-risk/assess", &app.keys.underwriter, &body)
         .await;
     busy.assert_problem(503, "overloaded");
     assert_eq!(busy.header("retry-after"), Some("1"));
-    release.send(()).unwrap();
-    assert_eq!(occupied.await.unwrap(), Ok(true));
+    hold.release().await;
     let served = app
         .post("/api/fleet-risk/assess", &app.keys.underwriter, &body)
         .await;

@@ -16,6 +16,7 @@ crate::cases!(
     an_unscored_vessel_or_fleet_is_404,
     a_replica_never_serves_a_read_cached_before_another_replicas_write,
     with_version_polling_own_writes_show_at_once,
+    re_levelling_a_fleet_waits_for_compute_capacity,
 );
 
 async fn a_data_change_re_scores_the_vessel_and_its_fleet_at_once(backend: Backend) {
@@ -574,4 +575,24 @@ async fn with_version_polling_own_writes_show_at_once(backend: Backend) {
     let other = first.get(&path, &first.keys.viewer).await;
     assert_ne!(other.body["runId"], own.body["runId"]);
     assert!(other.body["score"].as_f64() > own.body["score"].as_f64());
+}
+
+/// Re-levelling a fleet for a read is CPU work over every member: it runs on
+/// the compute pool, so a full pool answers 503 instead of blocking a worker.
+async fn re_levelling_a_fleet_waits_for_compute_capacity(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |env| {
+        env.insert("COMPUTE_QUEUE", "1".into());
+    })
+    .await;
+    let fleet = app.create_fleet("Busy").await;
+    app.create_vessel(&fleet, vessel_body(IMOS[0])).await;
+    let hold = app.hold_compute().await;
+    let path = format!("/api/fleet-risk/fleets/{fleet}/risk");
+    app.get(&path, &app.keys.viewer)
+        .await
+        .assert_problem(503, "overloaded");
+    hold.release().await;
+    let served = app.get(&path, &app.keys.viewer).await;
+    assert_eq!(served.status, 200, "{}", served.text);
+    assert_eq!(served.body["vesselCount"], 1);
 }

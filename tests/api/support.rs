@@ -161,6 +161,20 @@ pub struct Keys {
     pub viewer: String,
 }
 
+/// A job holding the compute bridge; see [`TestApp::hold_compute`].
+pub struct ComputeHold {
+    release: std::sync::mpsc::Sender<()>,
+    job: tokio::task::JoinHandle<Result<bool, fleet_risk::compute::ComputeError>>,
+}
+
+impl ComputeHold {
+    /// Lets the job finish, and asserts it ran to the end.
+    pub async fn release(self) {
+        self.release.send(()).unwrap();
+        assert_eq!(self.job.await.unwrap(), Ok(true));
+    }
+}
+
 /// The running application of one test.
 pub struct TestApp {
     pub address: String,
@@ -322,6 +336,25 @@ impl TestApp {
             .await
             .expect("the request is sent");
         TestResponse::read(response).await
+    }
+
+    /// Occupies every admission slot of the compute bridge (run with
+    /// `COMPUTE_QUEUE=1`) until [`ComputeHold::release`].
+    pub async fn hold_compute(&self) -> ComputeHold {
+        let (release, wait) = std::sync::mpsc::channel::<()>();
+        let bridge = self.compute.clone();
+        let job = tokio::spawn(async move {
+            bridge
+                .run(move || {
+                    wait.recv_timeout(std::time::Duration::from_secs(30))
+                        .is_ok()
+                })
+                .await
+        });
+        while self.compute.available() > 0 {
+            tokio::task::yield_now().await;
+        }
+        ComputeHold { release, job }
     }
 
     /// Creates a fleet and returns its id.

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Independent reference implementation of risk model FRM-1 (model version frm-1.0).
 
-Written from docs/risk-model.md sections 1-6, 8 and 10 and the reference data
-(data/flag-performance.csv, data/class-society-performance.csv) only, to
+Written from docs/risk-model.md sections 1-6, 8 and 10, the wording
+specification docs/reasons.md (this repository) and the reference data
+(fixtures/reference/flag-performance.csv and class-society-performance.csv) only, to
 cross-check the Rust engine.  Python 3.11, standard library only.
 
 Usage:
@@ -29,7 +30,11 @@ Readings implemented (the project's documented interpretations):
   * Loss ratio with V = 0: f = 0 if the 60-month loss sum is 0 else 1.
   * V = 0: expectedAnnualLossUsd = 0, expectedClaims = lambda.
   * Level: low < medium <= ... ; a score equal to a threshold gets the higher level.
-  * Fleet: empty fleet -> all zero, level "low", topDrivers [] (not in spec);
+  * Factor reasons: the templates, labels and number rules of docs/reasons.md,
+    read from that file (tools/frm1/reasons.py renders them).
+  * Class society codes are compared and written without surrounding blanks.
+  * Fleet: topDrivers items are {key, meanContribution} (openapi.yaml); empty
+    fleet -> all zero, level "low", topDrivers [] (not in spec);
     highRiskValueShare uses the count share when total V = 0.
 """
 from __future__ import annotations
@@ -44,12 +49,14 @@ import os
 import re
 import sys
 
+import reasons
+
 MODEL_VERSION = "frm-1.0"
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_DATA_DIR = os.path.normpath(os.path.join(HERE, "..", "..", "..", "shared", "data"))
-if not os.path.isdir(DEFAULT_DATA_DIR):
-    DEFAULT_DATA_DIR = "/work/shared/data"
+# The repository's own copy of the reference tables (the ones the engine
+# builds in), so a clone runs the check without anything outside it.
+DEFAULT_DATA_DIR = os.path.normpath(os.path.join(HERE, "..", "..", "fixtures", "reference"))
 
 # ---------------------------------------------------------------- parameters
 FACTOR_ORDER = [
@@ -119,6 +126,23 @@ def class_info(code: str | None) -> tuple[str | None, bool]:
         return (None, False)
     return _CLASSES.get(code, ("unlisted", False))
 
+
+_REASONS: reasons.ReasonSpec | None = None
+
+
+def reason_spec() -> reasons.ReasonSpec:
+    """The wording specification (docs/reasons.md), read once."""
+    global _REASONS
+    if _REASONS is None:
+        _REASONS = reasons.load()
+    return _REASONS
+
+
+def use_reason_spec(spec: reasons.ReasonSpec | None) -> None:
+    """Render reasons from `spec` instead (None: docs/reasons.md again)."""
+    global _REASONS
+    _REASONS = spec
+
 # ---------------------------------------------------------------- dates
 
 
@@ -170,7 +194,8 @@ def imo_valid(s: str) -> bool:
 def normalize_vessel(v: dict) -> dict:
     out = dict(v)
     out["vesselIMO"] = normalize_imo(v["vesselIMO"])
-    out["classSociety"] = v.get("classSociety")
+    code = v.get("classSociety")
+    out["classSociety"] = code.strip() if isinstance(code, str) else None
     out["companyPerformance"] = v.get("companyPerformance") or "medium"
     out["sanctioned"] = bool(v.get("sanctioned", False))
     out["bannedListed"] = bool(v.get("bannedListed", False))
@@ -222,10 +247,6 @@ def claims_frequency(final: float, ship_type: str) -> float:
 # ---------------------------------------------------------------- assessment
 
 
-def _fmt(x: float) -> str:
-    return f"{x:g}"
-
-
 def assess(vessel_in: dict, as_of: dt.date, thresholds: dict | None = None) -> dict:
     v = normalize_vessel(vessel_in)
     V = v["insuredValueUsd"]
@@ -248,36 +269,42 @@ def assess(vessel_in: dict, as_of: dt.date, thresholds: dict | None = None) -> d
     if det24 >= 3:
         floors.append({"rule": "detentions24m", "floor": 80})
 
-    # --- scorecard
+    # --- scorecard; reasons: (branch, values) rendered from docs/reasons.md
     f = {}
-    reason = {}
+    why = {}
     f["age"] = clamp((age - 5) / 20)
-    reason["age"] = f"built {v['yearBuilt']}: {age} year{'' if age == 1 else 's'} old"
+    why["age"] = ("built", {"yearBuilt": int(v["yearBuilt"]), "age": age})
     f["shipType"] = SHIP_TYPE_F[ship_type]
-    reason["shipType"] = f"ship type {ship_type}"
+    why["shipType"] = ("type", {"shipType": ship_type})
     f["flag"] = FLAG_F[flag_list]
-    reason["flag"] = f"flag {v['flag']}: {flag_list}"
+    why["flag"] = (("unlisted", {"flag": v["flag"]}) if flag_list == "unlisted"
+                   else ("listed", {"flag": v["flag"], "flagList": flag_list}))
     f["classSociety"] = CLASS_F[cls_perf]
-    reason["classSociety"] = ("unclassed" if cls_perf is None
-                              else f"class {v['classSociety']}: {cls_perf}")
+    code = v["classSociety"]
+    why["classSociety"] = (("unclassed", {}) if cls_perf is None
+                           else ("unlisted", {"classSociety": code}) if cls_perf == "unlisted"
+                           else ("listed", {"classSociety": code, "classPerformance": cls_perf}))
     f["company"] = COMPANY_F[company]
-    reason["company"] = f"company performance {company}"
+    why["company"] = ("performance", {"companyPerformance": company})
     insp36 = [i for i in insp if in_last_months(i["date"], as_of, 36)]
     det36 = sum(1 for i in insp36 if i["detained"])
     f["detentions"] = 0.0 if det36 == 0 else (0.5 if det36 == 1 else 1.0)
-    reason["detentions"] = f"{det36} detentions in 36 months"
+    why["detentions"] = ("count", {"detentions": det36, "detentionMonths": 36})
     if not insp36:
         f["deficiencies"] = 0.5
-        reason["deficiencies"] = "no inspection in 36 months"
+        why["deficiencies"] = ("noInspection", {"deficiencyMonths": 36})
     else:
-        mean_def = sum(i["deficiencies"] for i in insp36) / len(insp36)
-        f["deficiencies"] = clamp(mean_def / 10)
-        reason["deficiencies"] = f"{_fmt(mean_def)} deficiencies per inspection"
+        total_def = sum(i["deficiencies"] for i in insp36)
+        f["deficiencies"] = clamp(total_def / len(insp36) / 10)
+        why["deficiencies"] = ("counted", {"deficiencies": total_def, "inspections": len(insp36),
+                                           "deficiencyMonths": 36})
     S = 0.0
     loss60 = 0.0
+    n_inc = 0
     for i in inc:
         if not in_last_months(i["date"], as_of, 60):
             continue
+        n_inc += 1
         loss60 += i["grossLossUsd"]
         if in_last_months(i["date"], as_of, 12):
             r = 1.0
@@ -287,17 +314,25 @@ def assess(vessel_in: dict, as_of: dt.date, thresholds: dict | None = None) -> d
             r = 0.3
         S += SEVERITY_POINTS[i["severity"]] * r
     f["incidents"] = clamp(S / 6)
-    reason["incidents"] = f"severity points {_fmt(S)} in 60 months"
+    why["incidents"] = (("noIncident", {"incidentMonths": 60}) if n_inc == 0
+                        else ("counted", {"incidents": n_inc, "incidentMonths": 60,
+                                          "severityPoints": S}))
     if V == 0:
         f["lossRatio"] = 0.0 if loss60 == 0 else 1.0
+        why["lossRatio"] = (("noValueNoLosses", {"lossMonths": 60}) if loss60 == 0
+                            else ("noValueLosses", {"losses": loss60, "lossMonths": 60}))
     else:
         R = loss60 / (5 * V)
         f["lossRatio"] = clamp(R / 0.10)
-    reason["lossRatio"] = f"losses {_fmt(loss60)} USD in 60 months"
+        why["lossRatio"] = (("noLosses", {"lossMonths": 60}) if loss60 == 0
+                            else ("losses", {"losses": loss60, "lossRatio": R, "lossMonths": 60}))
     f["listedAreas"] = clamp(v["daysInListedAreas12m"] / 90)
-    reason["listedAreas"] = f"{v['daysInListedAreas12m']} days in listed areas"
+    why["listedAreas"] = ("days", {"daysInListedAreas12m": v["daysInListedAreas12m"]})
     f["darkActivity"] = clamp(v["aisGaps12m"] / 6 + v["flagChanges36m"] / 2)
-    reason["darkActivity"] = f"{v['aisGaps12m']} AIS gaps, {v['flagChanges36m']} flag changes"
+    why["darkActivity"] = ("counts", {"aisGaps12m": v["aisGaps12m"],
+                                      "flagChanges36m": v["flagChanges36m"]})
+    spec = reason_spec()
+    reason = {k: spec.render(k, branch, **values) for k, (branch, values) in why.items()}
 
     factors = []
     scorecard = 0.0
@@ -364,7 +399,8 @@ def assess(vessel_in: dict, as_of: dt.date, thresholds: dict | None = None) -> d
                 "nextInspectionWindow": window},
         "expectedClaims": lam,
         "expectedAnnualLossUsd": eal,
-        # not part of section 10; used by the fleet aggregation
+        # not part of section 10; used by the fleet aggregation and the branch coverage
+        "_reasonBranches": {k: branch for k, (branch, _) in why.items()},
         "_insuredValueUsd": V,
         "_shipType": ship_type,
     }
@@ -406,8 +442,8 @@ def fleet(assessments: list[dict], thresholds: dict | None = None) -> dict:
         for wi, a in zip(w, assessments):
             c = next(fc["contribution"] for fc in a["factors"] if fc["key"] == k)
             mean_c += wi * c
-        drivers.append({"key": k, "contribution": mean_c})
-    drivers.sort(key=lambda x: -x["contribution"])
+        drivers.append({"key": k, "meanContribution": mean_c})
+    drivers.sort(key=lambda x: -x["meanContribution"])
     tankers = [a["_insuredValueUsd"] for a in assessments if a["_shipType"] in TANKERS]
     return {
         "score": score,

@@ -49,7 +49,7 @@ fn assessment(
                     .iter()
                     .find(|(k, _)| k == key)
                     .map_or(0.0, |(_, c)| *c),
-                reason: crate::risk::scorecard::Reason::Text(String::new()),
+                reason: crate::risk::Reason::Text(String::new()),
             }
         }),
         srp: ShipRiskProfile {

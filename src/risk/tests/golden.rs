@@ -2,6 +2,9 @@
 //! format with the hand arithmetic and the full expected assessment. The
 //! expected values were computed from the spec text, independently of this
 //! code; every field is compared (numbers to 1e-9 relative or 1e-6 absolute).
+//! The expected reasons are the texts of docs/reasons.md's templates; the
+//! independent reference checks every case against them (tools/frm1,
+//! `compare.py`, its golden part) and that the cases take every branch.
 
 use chrono::NaiveDate;
 use serde::Deserialize;

@@ -1,10 +1,12 @@
 //! Engine tests: golden cases computed by hand from the spec, model
-//! validation, fleet aggregation by hand, and properties.
+//! validation, fleet aggregation by hand, properties, and the reasons as
+//! docs/reasons.md words them.
 
 mod fleet_golden;
 mod golden;
 mod model_validation;
 mod properties;
+mod reason_wording;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;

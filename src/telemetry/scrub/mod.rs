@@ -15,13 +15,23 @@
 //! Left alone on purpose, so events stay useful: UUIDs and hex ids (event,
 //! trace and span ids), digits of decimal numbers (`0.9074729`, timestamps),
 //! route patterns like `/api/fleet-risk/vessels/{imo}`, dates and amounts.
+//!
+//! Written here because no crate does it: generic PII scrubbers know emails,
+//! cards and tokens, not the IMO check digit or a configured policy id
+//! pattern, and would either miss these or also mangle the ids events need.
+//! The URL decoding underneath is the `percent-encoding` crate's.
+
+mod envelope;
+mod field;
 
 use std::borrow::Cow;
 
+use percent_encoding::percent_decode_str;
 use regex::Regex;
 use serde_json::Value;
 
 use crate::domain::{Imo, PolicyIdPattern};
+pub use field::sensitive_field;
 
 pub const IMO_MARKER: &str = "[imo]";
 pub const POLICY_ID_MARKER: &str = "[policy-id]";
@@ -31,66 +41,6 @@ pub const POLICY_ID_MARKER: &str = "[policy-id]";
 pub struct Scrubber {
     policy_ids: Regex,
     hex_ids: Regex,
-}
-
-/// Which marker a field name calls for, if any.
-pub fn sensitive_field(name: &str) -> Option<&'static str> {
-    let parts = word_parts(name);
-    let joined: String = parts.concat();
-    const IMO_PARTS: &[&str] = &[
-        "imo",
-        "imos",
-        "imonumber",
-        "imono",
-        "imonr",
-        "vesselimo",
-        "shipimo",
-    ];
-    if parts.iter().any(|p| IMO_PARTS.contains(&p.as_str()))
-        || joined.contains("vesselimo")
-        || joined.contains("imonumber")
-    {
-        return Some(IMO_MARKER);
-    }
-    if joined.contains("policyid")
-        || joined.contains("policyno")
-        || joined.contains("policynumber")
-        || joined.contains("policyref")
-    {
-        return Some(POLICY_ID_MARKER);
-    }
-    None
-}
-
-/// Lowercased word parts: split on anything not alphanumeric and on camelCase
-/// boundaries (`vesselIMO` -> vessel, imo; `IMONumber` -> imo, number).
-fn word_parts(name: &str) -> Vec<String> {
-    let chars: Vec<char> = name.chars().collect();
-    let mut parts = Vec::new();
-    let mut current = String::new();
-    for (i, &c) in chars.iter().enumerate() {
-        if !c.is_alphanumeric() {
-            if !current.is_empty() {
-                parts.push(std::mem::take(&mut current));
-            }
-            continue;
-        }
-        if c.is_uppercase() && !current.is_empty() {
-            let previous = chars[i - 1];
-            let next_is_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
-            if previous.is_lowercase()
-                || previous.is_ascii_digit()
-                || (previous.is_uppercase() && next_is_lower)
-            {
-                parts.push(std::mem::take(&mut current));
-            }
-        }
-        current.extend(c.to_lowercase());
-    }
-    if !current.is_empty() {
-        parts.push(current);
-    }
-    parts
 }
 
 impl Scrubber {
@@ -217,55 +167,6 @@ impl Scrubber {
             Value::Null | Value::Bool(_) => {}
         }
     }
-
-    /// Scrubs a serialized Sentry envelope: the envelope header, every item
-    /// header and every item payload (JSON scrubbed as JSON, other UTF-8 as
-    /// text), with each item's `length` recomputed. Binary payloads that are
-    /// not UTF-8 cannot be checked and are dropped. Returns `None` when the
-    /// envelope cannot be parsed: it is then not sent at all.
-    pub fn scrub_envelope(&self, bytes: &[u8]) -> Option<Vec<u8>> {
-        let (header, mut rest) = split_line(bytes);
-        let mut header: Value = serde_json::from_slice(header).ok()?;
-        self.scrub_json(&mut header);
-        let mut out = serde_json::to_vec(&header).ok()?;
-        out.push(b'\n');
-        while !rest.is_empty() {
-            let (item_header, after) = split_line(rest);
-            if item_header.iter().all(u8::is_ascii_whitespace) {
-                rest = after;
-                continue;
-            }
-            let mut item_header: Value = serde_json::from_slice(item_header).ok()?;
-            let (payload, after_payload) = match item_header.get("length").and_then(Value::as_u64) {
-                Some(length) => {
-                    let length = usize::try_from(length).ok()?.min(after.len());
-                    let (payload, tail) = after.split_at(length);
-                    (payload, tail.strip_prefix(b"\n").unwrap_or(tail))
-                }
-                None => split_line(after),
-            };
-            rest = after_payload;
-            let payload = match serde_json::from_slice::<Value>(payload) {
-                Ok(mut json) => {
-                    self.scrub_json(&mut json);
-                    serde_json::to_vec(&json).ok()?
-                }
-                Err(_) => match std::str::from_utf8(payload) {
-                    Ok(text) => self.scrub_text(text).into_owned().into_bytes(),
-                    Err(_) => continue,
-                },
-            };
-            self.scrub_json(&mut item_header);
-            if let Value::Object(map) = &mut item_header {
-                map.insert("length".into(), Value::from(payload.len()));
-            }
-            out.extend(serde_json::to_vec(&item_header).ok()?);
-            out.push(b'\n');
-            out.extend(payload);
-            out.push(b'\n');
-        }
-        Some(out)
-    }
 }
 
 /// Where an `IMO` prefix (with optional separators) before the digits at
@@ -295,52 +196,15 @@ fn is_decimal_part(bytes: &[u8], start: usize, end: usize) -> bool {
     after_point || before_point
 }
 
-fn split_line(bytes: &[u8]) -> (&[u8], &[u8]) {
-    match bytes.iter().position(|&b| b == b'\n') {
-        Some(at) => (&bytes[..at], &bytes[at + 1..]),
-        None => (bytes, &[]),
-    }
-}
-
-/// One round of URL decoding (`%XX` and `+`), or `None` if nothing changes.
+/// One round of URL decoding (`%XX`, and `+` as a space, as in a query
+/// string), or `None` if nothing changes. A `%2B` decodes to `+`, not a space.
 fn percent_decode(text: &str) -> Option<String> {
     if !text.contains('%') && !text.contains('+') {
         return None;
     }
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' => match (
-                bytes.get(i + 1).copied().and_then(hex),
-                bytes.get(i + 2).copied().and_then(hex),
-            ) {
-                (Some(high), Some(low)) => {
-                    out.push(high * 16 + low);
-                    i += 3;
-                }
-                _ => {
-                    out.push(b'%');
-                    i += 1;
-                }
-            },
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            other => {
-                out.push(other);
-                i += 1;
-            }
-        }
-    }
-    let decoded = String::from_utf8_lossy(&out).into_owned();
+    let spaced = text.replace('+', " ");
+    let decoded = percent_decode_str(&spaced).decode_utf8_lossy().into_owned();
     (decoded != text).then_some(decoded)
-}
-
-fn hex(byte: u8) -> Option<u8> {
-    (byte as char).to_digit(16).map(|d| d as u8)
 }
 
 #[cfg(test)]
@@ -399,6 +263,15 @@ mod tests {
     }
 
     #[test]
+    fn url_decoding_is_one_round_of_query_string_decoding() {
+        assert_eq!(percent_decode("a%2Bb+c%20d").as_deref(), Some("a+b c d"));
+        assert_eq!(percent_decode("%252B").as_deref(), Some("%2B"));
+        for unchanged in ["plain", "100%", "%zz", "%2"] {
+            assert_eq!(percent_decode(unchanged), None, "{unchanged}");
+        }
+    }
+
+    #[test]
     fn policy_ids_are_replaced() {
         assert_eq!(
             scrub("policy HULL-2026-004512 lapsed"),
@@ -429,43 +302,6 @@ mod tests {
     }
 
     #[test]
-    fn field_names_are_recognised() {
-        for name in [
-            "imo",
-            "IMO",
-            "vesselIMO",
-            "vessel_imo",
-            "imoNumber",
-            "IMONumber",
-            "x-vessel-imo",
-            "vesselimo",
-            "imos",
-        ] {
-            assert_eq!(sensitive_field(name), Some(IMO_MARKER), "{name}");
-        }
-        for name in [
-            "policyId",
-            "insurancePolicyId",
-            "policy_id",
-            "X-Policy-Id",
-            "POLICYID",
-        ] {
-            assert_eq!(sensitive_field(name), Some(POLICY_ID_MARKER), "{name}");
-        }
-        for name in [
-            "timestamp",
-            "maximo",
-            "immortal",
-            "policy",
-            "id",
-            "fleetId",
-            "route",
-        ] {
-            assert_eq!(sensitive_field(name), None, "{name}");
-        }
-    }
-
-    #[test]
     fn nested_json_is_scrubbed_by_name_and_value() {
         let mut value = json!({
             "vesselIMO": "whatever",
@@ -489,42 +325,6 @@ mod tests {
                 "route": "/api/fleet-risk/vessels/{imo}",
             })
         );
-    }
-
-    #[test]
-    fn envelopes_are_scrubbed_item_by_item_with_lengths_recomputed() {
-        let event = br#"{"message":"IMO 9074729 failed","tags":{"policyId":"HULL-2026-004512"}}"#;
-        let attachment = b"log line about 9811000\n";
-        let mut bytes = br#"{"event_id":"3b1d4c2a9a1e4c2a9a1e9074729abcde"}"#.to_vec();
-        bytes.push(b'\n');
-        bytes.extend(format!("{{\"type\":\"event\",\"length\":{}}}\n", event.len()).bytes());
-        bytes.extend(event);
-        bytes.push(b'\n');
-        bytes.extend(
-            format!(
-                "{{\"type\":\"attachment\",\"length\":{},\"filename\":\"IMO9074729.txt\"}}\n",
-                attachment.len()
-            )
-            .bytes(),
-        );
-        bytes.extend(attachment);
-        bytes.push(b'\n');
-        let out = String::from_utf8(scrubber().scrub_envelope(&bytes).unwrap()).unwrap();
-        assert!(out.contains("3b1d4c2a9a1e4c2a9a1e9074729abcde"), "{out}");
-        for leak in ["IMO 9074729", "9811000", "HULL-2026-004512", "IMO9074729"] {
-            assert!(!out.contains(leak), "{leak}: {out}");
-        }
-        let lines: Vec<&str> = out.lines().collect();
-        let header: Value = serde_json::from_str(lines[1]).unwrap();
-        assert_eq!(header["length"].as_u64().unwrap() as usize, lines[2].len());
-        assert!(lines[2].contains("[imo] failed") && lines[2].contains("[policy-id]"));
-        let parsed = sentry::Envelope::from_slice(out.as_bytes()).unwrap();
-        assert_eq!(parsed.items().count(), 2);
-    }
-
-    #[test]
-    fn unparseable_envelopes_are_not_sent() {
-        assert!(scrubber().scrub_envelope(b"not json\n").is_none());
     }
 
     proptest! {
