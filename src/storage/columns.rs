@@ -118,6 +118,19 @@ pub(super) fn select_list(columns: &[&str], alias: Option<&str>) -> String {
         .join(", ")
 }
 
+/// `SELECT <columns> FROM <table> <tail>`: a whole statement reading one
+/// row struct's columns.
+pub(super) fn select_from(
+    columns: &[&str],
+    table: &str,
+    tail: &str,
+) -> sqlx::AssertSqlSafe<String> {
+    sqlx::AssertSqlSafe(format!(
+        "SELECT {} FROM {table} {tail}",
+        select_list(columns, None)
+    ))
+}
+
 /// `columns` but those in `skip`, as a column list.
 pub(super) fn columns_except(columns: &[&str], skip: &[&str]) -> String {
     let kept: Vec<&str> = columns

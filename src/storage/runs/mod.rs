@@ -9,11 +9,9 @@ pub use bookkeeping::ClaimError;
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-use std::sync::LazyLock;
-
 use sqlx::AssertSqlSafe;
 
-use super::columns::{select_list, table_row};
+use super::columns::{select_from, table_row};
 use super::{Database, Page, PageRequest, StorageError, on_pool};
 use crate::domain::{RunStatus, RunTrigger};
 
@@ -78,16 +76,8 @@ impl TryFrom<RunRow> for RunRecord {
     }
 }
 
-/// `SELECT <run columns> FROM risk_runs `, for a query's tail.
-static SELECT_RUN: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "SELECT {} FROM risk_runs ",
-        select_list(RunRow::COLUMNS, None)
-    )
-});
-
 fn select_run(tail: &str) -> AssertSqlSafe<String> {
-    AssertSqlSafe(format!("{}{tail}", *SELECT_RUN))
+    select_from(RunRow::COLUMNS, "risk_runs", tail)
 }
 
 impl Database {
