@@ -14,8 +14,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
-use super::columns::table_row;
-use super::postgres::book::CopiedBook;
+use super::book_transfer::{CopiedBook, StoredBook, StoredIncident, StoredInspection};
 use super::postgres::parse_rows;
 use super::stored::{corrupt, stored_count, stored_date};
 use super::vessels::VesselColumns;
@@ -40,39 +39,6 @@ pub struct Book {
     pub unloadable: Vec<UnloadableVessel>,
     /// Every fleet with its data version, empty fleets included.
     pub fleets: Vec<(FleetId, i64)>,
-}
-
-table_row! {
-    /// One inspection as the book load reads it (dates are parsed per row,
-    /// so a bad one spoils only its vessel).
-    #[derive(serde::Deserialize)]
-    pub(in crate::storage) bulk struct StoredInspection {
-        vessel_imo: String,
-        date: String,
-        regime: String,
-        deficiencies: i64,
-        detained: bool,
-    }
-}
-
-table_row! {
-    /// One incident as the book load reads it.
-    #[derive(serde::Deserialize)]
-    pub(in crate::storage) bulk struct StoredIncident {
-        vessel_imo: String,
-        date: String,
-        severity: String,
-        kind: String,
-        gross_loss_usd: f64,
-    }
-}
-
-/// What SQLite's bulk read hands over, parsed as it came, each table in any order.
-#[derive(Default)]
-pub(super) struct StoredBook {
-    pub(super) vessels: Vec<VesselColumns>,
-    pub(super) inspections: Vec<StoredInspection>,
-    pub(super) incidents: Vec<StoredIncident>,
 }
 
 /// What the bulk read hands over before parsing.
@@ -132,18 +98,6 @@ impl Database {
             .unwrap_or_else(|error| std::panic::resume_unwind(error.into_panic()))
     }
 }
-
-/// `(id, data_version)` of every fleet, on one connection of the load's snapshot.
-macro_rules! fleet_versions {
-    ($conn:expr) => {{
-        let rows: Vec<(uuid::Uuid, i64)> =
-            sqlx::query_as("SELECT id, data_version FROM fleets ORDER BY id")
-                .fetch_all($conn)
-                .await?;
-        rows
-    }};
-}
-pub(super) use fleet_versions;
 
 /// Runs three closures at once, each on its own thread.
 fn in_parallel<A: Send, B: Send, C: Send>(

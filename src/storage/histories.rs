@@ -12,8 +12,8 @@ use super::stored::{corrupt_in, stored_count, stored_imo};
 use super::vessels::VesselRow;
 use super::{Database, StorageError, VesselRecord, WriteTx, on_pool, on_tx};
 use crate::domain::{
-    Imo, Incident, IncidentKind, IncidentSeverity, Inspection, InspectionRegime, UsdAmount,
-    VesselProfile,
+    FleetId, Imo, Incident, IncidentKind, IncidentSeverity, Inspection, InspectionRegime,
+    UsdAmount, VesselProfile,
 };
 
 #[derive(Debug, Clone)]
@@ -129,6 +129,32 @@ impl TryFrom<IncidentRow> for IncidentRecord {
 
 fn records<R, T: TryFrom<R, Error = StorageError>>(rows: Vec<R>) -> Result<Vec<T>, StorageError> {
     rows.into_iter().map(T::try_from).collect()
+}
+
+/// A vessel row with its histories is a vessel record.
+impl VesselRow {
+    pub(super) fn into_record(
+        self,
+        inspections: Vec<InspectionRecord>,
+        incidents: Vec<IncidentRecord>,
+    ) -> Result<VesselRecord, StorageError> {
+        let fleet_id = FleetId::from_uuid(self.vessel.fleet_id);
+        let (created_at, updated_at) = (self.created_at, self.updated_at);
+        let inspection_ids = inspections.iter().map(|r| r.id).collect();
+        let incident_ids = incidents.iter().map(|r| r.id).collect();
+        let profile = self.vessel.into_profile(
+            inspections.into_iter().map(|r| r.inspection).collect(),
+            incidents.into_iter().map(|r| r.incident).collect(),
+        )?;
+        Ok(VesselRecord {
+            fleet_id,
+            profile,
+            inspection_ids,
+            incident_ids,
+            created_at,
+            updated_at,
+        })
+    }
 }
 
 impl WriteTx {

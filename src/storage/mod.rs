@@ -15,6 +15,7 @@
 mod api_keys;
 mod batch;
 mod book;
+mod book_transfer;
 mod columns;
 mod dashboard;
 mod fleets;
@@ -30,6 +31,7 @@ mod stored;
 mod stored_assessment;
 mod thresholds;
 mod vessel_list;
+mod vessel_score;
 mod vessels;
 
 use std::str::FromStr;
@@ -48,12 +50,13 @@ pub use dashboard::{Dashboard, DashboardFleet, DashboardRisk};
 pub use fleets::{FleetChanges, FleetRecord, NewFleet};
 pub use histories::{IncidentRecord, InspectionRecord};
 pub use page::{Page, PageRequest};
-pub use publication::{FleetScore, Publication, VesselScore};
+pub use publication::{FleetScore, Publication};
 pub use runs::{ClaimError, RunRecord, RunVesselError};
 pub use scores::{MemberScore, PublishedAggregate, PublishedAssessment, ScoreHistoryEntry};
 pub use seed::{DemoBook, DemoFleet, SeedError, SeedReport};
 pub use thresholds::{StoredThresholds, ThresholdChange, ThresholdScope};
 pub use vessel_list::{VesselCursor, VesselOrder};
+pub use vessel_score::VesselScore;
 pub use vessels::{ScoringVessel, VesselRecord};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");

@@ -1,5 +1,5 @@
 //! Vessels: their rows, writes and reads (their histories are in
-//! [`super::histories`], the fleet's vessel list in [`super::vessel_list`]).
+//! `histories`, a fleet's paged vessel list in `vessel_list`).
 
 use std::sync::LazyLock;
 
@@ -8,7 +8,6 @@ use sqlx::{AssertSqlSafe, QueryBuilder};
 use uuid::Uuid;
 
 use super::columns::{columns_except, select_list, table_row};
-use super::histories::{IncidentRecord, InspectionRecord};
 use super::stored::{corrupt_in, stored_count, stored_imo};
 use super::{Database, StorageError, WriteTx, is_unique_violation, on_pool, on_tx};
 use crate::domain::{
@@ -70,8 +69,8 @@ const NOT_WRITTEN: [&str; 2] = ["imo", "data_version"];
 pub(super) struct VesselRow {
     #[sqlx(flatten)]
     pub(super) vessel: VesselColumns,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
+    pub(super) created_at: DateTime<Utc>,
+    pub(super) updated_at: DateTime<Utc>,
 }
 
 /// `SELECT <vessel columns>, created_at, updated_at<extra> FROM vessels v <joins>`,
@@ -84,31 +83,6 @@ pub(super) fn vessel_select(extra: &str, joins: &str) -> String {
 }
 
 static SELECT_VESSEL: LazyLock<String> = LazyLock::new(|| vessel_select("", ""));
-
-impl VesselRow {
-    pub(super) fn into_record(
-        self,
-        inspections: Vec<InspectionRecord>,
-        incidents: Vec<IncidentRecord>,
-    ) -> Result<VesselRecord, StorageError> {
-        let fleet_id = FleetId::from_uuid(self.vessel.fleet_id);
-        let (created_at, updated_at) = (self.created_at, self.updated_at);
-        let inspection_ids = inspections.iter().map(|r| r.id).collect();
-        let incident_ids = incidents.iter().map(|r| r.id).collect();
-        let profile = self.vessel.into_profile(
-            inspections.into_iter().map(|r| r.inspection).collect(),
-            incidents.into_iter().map(|r| r.incident).collect(),
-        )?;
-        Ok(VesselRecord {
-            fleet_id,
-            profile,
-            inspection_ids,
-            incident_ids,
-            created_at,
-            updated_at,
-        })
-    }
-}
 
 impl VesselColumns {
     /// The columns a write stores of `vessel` in `fleet_id` (its data

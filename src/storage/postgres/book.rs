@@ -9,23 +9,14 @@ use uuid::Uuid;
 use super::copy_text::copy_out;
 use super::own_connection;
 use crate::storage::StorageError;
-use crate::storage::book::{StoredIncident, StoredInspection, fleet_versions};
-use crate::storage::columns::select_list;
+use crate::storage::book_transfer::{CopiedBook, StoredIncident, StoredInspection, fleet_versions};
 use crate::storage::stored::corrupt;
 use crate::storage::vessels::VesselColumns;
-
-/// The COPY text output of the three tables, one snapshot, in the column
-/// order of their row declarations.
-pub(in crate::storage) struct CopiedBook {
-    pub(in crate::storage) vessels: Vec<u8>,
-    pub(in crate::storage) inspections: Vec<u8>,
-    pub(in crate::storage) incidents: Vec<u8>,
-}
 
 fn copy_statement(columns: &[&str], table: &str) -> String {
     format!(
         "COPY (SELECT {} FROM {table}) TO STDOUT",
-        select_list(columns, None)
+        columns.join(", ")
     )
 }
 

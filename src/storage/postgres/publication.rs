@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::copy_binary::BinaryRows;
 use super::own_connection;
 use crate::storage::StorageError;
-use crate::storage::publication::{HistoryRows, ImoRow, VESSEL_SCORE_COLUMNS};
+use crate::storage::vessel_score::{HistoryRows, ImoRow, VESSEL_SCORE_COLUMNS};
 
 /// Rows per `UNNEST` statement (arrays, not binds, so no bind limit).
 const UNNEST_BATCH: usize = 10_000;

@@ -4,7 +4,7 @@
 use uuid::Uuid;
 
 use crate::storage::StorageError;
-use crate::storage::book::{StoredBook, StoredIncident, StoredInspection, fleet_versions};
+use crate::storage::book_transfer::{StoredBook, StoredIncident, StoredInspection, fleet_versions};
 use crate::storage::columns::json_row;
 use crate::storage::stored::parse_json;
 use crate::storage::vessels::VesselColumns;

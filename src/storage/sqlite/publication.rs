@@ -6,7 +6,7 @@ use sqlx::QueryBuilder;
 use uuid::Uuid;
 
 use crate::storage::StorageError;
-use crate::storage::publication::{ImoRow, VESSEL_SCORE_COLUMNS};
+use crate::storage::vessel_score::{ImoRow, VESSEL_SCORE_COLUMNS};
 
 /// What every row of a run shares, bound once per statement.
 const SHARED: [&str; 2] = ["run_id", "calculated_at"];
