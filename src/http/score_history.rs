@@ -25,17 +25,18 @@ pub struct ScoreHistoryItem {
 
 impl From<ScoreHistoryEntry> for ScoreHistoryItem {
     fn from(entry: ScoreHistoryEntry) -> Self {
+        let figures = entry.figures;
         Self {
             run_id: entry.run_id,
             calculated_at: entry.calculated_at,
-            as_of: entry.as_of,
-            model_version: entry.model_version,
-            score: entry.score,
-            scorecard: entry.scorecard,
-            level: entry.level,
-            srp_profile: entry.srp_profile,
-            expected_claims: entry.expected_claims,
-            expected_annual_loss_usd: entry.expected_annual_loss_usd,
+            as_of: figures.as_of,
+            model_version: figures.model_version,
+            score: figures.score,
+            scorecard: figures.scorecard,
+            level: figures.level,
+            srp_profile: figures.srp_profile,
+            expected_claims: figures.expected_claims,
+            expected_annual_loss_usd: figures.expected_annual_loss_usd,
         }
     }
 }

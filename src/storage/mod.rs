@@ -54,6 +54,7 @@ pub use publication::{FleetScore, Publication};
 pub use runs::{ClaimError, RunRecord, RunVesselError};
 pub use scores::{MemberScore, PublishedAggregate, PublishedAssessment, ScoreHistoryEntry};
 pub use seed::{DemoBook, DemoFleet, SeedError, SeedReport};
+pub use stored_assessment::ScoreFigures;
 pub use thresholds::{StoredThresholds, ThresholdChange, ThresholdScope};
 pub use vessel_list::{VesselCursor, VesselOrder};
 pub use vessel_score::VesselScore;

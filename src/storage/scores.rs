@@ -4,13 +4,13 @@
 
 use std::sync::LazyLock;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use sqlx::{AssertSqlSafe, QueryBuilder};
 use uuid::Uuid;
 
-use super::columns::{select_list, table_row};
+use super::columns::select_list;
 use super::stored::parse_json;
-use super::stored_assessment::{self, ScoreColumns};
+use super::stored_assessment::{self, ScoreColumns, ScoreFigures, score_columns};
 use super::{Database, Page, PageRequest, StorageError, WriteTx, on_pool, on_tx};
 use crate::domain::{FleetId, Imo, ShipType};
 use crate::risk::{Assessment, FleetAggregate};
@@ -41,21 +41,13 @@ pub struct MemberScore {
     pub assessment: Assessment,
 }
 
-table_row! {
-    /// One run's score of a vessel (score history).
-    #[derive(Debug, Clone, sqlx::FromRow)]
-    pub struct ScoreHistoryEntry {
-        run_id: Uuid,
-        calculated_at: DateTime<Utc>,
-        as_of: NaiveDate,
-        model_version: String,
-        score: f64,
-        scorecard: f64,
-        level: String,
-        srp_profile: String,
-        expected_claims: f64,
-        expected_annual_loss_usd: f64,
-    }
+/// One run's score of a vessel (score history).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ScoreHistoryEntry {
+    pub run_id: Uuid,
+    pub calculated_at: DateTime<Utc>,
+    #[sqlx(flatten)]
+    pub figures: ScoreFigures,
 }
 
 /// A fleet member's stored score with what aggregation reads of the vessel.
@@ -78,8 +70,7 @@ struct PublishedRow {
 }
 
 /// The stored-assessment columns of `vessel_scores s`.
-static SCORE_COLUMNS: LazyLock<String> =
-    LazyLock::new(|| select_list(ScoreColumns::COLUMNS, Some("s")));
+static SCORE_COLUMNS: LazyLock<String> = LazyLock::new(score_columns);
 
 impl WriteTx {
     /// The fleet's data version and the current scores of its members.
@@ -164,12 +155,12 @@ impl Database {
         let (after_at, after_run) = page.after.unzip();
         let entries: Vec<ScoreHistoryEntry> = on_pool!(self, pool => {
             sqlx::query_as(AssertSqlSafe(format!(
-                "SELECT {} \
+                "SELECT s.run_id, s.calculated_at, {} \
                  FROM vessel_scores s JOIN risk_runs r ON r.id = s.run_id \
                  WHERE s.vessel_imo = $1 AND r.status = 'published' \
                  AND ($2 IS NULL OR s.calculated_at < $2 OR (s.calculated_at = $2 AND s.run_id < $3)) \
                  ORDER BY s.calculated_at DESC, s.run_id DESC LIMIT $4",
-                select_list(ScoreHistoryEntry::COLUMNS, Some("s"))
+                select_list(ScoreFigures::COLUMNS, Some("s"))
             )))
             .bind(imo.to_string())
             .bind(after_at)

@@ -18,7 +18,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::StorageError;
-use super::columns::table_row;
+use super::columns::{select_list, table_row};
 use super::stored::corrupt;
 use crate::domain::{Imo, RiskLevel};
 use crate::risk::{
@@ -27,11 +27,10 @@ use crate::risk::{
 };
 
 table_row! {
-    /// The `vessel_scores` columns an assessment is read back from: the
-    /// document and what the row stores beside it.
+    /// The `vessel_scores` columns of a score's figures, which every read
+    /// of a stored score takes (an assessment, the score history).
     #[derive(Debug, Clone, sqlx::FromRow)]
-    pub(super) struct ScoreColumns {
-        vessel_imo: String,
+    pub struct ScoreFigures {
         as_of: NaiveDate,
         model_version: String,
         score: f64,
@@ -40,8 +39,25 @@ table_row! {
         srp_profile: String,
         expected_claims: f64,
         expected_annual_loss_usd: f64,
-        assessment: String,
     }
+}
+
+/// The `vessel_scores` columns an assessment is read back from: its
+/// figures, its vessel and the document.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(super) struct ScoreColumns {
+    pub vessel_imo: String,
+    #[sqlx(flatten)]
+    pub figures: ScoreFigures,
+    pub assessment: String,
+}
+
+/// The columns of [`ScoreColumns`] from `vessel_scores s`.
+pub(super) fn score_columns() -> String {
+    format!(
+        "s.vessel_imo, {}, s.assessment",
+        select_list(ScoreFigures::COLUMNS, Some("s"))
+    )
 }
 
 type SrpRest = (u32, bool, Option<InspectionWindow>);
@@ -89,7 +105,7 @@ pub(super) fn decode(row: &ScoreColumns) -> Result<Assessment, StorageError> {
         })
     };
     rank_factors(&mut factors);
-    let srp_profile = match row.srp_profile.as_str() {
+    let srp_profile = match row.figures.srp_profile.as_str() {
         "HRS" => SrpProfile::High,
         "SRS" => SrpProfile::Standard,
         "LRS" => SrpProfile::Low,
@@ -97,12 +113,12 @@ pub(super) fn decode(row: &ScoreColumns) -> Result<Assessment, StorageError> {
     };
     Ok(Assessment {
         vessel_imo: Imo::parse(&row.vessel_imo).map_err(|e| corrupt("vessel_imo", e))?,
-        as_of: row.as_of,
-        model_version: ModelVersion::parse(&row.model_version)
+        as_of: row.figures.as_of,
+        model_version: ModelVersion::parse(&row.figures.model_version)
             .map_err(|e| corrupt("model_version", e))?,
-        score: row.score,
-        scorecard: row.scorecard,
-        level: RiskLevel::parse(&row.level).map_err(|e| corrupt("level", e))?,
+        score: row.figures.score,
+        scorecard: row.figures.scorecard,
+        level: RiskLevel::parse(&row.figures.level).map_err(|e| corrupt("level", e))?,
         floors,
         factors,
         srp: ShipRiskProfile {
@@ -111,8 +127,8 @@ pub(super) fn decode(row: &ScoreColumns) -> Result<Assessment, StorageError> {
             inspection_due,
             next_inspection_window,
         },
-        expected_claims: row.expected_claims,
-        expected_annual_loss_usd: row.expected_annual_loss_usd,
+        expected_claims: row.figures.expected_claims,
+        expected_annual_loss_usd: row.figures.expected_annual_loss_usd,
     })
 }
 
@@ -126,14 +142,16 @@ mod tests {
     fn columns_of(assessment: &Assessment, document: String) -> ScoreColumns {
         ScoreColumns {
             vessel_imo: assessment.vessel_imo.to_string(),
-            as_of: assessment.as_of,
-            model_version: assessment.model_version.as_str().to_string(),
-            score: assessment.score,
-            scorecard: assessment.scorecard,
-            level: assessment.level.as_str().to_string(),
-            srp_profile: assessment.srp.profile.as_str().to_string(),
-            expected_claims: assessment.expected_claims,
-            expected_annual_loss_usd: assessment.expected_annual_loss_usd,
+            figures: ScoreFigures {
+                as_of: assessment.as_of,
+                model_version: assessment.model_version.as_str().to_string(),
+                score: assessment.score,
+                scorecard: assessment.scorecard,
+                level: assessment.level.as_str().to_string(),
+                srp_profile: assessment.srp.profile.as_str().to_string(),
+                expected_claims: assessment.expected_claims,
+                expected_annual_loss_usd: assessment.expected_annual_loss_usd,
+            },
             assessment: document,
         }
     }

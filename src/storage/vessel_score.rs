@@ -66,3 +66,25 @@ pub(super) enum HistoryRows {
     /// Before it (PostgreSQL: `postgres::publication::stage_vessel_scores`).
     Staged,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::ScoreFigures;
+
+    #[test]
+    fn every_column_a_score_read_takes_is_written() {
+        let read = ScoreFigures::COLUMNS.iter().chain(&[
+            "vessel_imo",
+            "assessment",
+            "run_id",
+            "calculated_at",
+        ]);
+        for column in read {
+            assert!(
+                VESSEL_SCORE_COLUMNS.contains(column),
+                "{column} is never written"
+            );
+        }
+    }
+}
