@@ -13,11 +13,13 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use fleet_risk::compute::ComputeBridge;
+use fleet_risk::config::DatabaseUrl;
 use fleet_risk::config::Settings;
 use fleet_risk::domain::{FleetName, VesselProfile};
+use fleet_risk::domain::{RunStatus, RunTrigger};
 use fleet_risk::jobs::run_once;
 use fleet_risk::model_file::builtin_model;
-use fleet_risk::storage::{Database, DatabaseUrl, NewFleet, PoolSettings, RunStatus, RunTrigger};
+use fleet_risk::storage::{Database, NewFleet, PoolSettings};
 use fleet_risk::telemetry::metrics::Metrics;
 
 const FLEETS: usize = 100;

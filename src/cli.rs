@@ -1,21 +1,24 @@
 //! The command line: `serve` (the default), `migrate`, `seed`, `keys`, and
 //! the database-free `assess` and `simulate`.
 
+mod error;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use chrono::{NaiveDate, Utc};
 use clap::{Parser, Subcommand};
 
+use self::error::CliError;
 use crate::compute::ComputeBridge;
 use crate::config::Settings;
-use crate::domain::{Role, VesselProfile, parse_vessel_list};
+use crate::domain::{Role, RunStatus, RunTrigger, VesselProfile, parse_vessel_list};
+use crate::http::runs::{RunResponse, vessel_errors};
 use crate::jobs;
 use crate::model_file;
 use crate::risk::{self, LossExposure, RiskModel};
 use crate::startup::{self, Application};
-use crate::storage::DemoBook;
-use crate::storage::{ClaimError, RunStatus, RunTrigger};
+use crate::storage::{ClaimError, DemoBook};
 use crate::telemetry;
 
 #[derive(Debug, Parser)]
@@ -106,6 +109,15 @@ fn parse_date(raw: &str) -> Result<NaiveDate, String> {
         .ok_or_else(|| format!("{raw:?} is not a date in the form YYYY-MM-DD"))
 }
 
+/// What `seed` prints: the seeding's counts.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SeedOutput {
+    fleets_created: usize,
+    vessels_created: usize,
+    vessels_already_present: usize,
+}
+
 /// Exit codes: 0 success, 1 failure at run time, 2 bad configuration or usage.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -131,26 +143,22 @@ pub fn main() -> ExitCode {
     };
     match runtime.block_on(run(cli.command.unwrap_or(Command::Serve), settings)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("fleet-risk: {message}");
+        Err(error) => {
+            eprintln!("fleet-risk: {error}");
             ExitCode::FAILURE
         }
     }
 }
 
-async fn run(command: Command, settings: Settings) -> Result<(), String> {
+async fn run(command: Command, settings: Settings) -> Result<(), CliError> {
     match command {
         Command::Serve => {
-            let app = Application::build(settings.clone())
-                .await
-                .map_err(|e| e.to_string())?;
+            let app = Application::build(settings.clone()).await?;
             tracing::info!(host = %settings.host, port = app.port(), "serving fleet-risk");
-            app.run_until_stopped().await.map_err(|e| e.to_string())
+            Ok(app.run_until_stopped().await?)
         }
         Command::Migrate => {
-            startup::open_database(&settings)
-                .await
-                .map_err(|e| e.to_string())?;
+            startup::open_database(&settings).await?;
             println!("migrations applied to {}", settings.database_url);
             Ok(())
         }
@@ -159,18 +167,20 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
                 None => startup::embedded_demo_book(),
                 Some(dir) => {
                     let path = dir.join("book.json");
-                    let text = std::fs::read_to_string(&path)
-                        .map_err(|e| format!("{}: {e}", path.display()))?;
-                    serde_json::from_str::<DemoBook>(&text)
-                        .map_err(|e| format!("{}: {e}", path.display()))?
+                    let text = read_file(&path)?;
+                    serde_json::from_str::<DemoBook>(&text).map_err(|source| CliError::Book {
+                        path: path.display().to_string(),
+                        source,
+                    })?
                 }
             };
-            let db = startup::open_database(&settings)
-                .await
-                .map_err(|e| e.to_string())?;
-            let report = startup::seed(&db, &settings, &book)
-                .await
-                .map_err(|e| e.to_string())?;
+            let db = startup::open_database(&settings).await?;
+            let report = startup::seed(&db, &settings, &book).await?;
+            let report = SeedOutput {
+                fleets_created: report.fleets_created,
+                vessels_created: report.vessels_created,
+                vessels_already_present: report.vessels_already_present,
+            };
             println!(
                 "{}",
                 serde_json::to_string(&report).expect("seed reports serialize")
@@ -190,10 +200,9 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
             as_of,
         } => {
             if years == 0 || years > settings.simulation_max_years {
-                return Err(format!(
-                    "--years must be from 1 to {} (SIMULATION_MAX_YEARS)",
-                    settings.simulation_max_years
-                ));
+                return Err(CliError::Years {
+                    max: settings.simulation_max_years,
+                });
             }
             let as_of = as_of.unwrap_or_else(|| Utc::now().date_naive());
             let (model, vessels) = read_vessels(&settings, input.as_deref(), as_of)?;
@@ -208,36 +217,30 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
         Command::Recalc { as_of } => recalc(&settings, as_of).await,
         Command::Healthcheck => healthcheck(settings.port),
         Command::Keys { command } => {
-            let db = startup::open_database(&settings)
-                .await
-                .map_err(|e| e.to_string())?;
+            let db = startup::open_database(&settings).await?;
             keys(&db, command).await
         }
     }
 }
 
-async fn recalc(settings: &Settings, as_of: Option<NaiveDate>) -> Result<(), String> {
-    let model = std::sync::Arc::new(model_file::configured_model(
-        settings.model_path.as_deref(),
-    )?);
-    let db = startup::open_database(settings)
-        .await
-        .map_err(|e| e.to_string())?;
-    let compute = ComputeBridge::new(settings.compute_threads, settings.compute_queue)
-        .map_err(|e| e.to_string())?;
+async fn recalc(settings: &Settings, as_of: Option<NaiveDate>) -> Result<(), CliError> {
+    let model = std::sync::Arc::new(configured_model(settings)?);
+    let db = startup::open_database(settings).await?;
+    let compute = ComputeBridge::new(settings.compute_threads, settings.compute_queue)?;
     let metrics = std::sync::Arc::new(crate::telemetry::metrics::Metrics::new());
     let ctx = startup::job_context(settings, db.clone(), model, compute, metrics, None);
     let as_of = as_of.unwrap_or_else(|| Utc::now().date_naive());
     match jobs::run_once(&ctx, RunTrigger::Cli, as_of).await {
         Ok(run) => {
-            let errors = db
-                .run_vessel_errors(run.id)
-                .await
-                .map_err(|e| e.to_string())?;
+            let errors = db.run_vessel_errors(run.id).await?;
             let failed = run.status == RunStatus::Failed;
-            print_json(&serde_json::json!({"run": run, "vesselErrors": errors}))?;
+            let id = run.id;
+            print_json(&serde_json::json!({
+                "run": RunResponse::from(run),
+                "vesselErrors": vessel_errors(errors),
+            }))?;
             if failed {
-                Err(format!("run {} failed", run.id))
+                Err(CliError::RunFailed(id))
             } else {
                 Ok(())
             }
@@ -247,7 +250,7 @@ async fn recalc(settings: &Settings, as_of: Option<NaiveDate>) -> Result<(), Str
             "reason": "another run is in progress",
             "runningRunId": running,
         })),
-        Err(ClaimError::Storage(error)) => Err(error.to_string()),
+        Err(ClaimError::Storage(error)) => Err(error.into()),
     }
 }
 
@@ -257,79 +260,80 @@ fn read_vessels(
     settings: &Settings,
     input: Option<&Path>,
     as_of: NaiveDate,
-) -> Result<(RiskModel, Vec<VesselProfile>), String> {
-    let model = model_file::configured_model(settings.model_path.as_deref())?;
+) -> Result<(RiskModel, Vec<VesselProfile>), CliError> {
+    let model = configured_model(settings)?;
     let (name, text) = match input {
         None => ("stdin".to_string(), read_stdin()?),
         Some(path) if path == Path::new("-") => ("stdin".to_string(), read_stdin()?),
-        Some(path) => (
-            path.display().to_string(),
-            std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?,
-        ),
+        Some(path) => (path.display().to_string(), read_file(path)?),
     };
-    let items: Vec<serde_json::Value> = serde_json::from_str(&text)
-        .map_err(|e| format!("{name}: expected a JSON array of vessels: {e}"))?;
-    let vessels = parse_vessel_list(items, as_of, &settings.policy_ids, "").map_err(|errors| {
-        let lines: Vec<String> = errors
-            .iter()
-            .map(|e| format!("  {}: {}", e.field, e.message))
-            .collect();
-        format!(
-            "{name}: {} invalid field(s):\n{}",
-            errors.len(),
-            lines.join("\n")
-        )
-    })?;
+    let items: Vec<serde_json::Value> =
+        serde_json::from_str(&text).map_err(|source| CliError::NotAVesselList {
+            name: name.clone(),
+            source,
+        })?;
+    let vessels = parse_vessel_list(items, as_of, &settings.policy_ids, "")
+        .map_err(|errors| CliError::InvalidVessels { name, errors })?;
     Ok((model, vessels))
 }
 
-fn read_stdin() -> Result<String, String> {
+fn configured_model(settings: &Settings) -> Result<RiskModel, CliError> {
+    model_file::configured_model(settings.model_path.as_deref()).map_err(CliError::Model)
+}
+
+fn read_file(path: &Path) -> Result<String, CliError> {
+    std::fs::read_to_string(path).map_err(|source| CliError::Read {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+fn read_stdin() -> Result<String, CliError> {
     let mut text = String::new();
-    std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
-        .map_err(|e| format!("stdin: {e}"))?;
+    std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map_err(|source| {
+        CliError::Read {
+            path: "stdin".to_string(),
+            source,
+        }
+    })?;
     Ok(text)
 }
 
-fn print_json<T: serde::Serialize>(value: &T) -> Result<(), String> {
+fn print_json<T: serde::Serialize>(value: &T) -> Result<(), CliError> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    serde_json::to_writer_pretty(&mut out, value).map_err(|e| e.to_string())?;
-    std::io::Write::write_all(&mut out, b"\n").map_err(|e| e.to_string())
+    serde_json::to_writer_pretty(&mut out, value)?;
+    Ok(std::io::Write::write_all(&mut out, b"\n")?)
 }
 
 /// A plain HTTP/1.0 GET of /api/health on loopback, so the runtime image needs no curl.
-fn healthcheck(port: u16) -> Result<(), String> {
+fn healthcheck(port: u16) -> Result<(), CliError> {
     use std::io::{Read, Write};
     use std::time::Duration;
     let address = std::net::SocketAddr::from(([127, 0, 0, 1], port));
     let mut stream = std::net::TcpStream::connect_timeout(&address, Duration::from_secs(3))
-        .map_err(|e| format!("cannot connect to {address}: {e}"))?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .map_err(|e| e.to_string())?;
-    stream
-        .write_all(b"GET /api/health HTTP/1.0\r\nHost: localhost\r\n\r\n")
-        .map_err(|e| e.to_string())?;
+        .map_err(|source| CliError::Connect { address, source })?;
+    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    stream.write_all(b"GET /api/health HTTP/1.0\r\nHost: localhost\r\n\r\n")?;
     let mut head = [0u8; 12];
-    stream.read_exact(&mut head).map_err(|e| e.to_string())?;
+    stream.read_exact(&mut head)?;
     if head.starts_with(b"HTTP/1.") && &head[9..12] == b"200" {
         Ok(())
     } else {
-        Err(format!("not ready: {}", String::from_utf8_lossy(&head)))
+        Err(CliError::NotReady(
+            String::from_utf8_lossy(&head).into_owned(),
+        ))
     }
 }
 
-async fn keys(db: &crate::storage::Database, command: KeysCommand) -> Result<(), String> {
+async fn keys(db: &crate::storage::Database, command: KeysCommand) -> Result<(), CliError> {
     match command {
         KeysCommand::Create { role, name } => {
             let name = name.trim();
             if name.is_empty() || name.chars().count() > 120 {
-                return Err("--name must be 1 to 120 characters".into());
+                return Err(CliError::KeyName);
             }
-            let key = db
-                .create_api_key(name, role)
-                .await
-                .map_err(|e| e.to_string())?;
+            let key = db.create_api_key(name, role).await?;
             println!(
                 "created {} key {} ({})",
                 role, key.record.id, key.record.name
@@ -339,7 +343,7 @@ async fn keys(db: &crate::storage::Database, command: KeysCommand) -> Result<(),
             Ok(())
         }
         KeysCommand::List => {
-            for key in db.list_api_keys().await.map_err(|e| e.to_string())? {
+            for key in db.list_api_keys().await? {
                 let status = match key.revoked_at {
                     Some(at) => format!("revoked {}", at.to_rfc3339()),
                     None => "active".to_string(),
@@ -357,11 +361,11 @@ async fn keys(db: &crate::storage::Database, command: KeysCommand) -> Result<(),
             Ok(())
         }
         KeysCommand::Revoke { id } => {
-            if db.revoke_api_key(id).await.map_err(|e| e.to_string())? {
+            if db.revoke_api_key(id).await? {
                 println!("revoked {id}");
                 Ok(())
             } else {
-                Err(format!("no active key with id {id}"))
+                Err(CliError::NoSuchKey(id))
             }
         }
     }

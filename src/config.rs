@@ -6,8 +6,10 @@
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
+mod database_url;
+
 use crate::domain::PolicyIdPattern;
-use crate::storage::DatabaseUrl;
+pub use database_url::DatabaseUrl;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://fleet-risk.db";
 

@@ -16,10 +16,10 @@ use tokio_util::task::TaskTracker;
 
 use crate::compute::ComputeBridge;
 use crate::config::Settings;
+use crate::domain::RunTrigger;
 use crate::http::{self, AppState};
 use crate::jobs::{JobContext, schedule};
 use crate::model_file;
-use crate::storage::RunTrigger;
 use crate::storage::{Database, DemoBook, PoolSettings, SeedError, SeedReport, StorageError};
 use crate::telemetry::request::RequestTelemetry;
 use crate::telemetry::scrub::Scrubber;

@@ -16,6 +16,7 @@ mod json_fields;
 mod policy_id;
 mod risk_level;
 mod role;
+mod run;
 mod vessel;
 mod vessel_input;
 mod vessel_patch;
@@ -31,6 +32,7 @@ pub use json_fields::JsonFields;
 pub use policy_id::{PolicyId, PolicyIdPattern};
 pub use risk_level::{RiskLevel, RiskThresholds};
 pub use role::Role;
+pub use run::{RunStatus, RunTrigger};
 pub use vessel::{
     CompanyPerformance, Incident, IncidentKind, IncidentSeverity, Inspection, InspectionRegime,
     ShipType, UsdAmount, VesselName, VesselProfile,

@@ -104,17 +104,27 @@ impl RiskThresholds {
         self.critical
     }
 
+    /// The scores `[from, to)` of a level: the one definition of the cut-offs
+    /// ([`RiskThresholds::level_of`] and every stored-score filter use it).
+    /// Low starts at -infinity and critical ends at +infinity.
+    pub fn bounds(&self, level: RiskLevel) -> (f64, f64) {
+        match level {
+            RiskLevel::Low => (f64::NEG_INFINITY, self.medium),
+            RiskLevel::Medium => (self.medium, self.high),
+            RiskLevel::High => (self.high, self.critical),
+            RiskLevel::Critical => (self.critical, f64::INFINITY),
+        }
+    }
+
     /// The level of a final score: a threshold belongs to the level it opens.
     pub fn level_of(&self, score: f64) -> RiskLevel {
-        if score >= self.critical {
-            RiskLevel::Critical
-        } else if score >= self.high {
-            RiskLevel::High
-        } else if score >= self.medium {
-            RiskLevel::Medium
-        } else {
-            RiskLevel::Low
-        }
+        // The highest level whose range starts at or below the score; a NaN
+        // reaches none of them and stays low.
+        RiskLevel::ALL
+            .into_iter()
+            .rev()
+            .find(|&level| score >= self.bounds(level).0)
+            .unwrap_or(RiskLevel::Low)
     }
 }
 
@@ -138,6 +148,21 @@ mod tests {
         assert_eq!(t.level_of(50.0), RiskLevel::High);
         assert_eq!(t.level_of(70.0), RiskLevel::Critical);
         assert_eq!(t.level_of(100.0), RiskLevel::Critical);
+    }
+
+    #[test]
+    fn the_bounds_of_the_levels_tile_the_line_and_agree_with_level_of() {
+        let t = RiskThresholds::new(20.0, 45.0, 80.0).unwrap();
+        assert_eq!(t.bounds(RiskLevel::Low), (f64::NEG_INFINITY, 20.0));
+        assert_eq!(t.bounds(RiskLevel::Medium), (20.0, 45.0));
+        assert_eq!(t.bounds(RiskLevel::High), (45.0, 80.0));
+        assert_eq!(t.bounds(RiskLevel::Critical), (80.0, f64::INFINITY));
+        for score in [-1.0, 0.0, 19.99, 20.0, 44.9, 45.0, 79.99, 80.0, 100.0] {
+            let level = t.level_of(score);
+            let (from, to) = t.bounds(level);
+            assert!(from <= score && score < to, "{score} in {level}");
+        }
+        assert_eq!(t.level_of(f64::NAN), RiskLevel::Low);
     }
 
     #[test]

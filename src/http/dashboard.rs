@@ -14,6 +14,7 @@ use super::error::ApiError;
 use crate::domain::{FleetId, Imo, RiskLevel};
 use crate::jobs::ThresholdBook;
 use crate::risk::LevelCounts;
+use crate::storage;
 
 /// How many vessels the top list shows.
 const TOP_RISKS: i64 = 10;
@@ -55,7 +56,7 @@ struct Freshness {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Dashboard {
+struct DashboardResponse {
     fleets: Vec<DashboardFleet>,
     level_counts: LevelCounts,
     unscored_vessels: i64,
@@ -98,81 +99,57 @@ pub async fn dashboard(
 /// The dashboard as of the current publication.
 async fn render(state: &AppState) -> Result<CachedBody, ApiError> {
     let thresholds = ThresholdBook::load(&state.db, &state.model).await?;
-    let fleets = state.db.all_fleets().await?;
-    let mut rows = Vec::with_capacity(fleets.len());
-    let mut level_counts = LevelCounts::default();
-    let mut scored_vessels: u64 = 0;
-    for fleet in &fleets {
-        let fleet_thresholds = thresholds.for_fleet(fleet.id);
-        let current = state.db.current_fleet_score(fleet.id).await?;
-        let previous = match current {
-            Some((_, calculated_at)) => {
-                state
-                    .db
-                    .previous_fleet_score(fleet.id, calculated_at)
-                    .await?
-            }
-            None => None,
-        };
-        let counts = state
-            .db
-            .fleet_level_counts(fleet.id, fleet_thresholds)
-            .await?;
-        for (total, count) in [
-            (&mut level_counts.low, counts.low),
-            (&mut level_counts.medium, counts.medium),
-            (&mut level_counts.high, counts.high),
-            (&mut level_counts.critical, counts.critical),
-        ] {
-            *total += count;
-            scored_vessels += count;
-        }
-        let score = current.map(|(score, _)| score);
-        rows.push(DashboardFleet {
-            id: fleet.id,
-            name: fleet.name.as_str().to_string(),
-            vessel_count: fleet.vessel_count,
-            score,
-            level: score.map(|s| fleet_thresholds.level_of(s)),
-            previous_score: previous,
-            change: score.zip(previous).map(|(now, before)| now - before),
-            calculated_at: current.map(|(_, at)| at),
-        });
-    }
-    let total_vessels: i64 = fleets.iter().map(|f| f.vessel_count).sum();
-
-    let top_risks = state
+    let dashboard = state
         .db
-        .top_scores(TOP_RISKS)
-        .await?
-        .into_iter()
-        .map(|(imo, name, fleet, score)| TopRisk {
-            vessel_imo: imo,
-            name,
-            fleet_id: fleet,
-            fleet_name: fleets
-                .iter()
-                .find(|f| f.id == fleet)
-                .map(|f| f.name.as_str().to_string())
-                .unwrap_or_default(),
-            score,
-            level: thresholds.for_fleet(fleet).level_of(score),
-        })
-        .collect();
+        .dashboard(&thresholds.default, &thresholds.overrides, TOP_RISKS)
+        .await?;
+    Ok(CachedBody::of(&DashboardResponse::from(dashboard)))
+}
 
-    let last_run = state.db.latest_published_book_run().await?;
-    let last_published_at = state.db.latest_publication_at().await?;
-    let freshness = Freshness {
-        last_run_id: last_run.as_ref().map(|r| r.id),
-        last_run_finished_at: last_run.and_then(|r| r.finished_at),
-        last_published_at,
-        last_data_change_at: state.db.latest_vessel_change_at().await?,
-    };
-    Ok(CachedBody::of(&Dashboard {
-        fleets: rows,
-        level_counts,
-        unscored_vessels: (total_vessels - scored_vessels as i64).max(0),
-        top_risks,
-        freshness,
-    }))
+impl From<storage::DashboardFleet> for DashboardFleet {
+    fn from(row: storage::DashboardFleet) -> Self {
+        let score = row.current.map(|(score, _, _)| score);
+        Self {
+            id: row.fleet.id,
+            name: row.fleet.name.as_str().to_string(),
+            vessel_count: row.fleet.vessel_count,
+            score,
+            level: row.current.map(|(_, level, _)| level),
+            previous_score: row.previous_score,
+            change: score
+                .zip(row.previous_score)
+                .map(|(now, before)| now - before),
+            calculated_at: row.current.map(|(_, _, at)| at),
+        }
+    }
+}
+
+impl From<storage::DashboardRisk> for TopRisk {
+    fn from(row: storage::DashboardRisk) -> Self {
+        Self {
+            vessel_imo: row.imo,
+            name: row.name,
+            fleet_id: row.fleet_id,
+            fleet_name: row.fleet_name,
+            score: row.score,
+            level: row.level,
+        }
+    }
+}
+
+impl From<storage::Dashboard> for DashboardResponse {
+    fn from(dashboard: storage::Dashboard) -> Self {
+        Self {
+            fleets: dashboard.fleets.into_iter().map(Into::into).collect(),
+            level_counts: dashboard.level_counts,
+            unscored_vessels: dashboard.unscored_vessels,
+            top_risks: dashboard.top_risks.into_iter().map(Into::into).collect(),
+            freshness: Freshness {
+                last_run_id: dashboard.last_run.as_ref().map(|r| r.id),
+                last_run_finished_at: dashboard.last_run.and_then(|r| r.finished_at),
+                last_published_at: dashboard.last_published_at,
+                last_data_change_at: dashboard.last_data_change_at,
+            },
+        }
+    }
 }

@@ -9,7 +9,7 @@ use super::AppState;
 use super::auth::{Admin, Viewer};
 use super::error::ApiError;
 use super::extract::{FleetPath, JsonBody};
-use super::query::ListQuery;
+use super::query::{ListQuery, PageResponse};
 use crate::domain::{FieldErrors, FleetDescription, FleetId, FleetName, JsonFields};
 use crate::storage::{FleetChanges, FleetRecord, NewFleet};
 
@@ -85,7 +85,7 @@ pub async fn list(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = state.db.list_fleets(&query.page()?).await?;
-    Ok(HttpResponse::Ok().json(page.map(FleetResponse::from)))
+    Ok(HttpResponse::Ok().json(PageResponse::from(page.map(FleetResponse::from))))
 }
 
 pub async fn create(

@@ -1,10 +1,20 @@
-//! Query strings: list paging parameters, and malformed query strings as 422.
+//! Query strings: list paging parameters in, pages out with their opaque
+//! cursor, and malformed query strings as 422.
+//!
+//! A cursor is the key of a page's last item (a storage [`Page`]'s
+//! `next_after`) as URL-safe base64 of its JSON.
 
 use actix_web::web;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 use super::error::ApiError;
-use crate::storage::PageRequest;
+use crate::domain::FieldErrors;
+use crate::storage::{Page, PageRequest};
+
+pub const DEFAULT_LIMIT: u32 = 50;
+pub const MAX_LIMIT: u32 = 500;
 
 pub fn config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|error, _| {
@@ -20,10 +30,90 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
-    pub fn page<K: Serialize + DeserializeOwned>(&self) -> Result<PageRequest<K>, ApiError> {
-        Ok(PageRequest::parse(
-            self.limit.as_deref(),
-            self.cursor.as_deref(),
-        )?)
+    pub fn page<K: DeserializeOwned>(&self) -> Result<PageRequest<K>, ApiError> {
+        Ok(parse_page(self.limit.as_deref(), self.cursor.as_deref())?)
+    }
+}
+
+/// Parses `limit` (1..=500, default 50) and `cursor`; errors name the parameter.
+pub fn parse_page<K: DeserializeOwned>(
+    limit: Option<&str>,
+    cursor: Option<&str>,
+) -> Result<PageRequest<K>, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let limit = match limit {
+        None => Some(DEFAULT_LIMIT),
+        Some(raw) => match raw.parse::<u32>() {
+            Ok(n) if (1..=MAX_LIMIT).contains(&n) => Some(n),
+            _ => {
+                errors.push("limit", format!("must be an integer from 1 to {MAX_LIMIT}"));
+                None
+            }
+        },
+    };
+    let after = match cursor {
+        None | Some("") => None,
+        Some(raw) => {
+            let decoded = URL_SAFE_NO_PAD
+                .decode(raw)
+                .ok()
+                .and_then(|bytes| serde_json::from_slice::<K>(&bytes).ok());
+            if decoded.is_none() {
+                errors.push("cursor", "is not a cursor this list returned");
+            }
+            decoded
+        }
+    };
+    errors.into_result(|| PageRequest {
+        limit: limit.unwrap_or(DEFAULT_LIMIT),
+        after,
+    })
+}
+
+/// A page as the API sends it: `{items, nextCursor}`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PageResponse<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+impl<T, K: Serialize> From<Page<T, K>> for PageResponse<T> {
+    fn from(page: Page<T, K>) -> Self {
+        Self {
+            items: page.items,
+            next_cursor: page.next_after.map(|key| {
+                URL_SAFE_NO_PAD.encode(serde_json::to_vec(&key).expect("keys serialize"))
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limit_defaults_and_bounds() {
+        let page = parse_page::<String>(None, None).unwrap();
+        assert_eq!(page.limit, 50);
+        assert_eq!(parse_page::<String>(Some("500"), None).unwrap().limit, 500);
+        for bad in ["0", "501", "-1", "ten"] {
+            let errors = parse_page::<String>(Some(bad), None).unwrap_err();
+            assert_eq!(errors.iter().next().unwrap().field, "limit");
+        }
+    }
+
+    #[test]
+    fn a_cursor_round_trips_and_garbage_is_rejected() {
+        let page = PageResponse::from(Page::from_rows(vec![1, 2, 3], 2, |n| (format!("k{n}"), *n)));
+        assert_eq!(page.items, [1, 2]);
+        let cursor = page.next_cursor.unwrap();
+        let request = parse_page::<(String, i32)>(None, Some(&cursor)).unwrap();
+        assert_eq!(request.after, Some(("k2".to_string(), 2)));
+        let errors = parse_page::<(String, i32)>(None, Some("!!")).unwrap_err();
+        assert_eq!(errors.iter().next().unwrap().field, "cursor");
+        let last = PageResponse::from(Page::from_rows(vec![1, 2], 2, |n| *n));
+        assert!(last.next_cursor.is_none());
     }
 }

@@ -12,7 +12,8 @@ use super::auth::{Underwriter, Viewer};
 use super::cache::{CachedBody, ReadKey, json_with_etag};
 use super::error::ApiError;
 use super::extract::{FleetPath, ImoPath};
-use super::query::ListQuery;
+use super::query::{ListQuery, PageResponse};
+use super::score_history::ScoreHistoryItem;
 use crate::domain::{FieldErrors, FleetId};
 use crate::jobs::ThresholdBook;
 use crate::risk::{
@@ -94,6 +95,7 @@ pub async fn vessel_risk_history(
         )));
     }
     let history = state.db.vessel_score_history(imo, &page).await?;
+    let history = PageResponse::from(history.map(ScoreHistoryItem::from));
     Ok(json_with_etag(&request, &history))
 }
 

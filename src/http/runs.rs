@@ -1,7 +1,7 @@
 //! Recalculation runs: the trigger and run history.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::Utc;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -10,10 +10,68 @@ use uuid::Uuid;
 use super::AppState;
 use super::auth::{Viewer, bearer_token};
 use super::error::{ApiError, ErrorCode};
-use super::query::ListQuery;
-use crate::domain::Role;
+use super::query::{ListQuery, PageResponse};
+use crate::domain::{Role, RunStatus, RunTrigger};
 use crate::jobs::{recalculation, start_run};
-use crate::storage::{ClaimError, RunRecord, RunTrigger, RunVesselError};
+use crate::storage::{ClaimError, RunRecord, RunVesselError};
+
+/// A run as the API (and the CLI's report) sends it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunResponse {
+    id: Uuid,
+    trigger: RunTrigger,
+    status: RunStatus,
+    as_of: NaiveDate,
+    model_version: String,
+    started_at: DateTime<Utc>,
+    finished_at: Option<DateTime<Utc>>,
+    vessels_scored: i64,
+    vessels_failed: i64,
+    duration_ms: Option<i64>,
+    error: Option<String>,
+}
+
+impl From<RunRecord> for RunResponse {
+    fn from(run: RunRecord) -> Self {
+        Self {
+            id: run.id,
+            trigger: run.trigger,
+            status: run.status,
+            as_of: run.as_of,
+            model_version: run.model_version,
+            started_at: run.started_at,
+            finished_at: run.finished_at,
+            vessels_scored: run.vessels_scored,
+            vessels_failed: run.vessels_failed,
+            duration_ms: run.duration_ms,
+            error: run.error,
+        }
+    }
+}
+
+/// A vessel a run could not score.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunVesselErrorResponse {
+    #[serde(rename = "vesselIMO")]
+    vessel_imo: String,
+    message: String,
+}
+
+impl From<RunVesselError> for RunVesselErrorResponse {
+    fn from(error: RunVesselError) -> Self {
+        Self {
+            vessel_imo: error.vessel_imo,
+            message: error.message,
+        }
+    }
+}
+
+/// The vessel errors of a run as the API sends them.
+pub fn vessel_errors(errors: Vec<RunVesselError>) -> Vec<RunVesselErrorResponse> {
+    errors.into_iter().map(Into::into).collect()
+}
 
 /// Compares secrets in time independent of where they differ.
 fn same_secret(a: &str, b: &str) -> bool {
@@ -84,15 +142,15 @@ pub async fn list(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let runs = state.db.list_runs(&query.page()?).await?;
-    Ok(HttpResponse::Ok().json(runs))
+    Ok(HttpResponse::Ok().json(PageResponse::from(runs.map(RunResponse::from))))
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct RunDetail {
     #[serde(flatten)]
-    run: RunRecord,
-    vessel_errors: Vec<RunVesselError>,
+    run: RunResponse,
+    vessel_errors: Vec<RunVesselErrorResponse>,
 }
 
 pub async fn show(
@@ -103,6 +161,9 @@ pub async fn show(
     let missing = || ApiError::not_found(format!("no run with id {path}"));
     let id = Uuid::parse_str(&path).map_err(|_| missing())?;
     let run = state.db.get_run(id).await?.ok_or_else(missing)?;
-    let vessel_errors = state.db.run_vessel_errors(id).await?;
-    Ok(HttpResponse::Ok().json(RunDetail { run, vessel_errors }))
+    let vessel_errors = vessel_errors(state.db.run_vessel_errors(id).await?);
+    Ok(HttpResponse::Ok().json(RunDetail {
+        run: run.into(),
+        vessel_errors,
+    }))
 }

@@ -10,13 +10,14 @@ use super::AppState;
 use super::auth::{Admin, Viewer};
 use super::error::ApiError;
 use super::extract::{FleetPath, ImoPath, JsonBody};
+use super::query::PageResponse;
 use super::vessel_response::{HistoryItem, VesselResponse};
 use crate::domain::{
     FieldErrors, FleetId, Imo, RiskLevel, VesselInput, VesselPatch, VesselProfile, parse_incident,
     parse_inspection, parse_vessel,
 };
 use crate::jobs::{ThresholdBook, rescore};
-use crate::storage::{PageRequest, VesselOrder, level_bounds};
+use crate::storage::VesselOrder;
 
 fn no_vessel(imo: Imo) -> ApiError {
     ApiError::not_found(format!("no vessel with IMO number {imo}"))
@@ -166,7 +167,7 @@ pub async fn list_in_fleet(
 ) -> Result<HttpResponse, ApiError> {
     let fleet = path.fleet()?;
     let mut errors = FieldErrors::new();
-    let page = match PageRequest::parse(query.limit.as_deref(), query.cursor.as_deref()) {
+    let page = match super::query::parse_page(query.limit.as_deref(), query.cursor.as_deref()) {
         Ok(page) => Some(page),
         Err(page_errors) => {
             errors.append(page_errors);
@@ -202,7 +203,7 @@ pub async fn list_in_fleet(
     let ranges: Vec<(Option<f64>, Option<f64>)> = levels
         .iter()
         .map(|level| {
-            let (from, to) = level_bounds(*level, fleet_thresholds);
+            let (from, to) = fleet_thresholds.bounds(*level);
             (
                 from.is_finite().then_some(from),
                 to.is_finite().then_some(to),
@@ -214,11 +215,13 @@ pub async fn list_in_fleet(
         .list_fleet_vessels(fleet, order, &ranges, &page)
         .await?;
     Ok(
-        HttpResponse::Ok().json(vessels.map(|(record, score)| ListedVessel {
-            vessel: VesselResponse::from(record),
-            level: score.map(|s| fleet_thresholds.level_of(s)),
-            score,
-        })),
+        HttpResponse::Ok().json(PageResponse::from(vessels.map(|(record, score)| {
+            ListedVessel {
+                vessel: VesselResponse::from(record),
+                level: score.map(|s| fleet_thresholds.level_of(s)),
+                score,
+            }
+        }))),
     )
 }
 

@@ -20,7 +20,7 @@ use crate::risk::RiskModel;
 use crate::storage::{Database, StorageError, ThresholdScope};
 use crate::telemetry::{self, metrics::Metrics};
 
-pub use recalculation::{RunFailure, run_once, start_run};
+pub use recalculation::{RunFailure, RunPhase, run_once, start_run};
 pub use rescore::ChangeError;
 
 /// What jobs need, shared by the HTTP handlers, the scheduler and the CLI.

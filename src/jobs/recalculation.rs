@@ -4,7 +4,7 @@
 //! A run that fails, times out (`RISK_RUN_TIMEOUT`) or is cancelled by
 //! shutdown publishes nothing; readers keep seeing the previous run.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use uuid::Uuid;
@@ -13,14 +13,59 @@ use std::collections::HashMap;
 
 use super::scoring::score_book;
 use super::{JobContext, ThresholdBook};
-use crate::domain::FleetId;
-use crate::storage::{ClaimError, Publication, RunRecord, RunTrigger, StorageError};
+use crate::compute::ComputeError;
+use crate::domain::{FleetId, RunTrigger};
+use crate::storage::{ClaimError, Publication, RunRecord, StorageError};
 use crate::telemetry::metrics::RunOutcome;
 
-/// Why a claimed run failed (recorded on the run as its `error`).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct RunFailure(pub String);
+/// Why a claimed run failed. Its text is what the run records as its
+/// `error` (and the API shows).
+#[derive(Debug, thiserror::Error)]
+pub enum RunFailure {
+    #[error("timed out after {:.1} s (RISK_RUN_TIMEOUT)", .0.as_secs_f64())]
+    TimedOut(Duration),
+    #[error("cancelled: the service is shutting down")]
+    Cancelled,
+    #[error("{phase}: {source}")]
+    Storage {
+        phase: RunPhase,
+        #[source]
+        source: StorageError,
+    },
+    #[error("{}: {source}", RunPhase::Scoring)]
+    Compute {
+        #[source]
+        source: ComputeError,
+    },
+    #[error("the run was declared abandoned before it could publish")]
+    Abandoned,
+}
+
+/// The step of a run a failure happened in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunPhase {
+    LoadingBook,
+    LoadingThresholds,
+    Scoring,
+    Publishing,
+}
+
+impl std::fmt::Display for RunPhase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::LoadingBook => "loading the book",
+            Self::LoadingThresholds => "loading thresholds",
+            Self::Scoring => "scoring",
+            Self::Publishing => "publishing",
+        })
+    }
+}
+
+impl RunFailure {
+    fn storage(phase: RunPhase) -> impl FnOnce(StorageError) -> Self {
+        move |source| Self::Storage { phase, source }
+    }
+}
 
 /// Claims the slot for a run; `Err(InProgress(id))` when another runs.
 pub async fn start_run(
@@ -56,12 +101,9 @@ pub async fn execute(
     let outcome = tokio::select! {
         finished = tokio::time::timeout(ctx.run_timeout, work(ctx, run_id, as_of, started)) => match finished {
             Ok(result) => result,
-            Err(_) => Err(RunFailure(format!(
-                "timed out after {:.1} s (RISK_RUN_TIMEOUT)",
-                ctx.run_timeout.as_secs_f64()
-            ))),
+            Err(_) => Err(RunFailure::TimedOut(ctx.run_timeout)),
         },
-        () = ctx.shutdown.cancelled() => Err(RunFailure("cancelled: the service is shutting down".into())),
+        () = ctx.shutdown.cancelled() => Err(RunFailure::Cancelled),
     };
     heartbeat.abort();
     let elapsed_ms = started.elapsed().as_millis() as i64;
@@ -75,11 +117,12 @@ pub async fn execute(
             tracing::error!(%run_id, error = %failure, "recalculation run failed; nothing published");
             ctx.metrics
                 .record_run(started.elapsed(), RunOutcome::Failed);
-            if failure.0.starts_with("timed out") {
+            if matches!(failure, RunFailure::TimedOut(_)) {
                 ctx.metrics.calculation_timeout();
             }
-            ctx.report_run_failure(run_id, &failure.0);
-            if let Err(error) = ctx.db.fail_run(run_id, &failure.0, elapsed_ms).await {
+            let error = failure.to_string();
+            ctx.report_run_failure(run_id, &error);
+            if let Err(error) = ctx.db.fail_run(run_id, &error, elapsed_ms).await {
                 tracing::error!(%run_id, %error, "could not mark the run failed; its lease will expire");
             }
         }
@@ -96,26 +139,26 @@ async fn work(
     as_of: NaiveDate,
     started: Instant,
 ) -> Result<(), RunFailure> {
-    let fail = |what: &str, error: &dyn std::fmt::Display| RunFailure(format!("{what}: {error}"));
     let phase = Instant::now();
     let book = ctx
         .db
         .load_book()
         .await
-        .map_err(|e| fail("loading the book", &e))?;
+        .map_err(RunFailure::storage(RunPhase::LoadingBook))?;
     let load_ms = phase.elapsed().as_millis();
     let thresholds = ThresholdBook::load(&ctx.db, &ctx.model)
         .await
-        .map_err(|e| fail("loading thresholds", &e))?;
+        .map_err(RunFailure::storage(RunPhase::LoadingThresholds))?;
     let model = ctx.model.clone();
     let phase = Instant::now();
     let mut publication = ctx
         .compute
         .run_waiting(move || score_book(&model, book, as_of, &thresholds))
         .await
-        .map_err(|e| fail("scoring", &e))?;
+        .map_err(|source| RunFailure::Compute { source })?;
     let score_ms = phase.elapsed().as_millis();
-    for (imo, message) in &publication.errors {
+    for error in &publication.errors {
+        let (imo, message) = (&error.vessel_imo, &error.message);
         tracing::warn!(%run_id, vessel = %imo, %message, "vessel could not be scored");
         ctx.metrics.calculation_error();
         ctx.report_vessel_failure(run_id, &format!("vessel {imo}: {message}"));
@@ -129,16 +172,14 @@ async fn work(
             started.elapsed().as_millis() as i64,
         )
         .await
-        .map_err(|e| fail("publishing", &e))?;
+        .map_err(RunFailure::storage(RunPhase::Publishing))?;
     let publish_ms = phase.elapsed().as_millis();
     tracing::info!(%run_id, load_ms, score_ms, publish_ms, vessels = publication.vessels.len(), "run phases");
     if published {
         record_calculations(ctx, &publication);
         Ok(())
     } else {
-        Err(RunFailure(
-            "the run was declared abandoned before it could publish".into(),
-        ))
+        Err(RunFailure::Abandoned)
     }
 }
 
@@ -167,6 +208,52 @@ async fn heartbeat(ctx: JobContext, run_id: Uuid) {
         ticks.tick().await;
         if let Err(error) = ctx.db.heartbeat_run(run_id).await {
             tracing::warn!(%run_id, %error, "run heartbeat failed");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failure_reads_as_the_run_records_it() {
+        let cases = [
+            (
+                RunFailure::TimedOut(Duration::from_millis(1_500)),
+                "timed out after 1.5 s (RISK_RUN_TIMEOUT)",
+            ),
+            (
+                RunFailure::Cancelled,
+                "cancelled: the service is shutting down",
+            ),
+            (
+                RunFailure::Storage {
+                    phase: RunPhase::LoadingBook,
+                    source: StorageError::CorruptRow("imo: x".into()),
+                },
+                "loading the book: stored row is not valid: imo: x",
+            ),
+            (
+                RunFailure::Storage {
+                    phase: RunPhase::Publishing,
+                    source: StorageError::UnknownFleet,
+                },
+                "publishing: no fleet with this id",
+            ),
+            (
+                RunFailure::Compute {
+                    source: ComputeError::Overloaded,
+                },
+                "scoring: compute capacity exhausted",
+            ),
+            (
+                RunFailure::Abandoned,
+                "the run was declared abandoned before it could publish",
+            ),
+        ];
+        for (failure, text) in cases {
+            assert_eq!(failure.to_string(), text);
         }
     }
 }

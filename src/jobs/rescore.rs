@@ -141,24 +141,36 @@ async fn rescore(
         let (data_version, mut members) = tx.fleet_members(*fleet).await?;
         // The re-scored vessel counts with its new assessment, in the fleet it is in now.
         members.retain(|member| Some(member.imo) != vessel);
-        let mut aggregated: Vec<FleetMember<'_>> = members
-            .iter()
-            .map(|m| FleetMember {
-                insured_value_usd: m.insured_value_usd,
-                ship_type: m.ship_type,
-                assessment: &m.assessment,
+        let fresh_member = match (fresh, publication.vessels.first()) {
+            (Some((fresh_fleet, ship_type)), Some(score)) if fresh_fleet == *fleet => {
+                Some((score.insured_value_usd, ship_type, score.assessment.clone()))
+            }
+            _ => None,
+        };
+        let fleet_thresholds = *thresholds.for_fleet(*fleet);
+        // O(fleet size): on the compute pool, like every CPU job, not on an
+        // async worker (a data change comes in on an HTTP worker).
+        let aggregate = ctx
+            .compute
+            .run(move || {
+                let mut aggregated: Vec<FleetMember<'_>> = members
+                    .iter()
+                    .map(|m| FleetMember {
+                        insured_value_usd: m.insured_value_usd,
+                        ship_type: m.ship_type,
+                        assessment: &m.assessment,
+                    })
+                    .collect();
+                if let Some((insured_value_usd, ship_type, assessment)) = &fresh_member {
+                    aggregated.push(FleetMember {
+                        insured_value_usd: *insured_value_usd,
+                        ship_type: *ship_type,
+                        assessment,
+                    });
+                }
+                aggregate_members(&aggregated, &fleet_thresholds)
             })
-            .collect();
-        if let (Some((fresh_fleet, ship_type)), Some(score)) = (fresh, publication.vessels.first())
-            && fresh_fleet == *fleet
-        {
-            aggregated.push(FleetMember {
-                insured_value_usd: score.insured_value_usd,
-                ship_type,
-                assessment: &score.assessment,
-            });
-        }
-        let aggregate = aggregate_members(&aggregated, thresholds.for_fleet(*fleet));
+            .await?;
         publication.fleets.push(FleetScore {
             fleet_id: *fleet,
             data_version,

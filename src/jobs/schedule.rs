@@ -10,7 +10,8 @@ use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
 
 use super::{JobContext, run_once};
 use crate::config::RecalcSchedule;
-use crate::storage::{ClaimError, RunTrigger};
+use crate::domain::RunTrigger;
+use crate::storage::ClaimError;
 
 /// Runs one scheduled or catch-up run, logging a skip when another runs.
 pub async fn trigger(ctx: &JobContext, trigger: RunTrigger) {

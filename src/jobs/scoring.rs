@@ -9,7 +9,10 @@ use rayon::prelude::*;
 use super::ThresholdBook;
 use crate::domain::FleetId;
 use crate::risk::{FleetMember, RiskModel, aggregate_members, assess_within};
-use crate::storage::{Book, FleetScore, Publication, ScoringVessel, VesselScore};
+use crate::storage::{Book, FleetScore, Publication, RunVesselError, ScoringVessel, VesselScore};
+
+/// The engine panicked on a vessel (caught: the rest of the book is scored).
+struct EnginePanicked;
 
 /// Scores every vessel (in parallel) with its fleet's thresholds and
 /// aggregates every fleet. A vessel the engine cannot score (a panic) or that
@@ -23,7 +26,7 @@ pub fn score_book(
     let windows = model.windows(as_of);
     // Scoring and encoding the stored JSON both run in parallel here, not in
     // the publish transaction.
-    let outcomes: Vec<Result<VesselScore, String>> = book
+    let outcomes: Vec<Result<VesselScore, EnginePanicked>> = book
         .vessels
         .par_iter()
         .map(|vessel| {
@@ -39,24 +42,25 @@ pub fn score_book(
                     assessment,
                 )
             })
-            .map_err(|_| "the engine could not score this vessel".to_string())
+            .map_err(|_| EnginePanicked)
         })
         .collect();
 
     let mut publication = Publication::default();
     for unloadable in book.unloadable {
-        publication.errors.push((
-            unloadable.imo,
-            format!("stored data is not valid: {}", unloadable.error),
-        ));
+        publication.errors.push(RunVesselError {
+            vessel_imo: unloadable.imo,
+            message: format!("stored data is not valid: {}", unloadable.error),
+        });
     }
     let mut scored: Vec<(&ScoringVessel, VesselScore)> = Vec::with_capacity(outcomes.len());
     for (vessel, outcome) in book.vessels.iter().zip(outcomes) {
         match outcome {
             Ok(score) => scored.push((vessel, score)),
-            Err(message) => publication
-                .errors
-                .push((vessel.profile.imo.to_string(), message)),
+            Err(EnginePanicked) => publication.errors.push(RunVesselError {
+                vessel_imo: vessel.profile.imo.to_string(),
+                message: "the engine could not score this vessel".to_string(),
+            }),
         }
     }
 

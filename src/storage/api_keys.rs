@@ -5,8 +5,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use rand::TryRngCore;
 use sha2::{Digest, Sha256};
+use sqlx::AssertSqlSafe;
 use uuid::Uuid;
 
+use super::columns::{select_from, table_row};
 use super::{Database, StorageError, on_pool};
 pub use crate::domain::Role;
 
@@ -38,14 +40,21 @@ pub struct ApiKeyRecord {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
-#[derive(sqlx::FromRow)]
-struct ApiKeyRow {
-    id: Uuid,
-    name: String,
-    role: String,
-    key_prefix: String,
-    created_at: DateTime<Utc>,
-    revoked_at: Option<DateTime<Utc>>,
+table_row! {
+    /// An `api_keys` row as read (its hash is only ever compared in SQL).
+    #[derive(sqlx::FromRow)]
+    struct ApiKeyRow {
+        id: Uuid,
+        name: String,
+        role: String,
+        key_prefix: String,
+        created_at: DateTime<Utc>,
+        revoked_at: Option<DateTime<Utc>>,
+    }
+}
+
+fn select_key(tail: &str) -> AssertSqlSafe<String> {
+    select_from(ApiKeyRow::COLUMNS, "api_keys", tail)
 }
 
 impl TryFrom<ApiKeyRow> for ApiKeyRecord {
@@ -105,19 +114,17 @@ impl Database {
 
     /// The live (not revoked) key with this secret, if any.
     pub async fn find_api_key(&self, secret: &str) -> Result<Option<ApiKeyRecord>, StorageError> {
-        const SQL: &str = "SELECT id, name, role, key_prefix, created_at, revoked_at \
-                           FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL";
+        let sql = select_key("WHERE key_hash = $1 AND revoked_at IS NULL");
         let row: Option<ApiKeyRow> = on_pool!(self, pool => {
-            sqlx::query_as(SQL).bind(hash_key(secret)).fetch_optional(pool).await?
+            sqlx::query_as(sql).bind(hash_key(secret)).fetch_optional(pool).await?
         });
         row.map(ApiKeyRecord::try_from).transpose()
     }
 
     pub async fn list_api_keys(&self) -> Result<Vec<ApiKeyRecord>, StorageError> {
-        const SQL: &str = "SELECT id, name, role, key_prefix, created_at, revoked_at \
-                           FROM api_keys ORDER BY created_at, id";
+        let sql = select_key("ORDER BY created_at, id");
         let rows: Vec<ApiKeyRow> = on_pool!(self, pool => {
-            sqlx::query_as(SQL).fetch_all(pool).await?
+            sqlx::query_as(sql).fetch_all(pool).await?
         });
         rows.into_iter().map(ApiKeyRecord::try_from).collect()
     }

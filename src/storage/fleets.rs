@@ -108,7 +108,7 @@ impl Database {
     pub async fn list_fleets(
         &self,
         page: &PageRequest<(String, Uuid)>,
-    ) -> Result<Page<FleetRecord>, StorageError> {
+    ) -> Result<Page<FleetRecord, (String, Uuid)>, StorageError> {
         const SQL: &str = concat!(
             select_fleet!(),
             "WHERE CAST($1 AS TEXT) IS NULL OR f.name > $1 OR (f.name = $1 AND f.id > $2) \

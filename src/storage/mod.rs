@@ -2,24 +2,37 @@
 //!
 //! The backend is chosen once, from the `DATABASE_URL` scheme. Each query is
 //! written once where the text serves both backends (`$1` placeholders work on
-//! both) and dispatched to the right pool by [`on_pool!`]/[`on_tx!`]. Rows are
-//! parsed back into domain types here, so a corrupt row is a storage error,
-//! never a bad value further in.
+//! both) and dispatched to the right pool by [`on_pool!`]/[`on_tx!`]; each
+//! aggregate has its module (vessels, histories, fleets, runs, publication,
+//! scores, thresholds, api keys), and each table's columns are declared once
+//! ([`columns`]). What only one backend does (COPY, the exported snapshot,
+//! the staged publication; chunked JSON loads, VALUES upserts, `BEGIN
+//! IMMEDIATE`) sits in `postgres/` and `sqlite/`, behind [`Database`] and
+//! [`WriteTx`]: the jobs never name a backend. Rows are parsed back into
+//! domain types here, so a corrupt row is a storage error, never a bad value
+//! further in.
 
-// `vessels` first: its `select_vessel!` serves `book`.
-#[macro_use]
-mod vessels;
 mod api_keys;
+mod batch;
 mod book;
-mod copy_binary;
-mod copy_text;
+mod book_transfer;
+mod columns;
+mod dashboard;
 mod fleets;
+mod histories;
 mod page;
+mod postgres;
+mod publication;
 mod runs;
 mod scores;
 mod seed;
+mod sqlite;
+mod stored;
 mod stored_assessment;
 mod thresholds;
+mod vessel_list;
+mod vessel_score;
+mod vessels;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -29,82 +42,26 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
+use crate::config::DatabaseUrl;
+
 pub use api_keys::{ApiKeyRecord, NewApiKey};
 pub use book::{Book, UnloadableVessel};
+pub use dashboard::{Dashboard, DashboardFleet, DashboardRisk};
 pub use fleets::{FleetChanges, FleetRecord, NewFleet};
+pub use histories::{IncidentRecord, InspectionRecord};
 pub use page::{Page, PageRequest};
-pub use runs::{ClaimError, RunRecord, RunStatus, RunTrigger, RunVesselError};
-pub use scores::{
-    FleetScore, MemberScore, Publication, PublishedAggregate, PublishedAssessment,
-    ScoreHistoryEntry, VesselScore, level_bounds,
-};
+pub use publication::{FleetScore, Publication};
+pub use runs::{ClaimError, RunRecord, RunVesselError};
+pub use scores::{MemberScore, PublishedAggregate, PublishedAssessment, ScoreHistoryEntry};
 pub use seed::{DemoBook, DemoFleet, SeedError, SeedReport};
+pub use stored_assessment::ScoreFigures;
 pub use thresholds::{StoredThresholds, ThresholdChange, ThresholdScope};
-pub use vessels::{
-    IncidentRecord, InspectionRecord, ScoringVessel, VesselCursor, VesselOrder, VesselRecord,
-};
+pub use vessel_list::{VesselCursor, VesselOrder};
+pub use vessel_score::VesselScore;
+pub use vessels::{ScoringVessel, VesselRecord};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
-
-/// The PostgreSQL advisory-lock key of the single-writer lock ("fleetrsk").
-const WRITE_LOCK_KEY: i64 = 0x666c_6565_7472_736b;
-
-/// A database URL; `Debug` and `Display` hide the password.
-#[derive(Clone, PartialEq, Eq)]
-pub struct DatabaseUrl(String);
-
-impl DatabaseUrl {
-    pub fn parse(raw: &str) -> Result<Self, String> {
-        if raw.starts_with("sqlite:")
-            || raw.starts_with("postgres://")
-            || raw.starts_with("postgresql://")
-        {
-            Ok(Self(raw.to_string()))
-        } else {
-            Err("must start with sqlite:, postgres:// or postgresql://".into())
-        }
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    pub fn is_sqlite(&self) -> bool {
-        self.0.starts_with("sqlite:")
-    }
-
-    /// The URL with any password replaced by `***`.
-    pub fn redacted(&self) -> String {
-        match (self.0.find("://"), self.0.rfind('@')) {
-            (Some(scheme_end), Some(at)) if at > scheme_end => {
-                let credentials = &self.0[scheme_end + 3..at];
-                match credentials.find(':') {
-                    Some(colon) => format!(
-                        "{}{}:***{}",
-                        &self.0[..scheme_end + 3],
-                        &credentials[..colon],
-                        &self.0[at..]
-                    ),
-                    None => self.0.clone(),
-                }
-            }
-            _ => self.0.clone(),
-        }
-    }
-}
-
-impl std::fmt::Debug for DatabaseUrl {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "DatabaseUrl({})", self.redacted())
-    }
-}
-
-impl std::fmt::Display for DatabaseUrl {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.redacted())
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
@@ -172,9 +129,8 @@ macro_rules! on_tx {
 }
 pub(crate) use on_tx;
 
-/// A write transaction. On SQLite it starts with `BEGIN IMMEDIATE`, so it
-/// takes the write lock up front and waits out the busy timeout instead of
-/// failing when a deferred transaction tries to upgrade.
+/// A write transaction holding the book's single-writer lock (see
+/// [`Database::begin_write`]).
 pub enum WriteTx {
     Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
@@ -221,16 +177,6 @@ impl Default for PoolSettings {
             acquire_timeout: Duration::from_secs(5),
         }
     }
-}
-
-/// PostgreSQL: a connection of its own, outside the pool and its limit, for
-/// bulk transfers that run beside pooled work. Its user closes it; a run
-/// cancelled mid-COPY drops it, which ends the COPY and rolls back its
-/// transaction, where a pooled connection would be handed on still
-/// streaming.
-pub(super) async fn own_connection(pool: &PgPool) -> Result<sqlx::PgConnection, StorageError> {
-    use sqlx::ConnectOptions;
-    Ok(pool.connect_options().connect().await?)
 }
 
 impl Database {
@@ -314,17 +260,10 @@ impl Database {
     /// publication drop deleted vessels once, up front (`retain_live`), and
     /// write its rows without a foreign-key check each.
     pub async fn begin_write(&self) -> Result<WriteTx, StorageError> {
-        Ok(match self {
-            Self::Sqlite(pool) => WriteTx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
-            Self::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
-                sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                    .bind(WRITE_LOCK_KEY)
-                    .execute(&mut *tx)
-                    .await?;
-                WriteTx::Postgres(tx)
-            }
-        })
+        match self {
+            Self::Sqlite(pool) => sqlite::begin_write(pool).await,
+            Self::Postgres(pool) => postgres::begin_write(pool).await,
+        }
     }
 
     /// `(size, idle)` of the connection pool.
@@ -340,20 +279,6 @@ impl Database {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn database_urls_hide_their_password() {
-        let url = DatabaseUrl::parse("postgres://app:s3cret@db:5432/risk").unwrap();
-        assert_eq!(url.redacted(), "postgres://app:***@db:5432/risk");
-        assert!(!format!("{url:?}").contains("s3cret"));
-        assert_eq!(
-            DatabaseUrl::parse("sqlite://fleet-risk.db")
-                .unwrap()
-                .redacted(),
-            "sqlite://fleet-risk.db"
-        );
-        assert!(DatabaseUrl::parse("mysql://x").is_err());
-    }
 
     #[test]
     fn both_backends_have_the_same_migration_versions() {

@@ -22,8 +22,7 @@ pub struct DemoFleet {
     pub vessels: Vec<VesselInput>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SeedReport {
     pub fleets_created: usize,
     pub vessels_created: usize,

@@ -18,35 +18,46 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::StorageError;
+use super::columns::{select_list, table_row};
+use super::stored::corrupt;
 use crate::domain::{Imo, RiskLevel};
 use crate::risk::{
     Assessment, FactorKey, FactorScore, FloorHit, InspectionWindow, ModelVersion, Reason,
     ShipRiskProfile, SrpProfile, rank_factors,
 };
 
-/// The columns of [`ScoreColumns`] from `vessel_scores s`, for `concat!`
-/// into a query.
-macro_rules! score_columns {
-    () => {
-        "s.vessel_imo, s.as_of, s.model_version, s.score, s.scorecard, s.level, \
-         s.srp_profile, s.expected_claims, s.expected_annual_loss_usd, s.assessment"
-    };
+table_row! {
+    /// The `vessel_scores` columns of a score's figures, which every read
+    /// of a stored score takes (an assessment, the score history).
+    #[derive(Debug, Clone, sqlx::FromRow)]
+    pub struct ScoreFigures {
+        as_of: NaiveDate,
+        model_version: String,
+        score: f64,
+        scorecard: f64,
+        level: String,
+        srp_profile: String,
+        expected_claims: f64,
+        expected_annual_loss_usd: f64,
+    }
 }
-pub(super) use score_columns;
 
-/// What a score row stores in columns beside the document.
+/// The `vessel_scores` columns an assessment is read back from: its
+/// figures, its vessel and the document.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub(super) struct ScoreColumns {
     pub vessel_imo: String,
-    pub as_of: NaiveDate,
-    pub model_version: String,
-    pub score: f64,
-    pub scorecard: f64,
-    pub level: String,
-    pub srp_profile: String,
-    pub expected_claims: f64,
-    pub expected_annual_loss_usd: f64,
+    #[sqlx(flatten)]
+    pub figures: ScoreFigures,
     pub assessment: String,
+}
+
+/// The columns of [`ScoreColumns`] from `vessel_scores s`.
+pub(super) fn score_columns() -> String {
+    format!(
+        "s.vessel_imo, {}, s.assessment",
+        select_list(ScoreFigures::COLUMNS, Some("s"))
+    )
 }
 
 type SrpRest = (u32, bool, Option<InspectionWindow>);
@@ -72,10 +83,6 @@ pub(super) fn encode(assessment: &Assessment) -> String {
     .expect("an assessment serializes")
 }
 
-fn corrupt(what: &str, error: impl std::fmt::Display) -> StorageError {
-    StorageError::CorruptRow(format!("{what}: {error}"))
-}
-
 /// The assessment a score row stores.
 pub(super) fn decode(row: &ScoreColumns) -> Result<Assessment, StorageError> {
     if row.assessment.starts_with('{') {
@@ -98,7 +105,7 @@ pub(super) fn decode(row: &ScoreColumns) -> Result<Assessment, StorageError> {
         })
     };
     rank_factors(&mut factors);
-    let srp_profile = match row.srp_profile.as_str() {
+    let srp_profile = match row.figures.srp_profile.as_str() {
         "HRS" => SrpProfile::High,
         "SRS" => SrpProfile::Standard,
         "LRS" => SrpProfile::Low,
@@ -106,12 +113,12 @@ pub(super) fn decode(row: &ScoreColumns) -> Result<Assessment, StorageError> {
     };
     Ok(Assessment {
         vessel_imo: Imo::parse(&row.vessel_imo).map_err(|e| corrupt("vessel_imo", e))?,
-        as_of: row.as_of,
-        model_version: ModelVersion::parse(&row.model_version)
+        as_of: row.figures.as_of,
+        model_version: ModelVersion::parse(&row.figures.model_version)
             .map_err(|e| corrupt("model_version", e))?,
-        score: row.score,
-        scorecard: row.scorecard,
-        level: RiskLevel::parse(&row.level).map_err(|e| corrupt("level", e))?,
+        score: row.figures.score,
+        scorecard: row.figures.scorecard,
+        level: RiskLevel::parse(&row.figures.level).map_err(|e| corrupt("level", e))?,
         floors,
         factors,
         srp: ShipRiskProfile {
@@ -120,8 +127,8 @@ pub(super) fn decode(row: &ScoreColumns) -> Result<Assessment, StorageError> {
             inspection_due,
             next_inspection_window,
         },
-        expected_claims: row.expected_claims,
-        expected_annual_loss_usd: row.expected_annual_loss_usd,
+        expected_claims: row.figures.expected_claims,
+        expected_annual_loss_usd: row.figures.expected_annual_loss_usd,
     })
 }
 
@@ -135,14 +142,16 @@ mod tests {
     fn columns_of(assessment: &Assessment, document: String) -> ScoreColumns {
         ScoreColumns {
             vessel_imo: assessment.vessel_imo.to_string(),
-            as_of: assessment.as_of,
-            model_version: assessment.model_version.as_str().to_string(),
-            score: assessment.score,
-            scorecard: assessment.scorecard,
-            level: assessment.level.as_str().to_string(),
-            srp_profile: assessment.srp.profile.as_str().to_string(),
-            expected_claims: assessment.expected_claims,
-            expected_annual_loss_usd: assessment.expected_annual_loss_usd,
+            figures: ScoreFigures {
+                as_of: assessment.as_of,
+                model_version: assessment.model_version.as_str().to_string(),
+                score: assessment.score,
+                scorecard: assessment.scorecard,
+                level: assessment.level.as_str().to_string(),
+                srp_profile: assessment.srp.profile.as_str().to_string(),
+                expected_claims: assessment.expected_claims,
+                expected_annual_loss_usd: assessment.expected_annual_loss_usd,
+            },
             assessment: document,
         }
     }

@@ -129,7 +129,7 @@ async fn migrate_prepares_an_empty_database(backend: Backend) {
     let output = fleet_risk(&["migrate"], &[("DATABASE_URL", &database.url)]).await;
     assert!(output.status.success(), "{output:?}");
     let db = fleet_risk::storage::Database::connect(
-        &fleet_risk::storage::DatabaseUrl::parse(&database.url).unwrap(),
+        &fleet_risk::config::DatabaseUrl::parse(&database.url).unwrap(),
         Default::default(),
     )
     .await

@@ -7,6 +7,7 @@ crate::cases!(
     an_incident_is_appended,
     a_bad_history_item_names_its_fields_and_appends_nothing,
     histories_of_an_unknown_vessel_are_404,
+    a_vessel_with_more_history_rows_than_one_statement_binds_is_stored_whole,
 );
 
 async fn an_inspection_is_appended(backend: Backend) {
@@ -109,4 +110,50 @@ async fn histories_of_an_unknown_vessel_are_404(backend: Backend) {
         )
         .await;
     response.assert_problem(404, "not_found");
+}
+
+/// 6,000 inspections in one create: more rows than one multi-row INSERT may
+/// bind on SQLite (32,766 binds at 7 a row is 4,680 rows), so the write must
+/// split them by the backend's bind limit and still store every row.
+async fn a_vessel_with_more_history_rows_than_one_statement_binds_is_stored_whole(
+    backend: Backend,
+) {
+    const INSPECTIONS: usize = 6_000;
+    let app = TestApp::spawn(backend).await;
+    let fleet = app.create_fleet("Fleet A").await;
+    let first = chrono::NaiveDate::from_ymd_opt(2015, 1, 1).unwrap();
+    let regimes = ["paris_mou", "tokyo_mou", "uscg"];
+    let inspections: Vec<_> = (0..INSPECTIONS)
+        .map(|i| {
+            let date = first + chrono::Days::new((i % 3_000) as u64);
+            json!({
+                "date": date.to_string(),
+                "regime": regimes[i % regimes.len()],
+                "deficiencies": i % 7,
+                "detained": i % 50 == 0,
+            })
+        })
+        .collect();
+    let mut body = vessel_body(IMOS[0]);
+    body["inspections"] = json!(inspections);
+    body["fleetId"] = json!(fleet);
+    let created = app
+        .post("/api/fleet-risk/vessels", &app.keys.admin, &body)
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert_eq!(
+        created.body["inspections"].as_array().unwrap().len(),
+        INSPECTIONS
+    );
+    let read = app
+        .get(
+            &format!("/api/fleet-risk/vessels/{}", IMOS[0]),
+            &app.keys.viewer,
+        )
+        .await;
+    assert_eq!(read.status, 200, "{}", read.text);
+    let stored = read.body["inspections"].as_array().unwrap();
+    assert_eq!(stored.len(), INSPECTIONS);
+    let detained = stored.iter().filter(|i| i["detained"] == true).count();
+    assert_eq!(detained, INSPECTIONS / 50);
 }

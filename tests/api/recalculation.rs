@@ -199,8 +199,8 @@ async fn a_run_that_times_out_publishes_nothing(backend: Backend) {
             &app.keys.viewer,
         )
         .await;
-    let run = app.run(fleet_risk::storage::RunTrigger::Cli).await;
-    assert_eq!(run.status, fleet_risk::storage::RunStatus::Failed);
+    let run = app.run(fleet_risk::domain::RunTrigger::Cli).await;
+    assert_eq!(run.status, fleet_risk::domain::RunStatus::Failed);
     assert!(
         run.error.as_deref().unwrap().starts_with("timed out"),
         "{run:?}"
@@ -220,8 +220,8 @@ async fn a_run_cancelled_by_shutdown_publishes_nothing(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     small_book(&app).await;
     app.jobs.shutdown.cancel();
-    let run = app.run(fleet_risk::storage::RunTrigger::Cron).await;
-    assert_eq!(run.status, fleet_risk::storage::RunStatus::Failed);
+    let run = app.run(fleet_risk::domain::RunTrigger::Cron).await;
+    assert_eq!(run.status, fleet_risk::domain::RunStatus::Failed);
     assert!(
         run.error.as_deref().unwrap().contains("shutting down"),
         "{run:?}"
@@ -289,7 +289,7 @@ async fn the_trigger_answers_202_then_409_while_running(backend: Backend) {
     // Hold the slot as a replica would, then trigger.
     let held = fleet_risk::jobs::start_run(
         &app.jobs,
-        fleet_risk::storage::RunTrigger::Cron,
+        fleet_risk::domain::RunTrigger::Cron,
         chrono::Utc::now().date_naive(),
     )
     .await
@@ -418,12 +418,12 @@ async fn catch_up_runs_only_when_scores_are_older_than_one_period(backend: Backe
 async fn an_abandoned_run_frees_the_slot_after_its_lease(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let today = chrono::Utc::now().date_naive();
-    let dead = fleet_risk::jobs::start_run(&app.jobs, fleet_risk::storage::RunTrigger::Cron, today)
+    let dead = fleet_risk::jobs::start_run(&app.jobs, fleet_risk::domain::RunTrigger::Cron, today)
         .await
         .unwrap();
     // Within its lease the run still holds the slot.
     assert!(
-        fleet_risk::jobs::start_run(&app.jobs, fleet_risk::storage::RunTrigger::Cron, today)
+        fleet_risk::jobs::start_run(&app.jobs, fleet_risk::domain::RunTrigger::Cron, today)
             .await
             .is_err()
     );
@@ -533,7 +533,7 @@ async fn a_run_declared_abandoned_while_it_ran_leaves_no_rows(backend: Backend) 
     small_book(&app).await;
     let published = app.recalculate().await;
     let today = chrono::Utc::now().date_naive();
-    let run = fleet_risk::jobs::start_run(&app.jobs, fleet_risk::storage::RunTrigger::Cron, today)
+    let run = fleet_risk::jobs::start_run(&app.jobs, fleet_risk::domain::RunTrigger::Cron, today)
         .await
         .unwrap();
     // Another replica gave up on it (a stale heartbeat) while it worked; on
@@ -543,7 +543,7 @@ async fn a_run_declared_abandoned_while_it_ran_leaves_no_rows(backend: Backend) 
     let record = fleet_risk::jobs::recalculation::execute(&app.jobs, run, today)
         .await
         .unwrap();
-    assert_eq!(record.status, fleet_risk::storage::RunStatus::Failed);
+    assert_eq!(record.status, fleet_risk::domain::RunStatus::Failed);
     let rows_of = |run: &str| {
         format!(
             "SELECT COUNT(*) FROM vessel_scores WHERE {}",

@@ -4,8 +4,9 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
 use chrono::{DateTime, Utc};
+use fleet_risk::config::DatabaseUrl;
 use fleet_risk::domain::Role;
-use fleet_risk::storage::{Database, DatabaseUrl};
+use fleet_risk::storage::Database;
 use serde_json::Value;
 
 use crate::support::{Backend, TestDatabase};

@@ -6,8 +6,9 @@ use std::pin::Pin;
 
 use fleet_risk::config::Settings;
 use fleet_risk::domain::Role;
+use fleet_risk::domain::{RunStatus, RunTrigger};
 use fleet_risk::startup::Application;
-use fleet_risk::storage::{Database, RunRecord, RunStatus, RunTrigger};
+use fleet_risk::storage::{Database, RunRecord};
 use reqwest::Method;
 use serde_json::Value;
 

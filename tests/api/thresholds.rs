@@ -12,6 +12,7 @@ crate::cases!(
     the_default_applies_to_fleets_without_override,
     bad_thresholds_are_422_and_change_nothing,
     threshold_changes_are_recorded_and_admin_only,
+    the_dashboard_cuts_each_fleet_by_its_own_thresholds,
 );
 
 async fn defaults_come_from_the_model_until_set(backend: Backend) {
@@ -256,4 +257,64 @@ async fn threshold_changes_are_recorded_and_admin_only(backend: Backend) {
             .windows(2)
             .all(|w| w[0].changed_at <= w[1].changed_at)
     );
+}
+
+/// The dashboard's levels and level counts use each fleet's thresholds in
+/// force: an override re-levels only its own fleet's vessels.
+async fn the_dashboard_cuts_each_fleet_by_its_own_thresholds(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let strict = app.create_fleet("Fleet Strict").await;
+    let plain = app.create_fleet("Fleet Plain").await;
+    for imo in &IMOS[..2] {
+        app.create_vessel(&strict, vessel_body(imo)).await;
+    }
+    for imo in &IMOS[2..5] {
+        app.create_vessel(&plain, vessel_body(imo)).await;
+    }
+    let before = app.get("/api/fleet-risk/dashboard", &app.keys.viewer).await;
+    assert_eq!(before.status, 200, "{}", before.text);
+    // The test vessel is low under the defaults (25/50/70).
+    assert_eq!(before.body["levelCounts"]["low"], 5, "{}", before.text);
+
+    let put = app
+        .request(
+            reqwest::Method::PUT,
+            &format!("/api/fleet-risk/fleets/{strict}/thresholds"),
+            Some(&app.keys.admin),
+            Some(&json!({"medium": 1, "high": 2, "critical": 3})),
+        )
+        .await;
+    assert_eq!(put.status, 200, "{}", put.text);
+
+    let after = app.get("/api/fleet-risk/dashboard", &app.keys.viewer).await;
+    assert_eq!(after.status, 200, "{}", after.text);
+    let counts = &after.body["levelCounts"];
+    assert_eq!(
+        (
+            &counts["low"],
+            &counts["medium"],
+            &counts["high"],
+            &counts["critical"]
+        ),
+        (&json!(3), &json!(0), &json!(0), &json!(2)),
+        "{}",
+        after.text
+    );
+    assert_eq!(after.body["unscoredVessels"], 0);
+    for fleet in after.body["fleets"].as_array().unwrap() {
+        let expected = if fleet["id"] == json!(strict) {
+            "critical"
+        } else {
+            "low"
+        };
+        assert_eq!(fleet["level"], expected, "{fleet}");
+    }
+    for risk in after.body["topRisks"].as_array().unwrap() {
+        let expected = if risk["fleetId"] == json!(strict) {
+            "critical"
+        } else {
+            "low"
+        };
+        assert_eq!(risk["level"], expected, "{risk}");
+    }
 }

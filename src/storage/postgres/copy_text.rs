@@ -4,17 +4,18 @@
 //!
 //! The book load reads whole tables this way ([`copy_out`]), several at
 //! once, and parses each on a thread of its own ([`parse_rows`]): a
-//! fraction of the cost of decoding as many result rows.
+//! fraction of the cost of decoding as many result rows. sqlx reads no COPY
+//! format itself, so this small decoder is ours.
 
 use std::borrow::Cow;
 use std::str::FromStr;
 
 use futures_util::TryStreamExt;
 
-use super::StorageError;
+use crate::storage::StorageError;
 
 /// One row's fields, as they arrived (still escaped).
-pub(super) struct CopyRow<'a> {
+pub(in crate::storage) struct CopyRow<'a> {
     fields: Vec<&'a str>,
 }
 
@@ -41,18 +42,21 @@ impl<'a> CopyRow<'a> {
     }
 
     /// A text field, unescaped; `None` for NULL.
-    pub(super) fn optional_text(&self, index: usize) -> Result<Option<String>, StorageError> {
+    pub(in crate::storage) fn optional_text(
+        &self,
+        index: usize,
+    ) -> Result<Option<String>, StorageError> {
         Ok(self.raw(index)?.map(|field| unescape(field).into_owned()))
     }
 
     /// A text field that must not be NULL.
-    pub(super) fn text(&self, index: usize) -> Result<String, StorageError> {
+    pub(in crate::storage) fn text(&self, index: usize) -> Result<String, StorageError> {
         self.optional_text(index)?
             .ok_or_else(|| corrupt(format!("field {index} is NULL")))
     }
 
     /// A field parsed with `FromStr` (numbers, UUIDs, dates).
-    pub(super) fn parse<T: FromStr>(&self, index: usize) -> Result<T, StorageError>
+    pub(in crate::storage) fn parse<T: FromStr>(&self, index: usize) -> Result<T, StorageError>
     where
         T::Err: std::fmt::Display,
     {
@@ -65,7 +69,7 @@ impl<'a> CopyRow<'a> {
     }
 
     /// A boolean field (`t` or `f`).
-    pub(super) fn boolean(&self, index: usize) -> Result<bool, StorageError> {
+    pub(in crate::storage) fn boolean(&self, index: usize) -> Result<bool, StorageError> {
         match self.raw(index)? {
             Some("t") => Ok(true),
             Some("f") => Ok(false),
@@ -75,6 +79,40 @@ impl<'a> CopyRow<'a> {
         }
     }
 }
+
+/// A column type read from one field of a COPY row (see `table_row!`).
+pub(in crate::storage) trait CopyField: Sized {
+    fn read(row: &CopyRow<'_>, index: usize) -> Result<Self, StorageError>;
+}
+
+impl CopyField for String {
+    fn read(row: &CopyRow<'_>, index: usize) -> Result<Self, StorageError> {
+        row.text(index)
+    }
+}
+
+impl CopyField for Option<String> {
+    fn read(row: &CopyRow<'_>, index: usize) -> Result<Self, StorageError> {
+        row.optional_text(index)
+    }
+}
+
+impl CopyField for bool {
+    fn read(row: &CopyRow<'_>, index: usize) -> Result<Self, StorageError> {
+        row.boolean(index)
+    }
+}
+
+macro_rules! parsed_fields {
+    ($($ty:ty),+) => {$(
+        impl CopyField for $ty {
+            fn read(row: &CopyRow<'_>, index: usize) -> Result<Self, StorageError> {
+                row.parse(index)
+            }
+        }
+    )+};
+}
+parsed_fields!(i64, f64, uuid::Uuid, chrono::NaiveDate);
 
 /// A field's text with its backslash escapes resolved. Any other
 /// backslashed character stands for itself, as PostgreSQL reads it.
@@ -106,7 +144,7 @@ fn unescape(field: &str) -> Cow<'_, str> {
 /// Runs `statement` (a `COPY ... TO STDOUT` in text format) and returns its
 /// whole output. Parsing is CPU work, left to the caller's thread of choice,
 /// so the network read of several tables can run at once.
-pub(super) async fn copy_out(
+pub(in crate::storage) async fn copy_out(
     conn: &mut sqlx::PgConnection,
     statement: &str,
 ) -> Result<Vec<u8>, StorageError> {
@@ -119,7 +157,7 @@ pub(super) async fn copy_out(
 }
 
 /// Parses every row of a `COPY ... TO STDOUT` text output with `parse`.
-pub(super) fn parse_rows<T>(
+pub(in crate::storage) fn parse_rows<T>(
     data: &[u8],
     mut parse: impl FnMut(&CopyRow<'_>) -> Result<T, StorageError>,
 ) -> Result<Vec<T>, StorageError> {

@@ -4,7 +4,8 @@
 //!
 //! Layout: a fixed header; per row the field count (int16), then per field
 //! its length (int32) and bytes in the type's binary send form (big-endian);
-//! a trailer of -1 (int16).
+//! a trailer of -1 (int16). sqlx writes no COPY format itself, so this
+//! small encoder is ours.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
@@ -18,20 +19,20 @@ fn postgres_epoch() -> NaiveDate {
 }
 
 /// Rows being written in the binary COPY format.
-pub(super) struct BinaryRows {
+pub(in crate::storage) struct BinaryRows {
     buffer: Vec<u8>,
 }
 
 impl BinaryRows {
     /// A buffer that starts with the format's header.
-    pub(super) fn with_capacity(capacity: usize) -> Self {
+    pub(in crate::storage) fn with_capacity(capacity: usize) -> Self {
         let mut buffer = Vec::with_capacity(capacity.max(HEADER.len()));
         buffer.extend_from_slice(HEADER);
         Self { buffer }
     }
 
     /// Starts a row of `fields` fields.
-    pub(super) fn row(&mut self, fields: i16) -> &mut Self {
+    pub(in crate::storage) fn row(&mut self, fields: i16) -> &mut Self {
         self.buffer.extend_from_slice(&fields.to_be_bytes());
         self
     }
@@ -44,33 +45,33 @@ impl BinaryRows {
     }
 
     /// A `text` field: its UTF-8 bytes.
-    pub(super) fn text(&mut self, value: &str) -> &mut Self {
+    pub(in crate::storage) fn text(&mut self, value: &str) -> &mut Self {
         self.field(value.as_bytes())
     }
 
     /// A `uuid` field: its 16 bytes.
-    pub(super) fn uuid(&mut self, value: Uuid) -> &mut Self {
+    pub(in crate::storage) fn uuid(&mut self, value: Uuid) -> &mut Self {
         self.field(value.as_bytes())
     }
 
     /// A `bigint` field.
-    pub(super) fn int8(&mut self, value: i64) -> &mut Self {
+    pub(in crate::storage) fn int8(&mut self, value: i64) -> &mut Self {
         self.field(&value.to_be_bytes())
     }
 
     /// A `double precision` field: the IEEE 754 bits, exactly.
-    pub(super) fn float8(&mut self, value: f64) -> &mut Self {
+    pub(in crate::storage) fn float8(&mut self, value: f64) -> &mut Self {
         self.field(&value.to_bits().to_be_bytes())
     }
 
     /// A `date` field: days since 2000-01-01.
-    pub(super) fn date(&mut self, value: NaiveDate) -> &mut Self {
+    pub(in crate::storage) fn date(&mut self, value: NaiveDate) -> &mut Self {
         let days = i32::try_from((value - postgres_epoch()).num_days()).expect("a date in range");
         self.field(&days.to_be_bytes())
     }
 
     /// A `timestamptz` field: microseconds since 2000-01-01 00:00 UTC.
-    pub(super) fn timestamptz(&mut self, value: DateTime<Utc>) -> &mut Self {
+    pub(in crate::storage) fn timestamptz(&mut self, value: DateTime<Utc>) -> &mut Self {
         let epoch = postgres_epoch()
             .and_hms_opt(0, 0, 0)
             .expect("midnight")
@@ -82,19 +83,19 @@ impl BinaryRows {
     }
 
     /// Bytes written so far (header included).
-    pub(super) fn len(&self) -> usize {
+    pub(in crate::storage) fn len(&self) -> usize {
         self.buffer.len()
     }
 
     /// Hands over what is written so far and starts an empty buffer (a
     /// COPY may arrive in any number of messages; the header only once).
-    pub(super) fn take(&mut self) -> Vec<u8> {
+    pub(in crate::storage) fn take(&mut self) -> Vec<u8> {
         let capacity = self.buffer.capacity();
         std::mem::replace(&mut self.buffer, Vec::with_capacity(capacity))
     }
 
     /// The rest of the rows with the trailer.
-    pub(super) fn finish(mut self) -> Vec<u8> {
+    pub(in crate::storage) fn finish(mut self) -> Vec<u8> {
         self.buffer.extend_from_slice(&(-1_i16).to_be_bytes());
         self.buffer
     }

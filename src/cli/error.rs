@@ -1,0 +1,72 @@
+//! What a command's failure says: each cause with its context (the file,
+//! the flag, the run), printed by `main` as `fleet-risk: <error>`.
+
+use crate::domain::FieldErrors;
+use crate::startup::StartupError;
+use crate::storage::{SeedError, StorageError};
+
+/// Why a command failed; printed as `fleet-risk: <error>` (exit code 1).
+#[derive(Debug, thiserror::Error)]
+pub(super) enum CliError {
+    #[error(transparent)]
+    Startup(#[from] StartupError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Seed(#[from] SeedError),
+    /// The model file's own report (it names the file and the field).
+    #[error("{0}")]
+    Model(String),
+    #[error(transparent)]
+    ComputePool(#[from] rayon::ThreadPoolBuildError),
+    #[error("{path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: {source}")]
+    Book {
+        path: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("{name}: expected a JSON array of vessels: {source}")]
+    NotAVesselList {
+        name: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("{name}: {} invalid field(s):\n{}", .errors.len(), field_lines(.errors))]
+    InvalidVessels { name: String, errors: FieldErrors },
+    #[error("--years must be from 1 to {max} (SIMULATION_MAX_YEARS)")]
+    Years { max: u32 },
+    #[error("--name must be 1 to 120 characters")]
+    KeyName,
+    #[error("no active key with id {0}")]
+    NoSuchKey(uuid::Uuid),
+    #[error("run {0} failed")]
+    RunFailed(uuid::Uuid),
+    #[error("cannot connect to {address}: {source}")]
+    Connect {
+        address: std::net::SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("not ready: {0}")]
+    NotReady(String),
+    /// Writing the output, serving, or speaking to the health endpoint.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Output(#[from] serde_json::Error),
+}
+
+/// One `  field: message` line per invalid field.
+fn field_lines(errors: &FieldErrors) -> String {
+    let lines: Vec<String> = errors
+        .iter()
+        .map(|e| format!("  {}: {}", e.field, e.message))
+        .collect();
+    lines.join("\n")
+}

@@ -1,0 +1,225 @@
+//! The dashboard's read model: every fleet with its current and previous
+//! score, the book's level counts, the riskiest vessels, and how fresh the
+//! data is, in a fixed handful of queries whatever the number of fleets.
+//! Levels are cut with the thresholds in force now, from the domain's bounds.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sqlx::QueryBuilder;
+use uuid::Uuid;
+
+use super::scores::push_score_range;
+use super::stored::stored_imo;
+use super::{Database, FleetRecord, RunRecord, StorageError, on_pool};
+use crate::domain::{FleetId, Imo, RiskLevel, RiskThresholds};
+use crate::risk::LevelCounts;
+
+/// One fleet on the dashboard.
+#[derive(Debug, Clone)]
+pub struct DashboardFleet {
+    pub fleet: FleetRecord,
+    /// The current published score, its level and when it was published.
+    pub current: Option<(f64, RiskLevel, DateTime<Utc>)>,
+    /// The score of the latest book-wide run published before the current one.
+    pub previous_score: Option<f64>,
+}
+
+/// One of the riskiest vessels.
+#[derive(Debug, Clone)]
+pub struct DashboardRisk {
+    pub imo: Imo,
+    pub name: String,
+    pub fleet_id: FleetId,
+    pub fleet_name: String,
+    pub score: f64,
+    pub level: RiskLevel,
+}
+
+/// The dashboard's first screen as stored.
+#[derive(Debug, Clone)]
+pub struct Dashboard {
+    /// By fleet name.
+    pub fleets: Vec<DashboardFleet>,
+    /// The currently scored vessels of every fleet, by level.
+    pub level_counts: LevelCounts,
+    pub unscored_vessels: i64,
+    /// Highest score first.
+    pub top_risks: Vec<DashboardRisk>,
+    pub last_run: Option<RunRecord>,
+    pub last_published_at: Option<DateTime<Utc>>,
+    pub last_data_change_at: Option<DateTime<Utc>>,
+}
+
+/// Per-level counts as SQL `SUM`s in [`RiskLevel::ALL`] order (NULL over no rows).
+type LevelSums = (Option<i64>, Option<i64>, Option<i64>, Option<i64>);
+
+/// A fleet's current score: `(fleet, score, published at, previous book-wide score)`.
+type FleetScoreRow = (Uuid, f64, DateTime<Utc>, Option<f64>);
+
+impl Database {
+    /// The dashboard, with levels cut by `default` or a fleet's override,
+    /// and the `top` highest current scores.
+    pub async fn dashboard(
+        &self,
+        default: &RiskThresholds,
+        overrides: &HashMap<FleetId, RiskThresholds>,
+        top: i64,
+    ) -> Result<Dashboard, StorageError> {
+        let thresholds = |fleet: FleetId| overrides.get(&fleet).unwrap_or(default);
+        let fleets = self.all_fleets().await?;
+        let mut scores: HashMap<Uuid, FleetScoreRow> = self
+            .current_fleet_scores()
+            .await?
+            .into_iter()
+            .map(|row| (row.0, row))
+            .collect();
+        let level_counts = self.level_counts(default, overrides).await?;
+        let scored =
+            level_counts.low + level_counts.medium + level_counts.high + level_counts.critical;
+        let total: i64 = fleets.iter().map(|f| f.vessel_count).sum();
+        let names: HashMap<FleetId, &str> =
+            fleets.iter().map(|f| (f.id, f.name.as_str())).collect();
+        let top_risks = self
+            .top_scores(top)
+            .await?
+            .into_iter()
+            .map(|(imo, name, fleet_id, score)| DashboardRisk {
+                imo,
+                name,
+                fleet_id,
+                fleet_name: names
+                    .get(&fleet_id)
+                    .map(|n| n.to_string())
+                    .unwrap_or_default(),
+                score,
+                level: thresholds(fleet_id).level_of(score),
+            })
+            .collect();
+        let fleets = fleets
+            .into_iter()
+            .map(|fleet| {
+                let row = scores.remove(&fleet.id.as_uuid());
+                DashboardFleet {
+                    current: row
+                        .map(|(_, score, at, _)| (score, thresholds(fleet.id).level_of(score), at)),
+                    previous_score: row.and_then(|(_, _, _, previous)| previous),
+                    fleet,
+                }
+            })
+            .collect();
+        Ok(Dashboard {
+            fleets,
+            level_counts,
+            unscored_vessels: (total - scored as i64).max(0),
+            top_risks,
+            last_run: self.latest_published_book_run().await?,
+            last_published_at: self.latest_publication_at().await?,
+            last_data_change_at: self.latest_vessel_change_at().await?,
+        })
+    }
+
+    /// Every fleet's current score, with the score of the latest book-wide
+    /// run published before it.
+    async fn current_fleet_scores(&self) -> Result<Vec<FleetScoreRow>, StorageError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT c.fleet_id, f.score, f.calculated_at, \
+                 (SELECT p.score FROM fleet_scores p JOIN risk_runs r ON r.id = p.run_id \
+                  WHERE p.fleet_id = c.fleet_id AND r.status = 'published' \
+                  AND r.trigger <> 'data_change' AND p.calculated_at < f.calculated_at \
+                  ORDER BY p.calculated_at DESC LIMIT 1) \
+                 FROM current_fleet_scores c \
+                 JOIN fleet_scores f ON f.fleet_id = c.fleet_id AND f.run_id = c.run_id",
+            )
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// The currently scored vessels of every fleet by level, counted by the
+    /// database: one count for the fleets under the default thresholds and
+    /// one per fleet with its own.
+    async fn level_counts(
+        &self,
+        default: &RiskThresholds,
+        overrides: &HashMap<FleetId, RiskThresholds>,
+    ) -> Result<LevelCounts, StorageError> {
+        let mut total = LevelCounts::default();
+        let excluded: Vec<Uuid> = overrides.keys().map(|f| f.as_uuid()).collect();
+        let mut groups: Vec<(&RiskThresholds, FleetFilter<'_>)> =
+            vec![(default, FleetFilter::Except(&excluded))];
+        groups.extend(
+            overrides
+                .iter()
+                .map(|(fleet, thresholds)| (thresholds, FleetFilter::Only(fleet.as_uuid()))),
+        );
+        for (thresholds, filter) in groups {
+            let sums: LevelSums = on_pool!(self, pool => {
+                let mut query = QueryBuilder::new("SELECT ");
+                for (i, level) in RiskLevel::ALL.into_iter().enumerate() {
+                    if i > 0 {
+                        query.push(", ");
+                    }
+                    query.push("SUM(CASE WHEN ");
+                    push_score_range(&mut query, "c.score", thresholds.bounds(level));
+                    query.push(" THEN 1 ELSE 0 END)");
+                }
+                query.push(
+                    " FROM current_vessel_scores c JOIN fleets f ON f.id = c.fleet_id WHERE ",
+                );
+                match filter {
+                    FleetFilter::Only(fleet) => {
+                        query.push("c.fleet_id = ").push_bind(fleet);
+                    }
+                    FleetFilter::Except([]) => {
+                        query.push("TRUE");
+                    }
+                    FleetFilter::Except(fleets) => {
+                        query.push("c.fleet_id NOT IN (");
+                        let mut list = query.separated(", ");
+                        for fleet in fleets {
+                            list.push_bind(*fleet);
+                        }
+                        query.push(")");
+                    }
+                }
+                query.build_query_as().fetch_one(pool).await?
+            });
+            let count = |n: Option<i64>| n.unwrap_or(0).max(0) as u64;
+            total.low += count(sums.0);
+            total.medium += count(sums.1);
+            total.high += count(sums.2);
+            total.critical += count(sums.3);
+        }
+        Ok(total)
+    }
+
+    /// The `limit` highest current scores: `(imo, name, fleet, score)`.
+    async fn top_scores(
+        &self,
+        limit: i64,
+    ) -> Result<Vec<(Imo, String, FleetId, f64)>, StorageError> {
+        let rows: Vec<(String, String, Uuid, f64)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT v.imo, v.name, v.fleet_id, c.score FROM current_vessel_scores c \
+                 JOIN vessels v ON v.imo = c.vessel_imo ORDER BY c.score DESC, v.imo LIMIT $1",
+            )
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter()
+            .map(|(imo, name, fleet, score)| {
+                Ok((stored_imo(&imo)?, name, FleetId::from_uuid(fleet), score))
+            })
+            .collect()
+    }
+}
+
+/// Which fleets' vessels a level count takes.
+#[derive(Clone, Copy)]
+enum FleetFilter<'a> {
+    Only(Uuid),
+    Except(&'a [Uuid]),
+}

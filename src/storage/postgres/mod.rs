@@ -1,0 +1,40 @@
+//! What only PostgreSQL does: COPY in and out ([`copy_text`],
+//! [`copy_binary`]), the book load on one exported snapshot ([`book`]), the
+//! staged publication ([`publication`]), and the advisory single-writer lock.
+//! The jobs reach these only through [`Database`](super::Database) and
+//! [`WriteTx`](super::WriteTx), which pick the backend.
+
+pub(super) mod book;
+mod copy_binary;
+mod copy_text;
+pub(super) mod publication;
+
+use sqlx::PgPool;
+
+use super::{StorageError, WriteTx};
+pub(super) use copy_text::{CopyField, CopyRow, parse_rows};
+
+/// The PostgreSQL advisory-lock key of the single-writer lock ("fleetrsk").
+const WRITE_LOCK_KEY: i64 = 0x666c_6565_7472_736b;
+
+/// A write transaction holding the book's single-writer lock: a
+/// transaction-scoped advisory lock (it works through transaction poolers,
+/// and is released by commit, rollback or a dropped connection).
+pub(super) async fn begin_write(pool: &PgPool) -> Result<WriteTx, StorageError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(WRITE_LOCK_KEY)
+        .execute(&mut *tx)
+        .await?;
+    Ok(WriteTx::Postgres(tx))
+}
+
+/// A connection of its own, outside the pool and its limit, for bulk
+/// transfers that run beside pooled work. Its user closes it; a run
+/// cancelled mid-COPY drops it, which ends the COPY and rolls back its
+/// transaction, where a pooled connection would be handed on still
+/// streaming.
+async fn own_connection(pool: &PgPool) -> Result<sqlx::PgConnection, StorageError> {
+    use sqlx::ConnectOptions;
+    Ok(pool.connect_options().connect().await?)
+}

@@ -1,0 +1,172 @@
+//! PostgreSQL's publication: a run's vessel rows with binary COPY, staged
+//! on a connection of their own beside the pointer moves (see
+//! [`Database::publish_run`](crate::storage::Database::publish_run)), the
+//! pointers moved as column arrays, and the sweep of rows a failed run
+//! staged.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::copy_binary::BinaryRows;
+use super::own_connection;
+use crate::storage::StorageError;
+use crate::storage::vessel_score::{HistoryRows, ImoRow, VESSEL_SCORE_COLUMNS};
+
+/// Rows per `UNNEST` statement (arrays, not binds, so no bind limit).
+const UNNEST_BATCH: usize = 10_000;
+
+/// The vessel rows (unless staged) and the pointer moves of a publication,
+/// in the publishing transaction.
+pub(in crate::storage) async fn write_vessel_scores(
+    tx: &mut sqlx::PgConnection,
+    run_id: Uuid,
+    rows: &[ImoRow<'_>],
+    calculated_at: DateTime<Utc>,
+    history: HistoryRows,
+) -> Result<(), StorageError> {
+    if history == HistoryRows::InTransaction {
+        copy_vessel_scores(tx, run_id, rows, calculated_at).await?;
+    }
+    for chunk in rows.chunks(UNNEST_BATCH) {
+        unnest_vessel_pointers(tx, run_id, chunk).await?;
+    }
+    Ok(())
+}
+
+/// A run's history rows, committed in a transaction of their own on a
+/// connection of its own ([`own_connection`]).
+pub(in crate::storage) async fn stage_vessel_scores(
+    pool: &sqlx::PgPool,
+    run_id: Uuid,
+    rows: &[ImoRow<'_>],
+    calculated_at: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    let mut conn = own_connection(pool).await?;
+    let mut tx = sqlx::Connection::begin(&mut conn).await?;
+    copy_vessel_scores(&mut tx, run_id, rows, calculated_at).await?;
+    tx.commit().await?;
+    sqlx::Connection::close(conn).await?;
+    Ok(())
+}
+
+/// Deletes the history rows a failed run staged before it could publish: of
+/// run `id`, or of every failed run (a sweep for runs whose process died).
+/// Only failed runs lose rows: a publication whose commit was reported lost
+/// may still have landed.
+pub(in crate::storage) async fn discard_unpublished_rows(
+    pool: &sqlx::PgPool,
+    id: Option<Uuid>,
+) -> Result<(), StorageError> {
+    // `= ANY(ARRAY(...))` probes the run index once per failed run,
+    // whatever the statistics say.
+    sqlx::query(
+        "DELETE FROM vessel_scores WHERE run_id = ANY(ARRAY( \
+         SELECT id FROM risk_runs WHERE status = 'failed' AND ($1::uuid IS NULL OR id = $1)))",
+    )
+    .bind(id)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// A run's vessel rows with `COPY ... FROM STDIN` in the binary format, the
+/// cheapest bulk insert PostgreSQL has (no field is parsed as text).
+async fn copy_vessel_scores(
+    conn: &mut sqlx::PgConnection,
+    run_id: Uuid,
+    rows: &[ImoRow<'_>],
+    calculated_at: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    /// Bytes per COPY message.
+    const SEND_AT: usize = 1 << 20;
+    const FIELDS: i16 = VESSEL_SCORE_COLUMNS.len() as i16;
+    let statement = format!(
+        "COPY vessel_scores ({}) FROM STDIN (FORMAT binary)",
+        VESSEL_SCORE_COLUMNS.join(", ")
+    );
+    let mut copy = conn.copy_in_raw(&statement).await?;
+    let mut buffer = BinaryRows::with_capacity(SEND_AT + 4096);
+    for (v, imo) in rows {
+        let a = &v.assessment;
+        // In the order of VESSEL_SCORE_COLUMNS.
+        buffer
+            .row(FIELDS)
+            .text(imo)
+            .uuid(run_id)
+            .uuid(v.fleet_id.as_uuid())
+            .int8(v.data_version)
+            .text(a.model_version.as_str())
+            .date(a.as_of)
+            .float8(a.score)
+            .float8(a.scorecard)
+            .text(a.level.as_str())
+            .text(a.srp.profile.as_str())
+            .float8(a.expected_claims)
+            .float8(a.expected_annual_loss_usd)
+            .float8(v.insured_value_usd)
+            .text(&v.json)
+            .timestamptz(calculated_at);
+        if buffer.len() >= SEND_AT {
+            copy.send(buffer.take()).await?;
+        }
+    }
+    copy.send(buffer.finish()).await?;
+    copy.finish().await?;
+    Ok(())
+}
+
+/// A run's pointer moves as column arrays, which plan once per statement
+/// instead of once per row.
+async fn unnest_vessel_pointers(
+    conn: &mut sqlx::PgConnection,
+    run_id: Uuid,
+    rows: &[ImoRow<'_>],
+) -> Result<(), StorageError> {
+    let imos: Vec<&str> = rows.iter().map(|(_, imo)| imo.as_str()).collect();
+    let fleets: Vec<Uuid> = rows.iter().map(|(v, _)| v.fleet_id.as_uuid()).collect();
+    let versions: Vec<i64> = rows.iter().map(|(v, _)| v.data_version).collect();
+    let scores: Vec<f64> = rows.iter().map(|(v, _)| v.assessment.score).collect();
+    let values: Vec<f64> = rows.iter().map(|(v, _)| v.insured_value_usd).collect();
+    // Pointers move in place (no indexed column changes: HOT updates). When
+    // the update did not reach every vessel, some are scored for the first
+    // time (or already point at newer data): the insert adds the missing
+    // ones and leaves every existing pointer alone, which a book-wide run
+    // after the first seldom needs. Both statements join on the arrays,
+    // which keeps their plans sound however stale the statistics.
+    let moved = sqlx::query(
+        "UPDATE current_vessel_scores c SET run_id = $1, fleet_id = t.fleet, \
+         data_version = t.version, score = t.score, insured_value_usd = t.value \
+         FROM UNNEST($2::text[], $3::uuid[], $4::int8[], $5::float8[], $6::float8[]) \
+         AS t(imo, fleet, version, score, value) \
+         WHERE c.vessel_imo = t.imo AND c.data_version <= t.version",
+    )
+    .bind(run_id)
+    .bind(&imos)
+    .bind(&fleets)
+    .bind(&versions)
+    .bind(&scores)
+    .bind(&values)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if moved == rows.len() as u64 {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO current_vessel_scores (vessel_imo, run_id, fleet_id, data_version, score, \
+         insured_value_usd) \
+         SELECT imo, $1, fleet, version, score, value \
+         FROM UNNEST($2::text[], $3::uuid[], $4::int8[], $5::float8[], $6::float8[]) \
+         AS t(imo, fleet, version, score, value) \
+         ON CONFLICT (vessel_imo) DO NOTHING",
+    )
+    .bind(run_id)
+    .bind(&imos)
+    .bind(&fleets)
+    .bind(&versions)
+    .bind(&scores)
+    .bind(&values)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,90 @@
+//! One vessel's score as a publication writes it: the `vessel_scores` row
+//! a run appends, in the column order both backends' bulk writes send.
+
+use super::stored_assessment;
+use crate::domain::FleetId;
+use crate::risk::Assessment;
+
+/// The columns of `vessel_scores`, in the order a publication writes them
+/// (COPY's field order, SQLite's VALUES columns).
+pub(super) const VESSEL_SCORE_COLUMNS: [&str; 15] = [
+    "vessel_imo",
+    "run_id",
+    "fleet_id",
+    "data_version",
+    "model_version",
+    "as_of",
+    "score",
+    "scorecard",
+    "level",
+    "srp_profile",
+    "expected_claims",
+    "expected_annual_loss_usd",
+    "insured_value_usd",
+    "assessment",
+    "calculated_at",
+];
+
+/// One vessel's published assessment in a run.
+#[derive(Debug, Clone)]
+pub struct VesselScore {
+    pub fleet_id: FleetId,
+    pub data_version: i64,
+    pub insured_value_usd: f64,
+    pub assessment: Assessment,
+    /// The assessment's stored document, encoded where it was computed (on
+    /// the compute pool).
+    pub(super) json: String,
+}
+
+impl VesselScore {
+    pub fn new(
+        fleet_id: FleetId,
+        data_version: i64,
+        insured_value_usd: f64,
+        assessment: Assessment,
+    ) -> Self {
+        let json = stored_assessment::encode(&assessment);
+        Self {
+            fleet_id,
+            data_version,
+            insured_value_usd,
+            assessment,
+            json,
+        }
+    }
+}
+
+/// A published vessel with its IMO as stored.
+pub(super) type ImoRow<'a> = (&'a VesselScore, String);
+
+/// Where a publication's history rows (`vessel_scores`) are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum HistoryRows {
+    /// In the publishing transaction.
+    InTransaction,
+    /// Before it (PostgreSQL: `postgres::publication::stage_vessel_scores`).
+    Staged,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::ScoreFigures;
+
+    #[test]
+    fn every_column_a_score_read_takes_is_written() {
+        let read = ScoreFigures::COLUMNS.iter().chain(&[
+            "vessel_imo",
+            "assessment",
+            "run_id",
+            "calculated_at",
+        ]);
+        for column in read {
+            assert!(
+                VESSEL_SCORE_COLUMNS.contains(column),
+                "{column} is never written"
+            );
+        }
+    }
+}
