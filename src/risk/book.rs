@@ -1,6 +1,6 @@
-//! Scoring a whole book of vessels: in parallel with rayon, or sequentially
-//! (the reference the parallel path must equal exactly). Output is in input
-//! order either way.
+//! Scoring a whole book of vessels in parallel with rayon, in input order.
+//! The as-of windows are resolved once for the book; the property tests
+//! hold the result equal to [`assess`](super::assess) vessel by vessel.
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
@@ -20,20 +20,6 @@ pub fn assess_book(
     let windows = model.windows(as_of);
     vessels
         .par_iter()
-        .map(|vessel| assess_within(model, vessel, &windows, thresholds))
-        .collect()
-}
-
-/// Assesses every vessel on the calling thread, in input order.
-pub fn assess_book_sequential(
-    model: &RiskModel,
-    vessels: &[VesselProfile],
-    as_of: NaiveDate,
-    thresholds: &RiskThresholds,
-) -> Vec<Assessment> {
-    let windows = model.windows(as_of);
-    vessels
-        .iter()
         .map(|vessel| assess_within(model, vessel, &windows, thresholds))
         .collect()
 }

@@ -47,7 +47,7 @@ pub mod srp;
 mod tests;
 
 pub use assessment::{Assessment, assess, assess_within, rank_factors};
-pub use book::{assess_book, assess_book_sequential};
+pub use book::assess_book;
 pub use factor_key::FactorKey;
 pub use fleet::{
     FleetAggregate, FleetMember, LevelCounts, SrpCounts, TopDriver, aggregate_fleet,

@@ -9,9 +9,22 @@ use crate::domain::{
     Inspection, InspectionRegime, RiskThresholds, ShipType, UsdAmount, VesselName, VesselProfile,
 };
 use crate::risk::{
-    Assessment, LossExposure, aggregate_fleet, assess, assess_book, assess_book_sequential,
-    relevel, simulate_fleet,
+    Assessment, LossExposure, aggregate_fleet, assess, assess_book, relevel, simulate_fleet,
 };
+
+/// The reference a book's scoring must equal: each vessel on its own, on
+/// the calling thread.
+fn assess_book_sequential(
+    model: &crate::risk::RiskModel,
+    vessels: &[VesselProfile],
+    as_of: NaiveDate,
+    thresholds: &RiskThresholds,
+) -> Vec<Assessment> {
+    vessels
+        .iter()
+        .map(|vessel| assess(model, vessel, as_of, thresholds))
+        .collect()
+}
 
 fn as_of() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 26).unwrap()

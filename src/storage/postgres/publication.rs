@@ -133,26 +133,29 @@ async fn unnest_vessel_pointers(
     // ones and leaves every existing pointer alone, which a book-wide run
     // after the first seldom needs. Both statements join on the arrays,
     // which keeps their plans sound however stale the statistics.
-    let moved = sqlx::query(
+    let on_arrays = |sql: &'static str| {
+        sqlx::query(sql)
+            .bind(run_id)
+            .bind(&imos)
+            .bind(&fleets)
+            .bind(&versions)
+            .bind(&scores)
+            .bind(&values)
+    };
+    let moved = on_arrays(
         "UPDATE current_vessel_scores c SET run_id = $1, fleet_id = t.fleet, \
          data_version = t.version, score = t.score, insured_value_usd = t.value \
          FROM UNNEST($2::text[], $3::uuid[], $4::int8[], $5::float8[], $6::float8[]) \
          AS t(imo, fleet, version, score, value) \
          WHERE c.vessel_imo = t.imo AND c.data_version <= t.version",
     )
-    .bind(run_id)
-    .bind(&imos)
-    .bind(&fleets)
-    .bind(&versions)
-    .bind(&scores)
-    .bind(&values)
     .execute(&mut *conn)
     .await?
     .rows_affected();
     if moved == rows.len() as u64 {
         return Ok(());
     }
-    sqlx::query(
+    on_arrays(
         "INSERT INTO current_vessel_scores (vessel_imo, run_id, fleet_id, data_version, score, \
          insured_value_usd) \
          SELECT imo, $1, fleet, version, score, value \
@@ -160,12 +163,6 @@ async fn unnest_vessel_pointers(
          AS t(imo, fleet, version, score, value) \
          ON CONFLICT (vessel_imo) DO NOTHING",
     )
-    .bind(run_id)
-    .bind(&imos)
-    .bind(&fleets)
-    .bind(&versions)
-    .bind(&scores)
-    .bind(&values)
     .execute(&mut *conn)
     .await?;
     Ok(())
