@@ -8,6 +8,7 @@ use actix_web::web;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use serde_json::Value;
 
 use super::error::ApiError;
 use crate::domain::FieldErrors;
@@ -16,10 +17,23 @@ use crate::storage::{Page, PageRequest};
 pub const DEFAULT_LIMIT: u32 = 50;
 pub const MAX_LIMIT: u32 = 500;
 
+/// Query strings that do not decode are 422, worded for a person: a
+/// parameter sent twice is named, anything else is the query as a whole.
 pub fn config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|error, _| {
-        ApiError::field("query", format!("the query string is not valid: {error}")).into()
+        let error = error.to_string();
+        match duplicated_parameter(&error) {
+            Some(name) => ApiError::field(name, "is sent more than once"),
+            None => ApiError::field("query", "is not a valid query string"),
+        }
+        .into()
     })
+}
+
+/// The parameter serde names in its "duplicate field `name`" error.
+fn duplicated_parameter(error: &str) -> Option<&str> {
+    let rest = &error[error.find("duplicate field `")? + "duplicate field `".len()..];
+    rest.find('`').map(|end| &rest[..end])
 }
 
 /// `?limit=&cursor=` as sent; parsed by [`ListQuery::page`] so errors name the parameter.
@@ -57,7 +71,9 @@ pub fn parse_page<K: DeserializeOwned>(
             let decoded = URL_SAFE_NO_PAD
                 .decode(raw)
                 .ok()
-                .and_then(|bytes| serde_json::from_slice::<K>(&bytes).ok());
+                .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
+                .filter(|key| !holds_control_characters(key))
+                .and_then(|key| K::deserialize(key).ok());
             if decoded.is_none() {
                 errors.push("cursor", "is not a cursor this list returned");
             }
@@ -68,6 +84,19 @@ pub fn parse_page<K: DeserializeOwned>(
         limit: limit.unwrap_or(DEFAULT_LIMIT),
         after,
     })
+}
+
+/// A cursor is forged when it holds text no list key can hold (a NUL is
+/// refused by PostgreSQL, kept by SQLite): refused like any other forgery.
+fn holds_control_characters(value: &Value) -> bool {
+    match value {
+        Value::String(text) => text.chars().any(char::is_control),
+        Value::Array(items) => items.iter().any(holds_control_characters),
+        Value::Object(members) => members.iter().any(|(name, value)| {
+            name.chars().any(char::is_control) || holds_control_characters(value)
+        }),
+        _ => false,
+    }
 }
 
 /// A page as the API sends it: `{items, nextCursor}`.
@@ -115,5 +144,28 @@ mod tests {
         assert_eq!(errors.iter().next().unwrap().field, "cursor");
         let last = PageResponse::from(Page::from_rows(vec![1, 2], 2, |n| *n));
         assert!(last.next_cursor.is_none());
+    }
+
+    #[test]
+    fn a_cursor_whose_key_holds_a_control_character_is_refused() {
+        let cursor = |name: &str| URL_SAFE_NO_PAD.encode(serde_json::to_vec(&(name, 7)).unwrap());
+        let clean = parse_page::<(String, i32)>(None, Some(&cursor("a b"))).unwrap();
+        assert_eq!(clean.after, Some(("a b".to_string(), 7)));
+        for forged in ["a\u{0}b", "tab\there", "\u{1b}[31m"] {
+            let errors = parse_page::<(String, i32)>(None, Some(&cursor(forged))).unwrap_err();
+            assert_eq!(errors.iter().next().unwrap().field, "cursor");
+        }
+    }
+
+    #[test]
+    fn a_repeated_parameter_is_named() {
+        assert_eq!(
+            duplicated_parameter("Query deserialize error: duplicate field `limit`"),
+            Some("limit")
+        );
+        assert_eq!(
+            duplicated_parameter("Query deserialize error: invalid digit"),
+            None
+        );
     }
 }

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::AppState;
 use super::auth::{Viewer, bearer_token};
 use super::error::{ApiError, ErrorCode};
+use super::extract::echoed;
 use super::query::{ListQuery, PageResponse};
 use crate::domain::{Role, RunStatus, RunTrigger};
 use crate::jobs::{recalculation, start_run};
@@ -158,7 +159,7 @@ pub async fn show(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let missing = || ApiError::not_found(format!("no run with id {path}"));
+    let missing = || ApiError::not_found(format!("no run with id {}", echoed(&path)));
     let id = Uuid::parse_str(&path).map_err(|_| missing())?;
     let run = state.db.get_run(id).await?.ok_or_else(missing)?;
     let vessel_errors = vessel_errors(state.db.run_vessel_errors(id).await?);

@@ -13,6 +13,7 @@ crate::cases!(
     money_is_bounded_and_every_answer_stays_finite,
     a_404_echoes_at_most_64_characters_of_the_path,
     metrics_follows_the_routing_rules,
+    query_strings_and_cursors_are_refused_in_words_for_a_person,
 );
 
 async fn control_characters_are_422_in_every_free_text_field(backend: Backend) {
@@ -227,6 +228,7 @@ async fn a_404_echoes_at_most_64_characters_of_the_path(backend: Backend) {
         format!("{VESSELS}/{long}/risk"),
         format!("{FLEETS}/{long}"),
         format!("{FLEETS}/{long}/vessels"),
+        format!("/api/fleet-risk/runs/{long}"),
     ] {
         let response = app.get(&path, &app.keys.viewer).await;
         response.assert_problem(404, "not_found");
@@ -254,4 +256,29 @@ async fn metrics_follows_the_routing_rules(backend: Backend) {
         response.assert_problem(405, "method_not_allowed");
         assert_eq!(response.header("allow"), Some("GET"), "{method}");
     }
+}
+
+async fn query_strings_and_cursors_are_refused_in_words_for_a_person(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let twice = app
+        .get(&format!("{FLEETS}?limit=5&limit=6"), &app.keys.viewer)
+        .await;
+    twice.assert_problem(422, "validation_failed");
+    assert_eq!(
+        twice.body["errors"],
+        json!([{"field": "limit", "message": "is sent more than once"}])
+    );
+    // A fleet-list key (name, id) in the cursor's own form, but with a NUL in
+    // the name: without the check it decodes, and PostgreSQL answers 500.
+    use base64::Engine;
+    let key = json!(["a\u{0}b", "0192f1a0-0000-7000-8000-000000000000"]).to_string();
+    let forged = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key);
+    let response = app
+        .get(&format!("{FLEETS}?cursor={forged}"), &app.keys.viewer)
+        .await;
+    response.assert_problem(422, "validation_failed");
+    assert_eq!(
+        response.body["errors"],
+        json!([{"field": "cursor", "message": "is not a cursor this list returned"}])
+    );
 }
