@@ -71,14 +71,18 @@ impl Database {
                     || Ok(group_incidents(stored.incidents)),
                 ),
                 Transfer::Copied(copied) => in_parallel(
-                    || parse_rows(&copied.vessels, VesselColumns::from_copy),
+                    || parse_rows(&copied.vessels, |row| VesselColumns::from_positional(row)),
                     || {
-                        parse_rows(&copied.inspections, StoredInspection::from_copy)
-                            .map(group_inspections)
+                        parse_rows(&copied.inspections, |row| {
+                            StoredInspection::from_positional(row)
+                        })
+                        .map(group_inspections)
                     },
                     || {
-                        parse_rows(&copied.incidents, StoredIncident::from_copy)
-                            .map(group_incidents)
+                        parse_rows(&copied.incidents, |row| {
+                            StoredIncident::from_positional(row)
+                        })
+                        .map(group_incidents)
                     },
                 ),
             };

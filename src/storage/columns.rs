@@ -3,11 +3,15 @@
 //! [`table_row!`] declares a row struct whose fields are a table's columns,
 //! in the order the bulk paths send and read them. From that one
 //! declaration come the SELECT lists ([`select_list`]), SQLite's JSON form
-//! of a row ([`json_row`]), the COPY decoder (`from_copy`) and the binds of
+//! of a row ([`json_row`]), the positional decoder the COPY load uses (`from_positional`) and the binds of
 //! a write (`push_binds`); sqlx decodes the struct by column name. A new
 //! column is one field.
 
+use std::str::FromStr;
+
 use uuid::Uuid;
+
+use super::StorageError;
 
 /// How a column's value travels in SQLite's JSON rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,12 +42,63 @@ impl ColumnType for bool {
     const KIND: ColumnKind = ColumnKind::Bool;
 }
 
+/// A row whose columns are read by position, in declared order: the bulk
+/// load's rows. PostgreSQL's COPY text rows implement it
+/// (`postgres/copy_text.rs`); declared here so the row declarations need no
+/// backend.
+pub(in crate::storage) trait PositionalRow {
+    /// A text field, unescaped; `None` for NULL.
+    fn optional_text(&self, index: usize) -> Result<Option<String>, StorageError>;
+    /// A text field that must not be NULL.
+    fn text(&self, index: usize) -> Result<String, StorageError>;
+    /// A boolean field.
+    fn boolean(&self, index: usize) -> Result<bool, StorageError>;
+    /// A field parsed with `FromStr` (numbers, UUIDs, dates).
+    fn parsed<T: FromStr>(&self, index: usize) -> Result<T, StorageError>
+    where
+        T::Err: std::fmt::Display;
+}
+
+/// A column type read from one field of a [`PositionalRow`].
+pub(in crate::storage) trait ReadColumn: Sized {
+    fn read(row: &impl PositionalRow, index: usize) -> Result<Self, StorageError>;
+}
+
+impl ReadColumn for String {
+    fn read(row: &impl PositionalRow, index: usize) -> Result<Self, StorageError> {
+        row.text(index)
+    }
+}
+
+impl ReadColumn for Option<String> {
+    fn read(row: &impl PositionalRow, index: usize) -> Result<Self, StorageError> {
+        row.optional_text(index)
+    }
+}
+
+impl ReadColumn for bool {
+    fn read(row: &impl PositionalRow, index: usize) -> Result<Self, StorageError> {
+        row.boolean(index)
+    }
+}
+
+macro_rules! parsed_columns {
+    ($($ty:ty),+) => {$(
+        impl ReadColumn for $ty {
+            fn read(row: &impl PositionalRow, index: usize) -> Result<Self, StorageError> {
+                row.parsed(index)
+            }
+        }
+    )+};
+}
+parsed_columns!(i64, f64, Uuid, chrono::NaiveDate);
+
 /// Declares a row struct of a table's columns (see the module doc). The
 /// struct gets `COLUMNS` in field order and `push_binds` (its fields bound
 /// in that order, for a multi-row VALUES). A row the book load reads in
 /// bulk is declared `bulk struct`: it also gets `KINDS` (how each column
-/// travels in SQLite's JSON rows) and `from_copy` (a row of PostgreSQL's
-/// COPY text output in that order).
+/// travels in SQLite's JSON rows) and `from_positional` (a row of
+/// PostgreSQL's COPY text output in that order).
 macro_rules! table_row {
     (
         $(#[$meta:meta])*
@@ -59,13 +114,14 @@ macro_rules! table_row {
             pub(in crate::storage) const KINDS: &'static [$crate::storage::columns::ColumnKind] =
                 &[$(<$ty as $crate::storage::columns::ColumnType>::KIND),+];
 
-            /// A row of `COPY (SELECT <COLUMNS> ...) TO STDOUT`.
-            pub(in crate::storage) fn from_copy(
-                row: &$crate::storage::postgres::CopyRow<'_>,
+            /// A row read by position in declared order (a row of
+            /// PostgreSQL's `COPY (SELECT <COLUMNS> ...) TO STDOUT`).
+            pub(in crate::storage) fn from_positional(
+                row: &impl $crate::storage::columns::PositionalRow,
             ) -> Result<Self, $crate::storage::StorageError> {
                 let mut index = 0..;
                 Ok(Self {
-                    $($field: $crate::storage::postgres::CopyField::read(
+                    $($field: $crate::storage::columns::ReadColumn::read(
                         row,
                         index.next().expect("a field index"),
                     )?),+
@@ -183,7 +239,9 @@ mod tests {
         );
         let id = Uuid::from_u128(7);
         let copied = format!("{id}\t\\N\tt\t42\n");
-        let rows = crate::storage::postgres::parse_rows(copied.as_bytes(), Sample::from_copy);
+        let rows = crate::storage::postgres::parse_rows(copied.as_bytes(), |row| {
+            Sample::from_positional(row)
+        });
         let expected = Sample {
             id,
             name: None,

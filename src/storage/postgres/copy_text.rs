@@ -13,6 +13,7 @@ use std::str::FromStr;
 use futures_util::TryStreamExt;
 
 use crate::storage::StorageError;
+use crate::storage::columns::PositionalRow;
 
 /// One row's fields, as they arrived (still escaped).
 pub(in crate::storage) struct CopyRow<'a> {
@@ -80,39 +81,26 @@ impl<'a> CopyRow<'a> {
     }
 }
 
-/// A column type read from one field of a COPY row (see `table_row!`).
-pub(in crate::storage) trait CopyField: Sized {
-    fn read(row: &CopyRow<'_>, index: usize) -> Result<Self, StorageError>;
-}
+impl PositionalRow for CopyRow<'_> {
+    fn optional_text(&self, index: usize) -> Result<Option<String>, StorageError> {
+        CopyRow::optional_text(self, index)
+    }
 
-impl CopyField for String {
-    fn read(row: &CopyRow<'_>, index: usize) -> Result<Self, StorageError> {
-        row.text(index)
+    fn text(&self, index: usize) -> Result<String, StorageError> {
+        CopyRow::text(self, index)
+    }
+
+    fn boolean(&self, index: usize) -> Result<bool, StorageError> {
+        CopyRow::boolean(self, index)
+    }
+
+    fn parsed<T: FromStr>(&self, index: usize) -> Result<T, StorageError>
+    where
+        T::Err: std::fmt::Display,
+    {
+        CopyRow::parse(self, index)
     }
 }
-
-impl CopyField for Option<String> {
-    fn read(row: &CopyRow<'_>, index: usize) -> Result<Self, StorageError> {
-        row.optional_text(index)
-    }
-}
-
-impl CopyField for bool {
-    fn read(row: &CopyRow<'_>, index: usize) -> Result<Self, StorageError> {
-        row.boolean(index)
-    }
-}
-
-macro_rules! parsed_fields {
-    ($($ty:ty),+) => {$(
-        impl CopyField for $ty {
-            fn read(row: &CopyRow<'_>, index: usize) -> Result<Self, StorageError> {
-                row.parse(index)
-            }
-        }
-    )+};
-}
-parsed_fields!(i64, f64, uuid::Uuid, chrono::NaiveDate);
 
 /// A field's text with its backslash escapes resolved. Any other
 /// backslashed character stands for itself, as PostgreSQL reads it.

@@ -12,7 +12,7 @@ pub(super) mod publication;
 use sqlx::PgPool;
 
 use super::{StorageError, WriteTx};
-pub(super) use copy_text::{CopyField, CopyRow, parse_rows};
+pub(super) use copy_text::parse_rows;
 
 /// The PostgreSQL advisory-lock key of the single-writer lock ("fleetrsk").
 const WRITE_LOCK_KEY: i64 = 0x666c_6565_7472_736b;
