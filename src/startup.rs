@@ -251,8 +251,9 @@ impl Application {
     }
 
     /// Serves until SIGINT/SIGTERM (actix handles the signals and drains),
-    /// running the recalculation schedule and, when the published scores are
-    /// older than one period, a catch-up run. On the way out a run in
+    /// running the recalculation schedule, the background reader of the
+    /// database-backed metrics and, when the published scores are older than
+    /// one period, a catch-up run. On the way out a run in
     /// progress is cancelled (it fails and publishes nothing), the metrics
     /// listener stops, and pending Sentry events are flushed.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
@@ -271,6 +272,13 @@ impl Application {
                 });
             }
         }
+        // The database-backed gauges are read in the background, so a scrape
+        // answers at once whatever the database does; stopped with the jobs.
+        let db_gauges = http::metrics::spawn_db_gauge_refresher(
+            self.state.db.clone(),
+            self.state.metrics.clone(),
+            jobs.shutdown.clone(),
+        );
         let metrics = self.metrics_server.map(|(_, server)| {
             let handle = server.handle();
             tokio::spawn(server);
@@ -282,6 +290,9 @@ impl Application {
             && let Err(error) = scheduler.shutdown().await
         {
             tracing::warn!(%error, "the recalculation schedule did not stop cleanly");
+        }
+        if let Err(error) = db_gauges.await {
+            tracing::warn!(%error, "the metrics reader did not stop cleanly");
         }
         jobs.tasks.close();
         if tokio::time::timeout(SHUTDOWN_GRACE, jobs.tasks.wait())

@@ -1,16 +1,47 @@
-//! Liveness and readiness.
+//! Liveness and readiness, and the age of the data readiness reports.
 
 use actix_web::{HttpResponse, web};
-use serde_json::json;
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
 
 use super::AppState;
+use crate::config::RecalcSchedule;
+use crate::storage::RunRecord;
+
+/// How far past one schedule period the last book-wide run may be before it
+/// is overdue: a run takes minutes, and a tick may be skipped once while
+/// another replica holds the slot. With the six-hourly default this is the
+/// 7 h of the `FleetRiskScoresStale` alert.
+pub const OVERDUE_MARGIN: chrono::Duration = chrono::Duration::hours(1);
 
 /// The process is up and serving.
 pub async fn liveness() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
-/// Ready when the database answers and every migration is applied; 503 otherwise.
+/// True when a run published at `finished_at` is older than one period of
+/// `schedule` (as the catch-up on start measures it) plus [`OVERDUE_MARGIN`].
+pub fn overdue(schedule: &RecalcSchedule, finished_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    schedule
+        .period_after(now)
+        .is_some_and(|period| now - finished_at > period + OVERDUE_MARGIN)
+}
+
+/// The `lastRun` member: the newest published book-wide run and its age.
+fn last_run(run: &RunRecord, schedule: &RecalcSchedule, now: DateTime<Utc>) -> Value {
+    let finished_at = run.finished_at.unwrap_or(run.started_at);
+    json!({
+        "id": run.id,
+        "status": run.status.as_str(),
+        "finishedAt": finished_at,
+        "ageSeconds": (now - finished_at).num_seconds().max(0),
+        "stale": overdue(schedule, finished_at, now),
+    })
+}
+
+/// Ready when the database answers and every migration is applied; 503
+/// otherwise. The last book-wide run is reported, never a reason to be
+/// unready: taking replicas out of the load balancer makes no data fresher.
 pub async fn readiness(state: web::Data<AppState>) -> HttpResponse {
     let database = state.db.ping().await;
     let migrations = match &database {
@@ -21,6 +52,18 @@ pub async fn readiness(state: web::Data<AppState>) -> HttpResponse {
         tracing::warn!(%error, "readiness: database check failed");
     }
     let ready = database.is_ok() && migrations;
+    let run = if ready {
+        match state.db.latest_published_book_run().await {
+            Ok(run) => run,
+            Err(error) => {
+                tracing::warn!(%error, "readiness: the last run could not be read");
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let now = Utc::now();
     let body = json!({
         "status": if ready { "ok" } else { "unavailable" },
         "version": env!("CARGO_PKG_VERSION"),
@@ -28,6 +71,7 @@ pub async fn readiness(state: web::Data<AppState>) -> HttpResponse {
             "database": if database.is_ok() { "ok" } else { "unavailable" },
             "migrations": if migrations { "ok" } else { "pending" },
         },
+        "lastRun": run.map(|run| last_run(&run, &state.settings.recalc_cron, now)),
     });
     if ready {
         HttpResponse::Ok().json(body)
@@ -35,5 +79,31 @@ pub async fn readiness(state: web::Data<AppState>) -> HttpResponse {
         HttpResponse::ServiceUnavailable()
             .insert_header(("Retry-After", "5"))
             .json(body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_is_overdue_after_one_period_and_the_margin() {
+        let six_hourly = RecalcSchedule::parse("0 0 */6 * * *").unwrap();
+        let now = Utc::now();
+        let hours = |h: i64| now - chrono::Duration::hours(h);
+        assert!(!overdue(&six_hourly, hours(6), now));
+        assert!(!overdue(
+            &six_hourly,
+            now - chrono::Duration::minutes(419),
+            now
+        ));
+        assert!(overdue(
+            &six_hourly,
+            now - chrono::Duration::minutes(421),
+            now
+        ));
+        let hourly = RecalcSchedule::parse("0 0 * * * *").unwrap();
+        assert!(overdue(&hourly, hours(3), now));
+        assert!(!overdue(&hourly, now - chrono::Duration::minutes(119), now));
     }
 }

@@ -5,7 +5,10 @@
 //! status, bucketed fleet sizes, risk levels. No IMO, fleet id or user id is
 //! ever a label value.
 
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
 
 use prometheus::{
     Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
@@ -18,6 +21,13 @@ use crate::domain::RiskLevel;
 pub const LATENCY_BUCKETS: [f64; 7] = [0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
 /// Buckets of `fleet_risk_recalculation_duration_seconds`: a run takes seconds to minutes.
 pub const RUN_BUCKETS: [f64; 9] = [1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0];
+/// Seconds since each kind of data last changed (base units, see docs/operations.md).
+const FRESHNESS: &str = "fleet_data_freshness_seconds";
+const FRESHNESS_HELP: &str = "Seconds since the data of this type last changed \
+     (risk_scores: since the last book-wide run was published)";
+const SNAPSHOT_AGE: &str = "fleet_risk_metrics_db_snapshot_age_seconds";
+const SNAPSHOT_AGE_HELP: &str =
+    "Seconds since the database-backed gauges were last read successfully";
 /// The `endpoint` label of requests that matched no route.
 pub const UNMATCHED: &str = "unmatched";
 
@@ -37,15 +47,21 @@ impl RunOutcome {
     }
 }
 
-/// Values read at scrape time from outside this module.
+/// Values read at scrape time from memory (never from the database).
 #[derive(Debug, Clone, Default)]
 pub struct ScrapeInputs {
-    /// `(data_type, minutes since last update)`; `None` omits the series.
-    pub freshness: Vec<(&'static str, Option<f64>)>,
     /// Open connections of the pool (idle + in use).
     pub pool_size: u32,
     pub pool_idle: usize,
     pub pool_max: u32,
+}
+
+/// The last values read from the database in the background: when each kind
+/// of data last changed (`None`: no data yet), and when they were read.
+#[derive(Debug, Clone)]
+struct DbSnapshot {
+    read_at: Instant,
+    changed_at: Vec<(&'static str, Option<DateTime<Utc>>)>,
 }
 
 pub struct Metrics {
@@ -65,6 +81,9 @@ pub struct Metrics {
     runs_skipped: IntCounter,
     pool_connections: IntGaugeVec,
     pool_max_connections: IntGauge,
+    db_snapshot: Mutex<Option<DbSnapshot>>,
+    db_snapshot_age: prometheus::Gauge,
+    db_refresh_failures: IntCounter,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -117,21 +136,17 @@ impl Metrics {
                 .expect("registered once");
             metric
         };
-        let data_freshness = GaugeVec::new(
-            Opts::new(
-                "fleet_data_freshness_minutes",
-                "Minutes since the data of this type last changed",
-            ),
-            &["data_type"],
-        )
-        .expect("a valid gauge");
-        announce(
-            "fleet_data_freshness_minutes",
-            "Minutes since the data of this type last changed",
-            "gauge",
-        );
+        let data_freshness = GaugeVec::new(Opts::new(FRESHNESS, FRESHNESS_HELP), &["data_type"])
+            .expect("a valid gauge");
+        announce(FRESHNESS, FRESHNESS_HELP, "gauge");
         registry
             .register(Box::new(data_freshness.clone()))
+            .expect("registered once");
+        let db_snapshot_age =
+            prometheus::Gauge::new(SNAPSHOT_AGE, SNAPSHOT_AGE_HELP).expect("a valid gauge");
+        announce(SNAPSHOT_AGE, SNAPSHOT_AGE_HELP, "gauge");
+        registry
+            .register(Box::new(db_snapshot_age.clone()))
             .expect("registered once");
         let pool_connections = IntGaugeVec::new(
             Opts::new(
@@ -197,9 +212,15 @@ impl Metrics {
                 "fleet_risk_recalculation_skipped_total",
                 "Scheduled runs skipped because another replica holds the slot",
             ),
+            db_refresh_failures: counter(
+                "fleet_risk_metrics_db_refresh_failures_total",
+                "Background reads of the database-backed gauges that failed or timed out",
+            ),
             data_freshness,
             pool_connections,
             pool_max_connections,
+            db_snapshot: Mutex::new(None),
+            db_snapshot_age,
             registry,
         };
         metrics.families = families.into_inner();
@@ -266,15 +287,42 @@ impl Metrics {
         self.runs_skipped.inc();
     }
 
-    /// The text exposition, with the scrape-time values set first.
+    /// Keeps what the background read found: when each kind of data last
+    /// changed (`None`: no data of that kind yet).
+    pub fn record_db_snapshot(&self, changed_at: Vec<(&'static str, Option<DateTime<Utc>>)>) {
+        *self.db_snapshot.lock().expect("the snapshot lock") = Some(DbSnapshot {
+            read_at: Instant::now(),
+            changed_at,
+        });
+    }
+
+    /// A background read of the database-backed gauges failed or timed out;
+    /// the last snapshot stays in force (and grows older).
+    pub fn db_refresh_failed(&self) {
+        self.db_refresh_failures.inc();
+    }
+
+    /// The text exposition, with the scrape-time values set first. Nothing
+    /// here waits for the database: freshness comes from the last snapshot,
+    /// aged to now, and the snapshot's own age is exported beside it.
     pub fn render(&self, inputs: &ScrapeInputs) -> String {
         self.data_freshness.reset();
-        for (data_type, minutes) in &inputs.freshness {
-            if let Some(minutes) = minutes {
-                self.data_freshness
-                    .with_label_values(&[data_type])
-                    .set(*minutes);
+        let snapshot = self.db_snapshot.lock().expect("the snapshot lock").clone();
+        if let Some(snapshot) = &snapshot {
+            let now = Utc::now();
+            for (data_type, at) in &snapshot.changed_at {
+                if let Some(at) = at {
+                    let seconds = ((now - *at).num_milliseconds() as f64 / 1000.0).max(0.0);
+                    self.data_freshness
+                        .with_label_values(&[data_type])
+                        .set(seconds);
+                }
             }
+            self.db_snapshot_age
+                .set(snapshot.read_at.elapsed().as_secs_f64());
+        } else {
+            // No read has succeeded yet: as old as the process's view of it.
+            self.db_snapshot_age.set(f64::INFINITY);
         }
         let idle = inputs.pool_idle as i64;
         let in_use = (i64::from(inputs.pool_size) - idle).max(0);
@@ -315,7 +363,6 @@ mod tests {
 
     fn render(metrics: &Metrics) -> String {
         metrics.render(&ScrapeInputs {
-            freshness: vec![("vessel_data", Some(12.5)), ("risk_scores", None)],
             pool_size: 4,
             pool_idle: 3,
             pool_max: 10,
@@ -348,11 +395,42 @@ mod tests {
         ));
     }
 
+    /// The value of the one sample of `series` (name and labels, as exposed).
+    fn sample(text: &str, series: &str) -> f64 {
+        text.lines()
+            .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+            .unwrap_or_else(|| panic!("no {series} in\n{text}"))
+            .parse()
+            .expect("a number")
+    }
+
     #[test]
     fn scrape_time_values_are_set_and_missing_data_is_omitted() {
-        let text = render(&Metrics::new());
-        assert!(text.contains(r#"fleet_data_freshness_minutes{data_type="vessel_data"} 12.5"#));
+        let metrics = Metrics::new();
+        assert_eq!(
+            sample(
+                &render(&metrics),
+                "fleet_risk_metrics_db_snapshot_age_seconds"
+            ),
+            f64::INFINITY,
+            "no snapshot yet"
+        );
+        let changed = Utc::now() - chrono::Duration::seconds(750);
+        metrics.record_db_snapshot(vec![("vessel_data", Some(changed)), ("risk_scores", None)]);
+        let text = render(&metrics);
+        let age = sample(
+            &text,
+            r#"fleet_data_freshness_seconds{data_type="vessel_data"}"#,
+        );
+        assert!((750.0..760.0).contains(&age), "{age}");
         assert!(!text.contains(r#"data_type="risk_scores""#));
+        let snapshot_age = sample(&text, "fleet_risk_metrics_db_snapshot_age_seconds");
+        assert!((0.0..5.0).contains(&snapshot_age), "{snapshot_age}");
+        metrics.db_refresh_failed();
+        let text = render(&metrics);
+        assert!(text.contains("fleet_risk_metrics_db_refresh_failures_total 1"));
+        // A failed read keeps the last values in force.
+        assert!(text.contains(r#"fleet_data_freshness_seconds{data_type="vessel_data"} "#));
         assert!(text.contains(r#"fleet_risk_db_pool_connections{state="idle"} 3"#));
         assert!(text.contains(r#"fleet_risk_db_pool_connections{state="in_use"} 1"#));
         assert!(text.contains("fleet_risk_db_pool_max_connections 10"));
