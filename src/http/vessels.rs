@@ -1,6 +1,7 @@
 //! Vessels: create, read, update, delete, list per fleet, and history appends.
 //! Every write re-scores the vessel and its fleet in the same transaction.
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use chrono::{NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -18,6 +19,16 @@ use crate::domain::{
 };
 use crate::jobs::{ThresholdBook, rescore};
 use crate::storage::VesselOrder;
+
+/// `item` as JSON with `status`, or the 404 of a vessel that does not exist.
+fn vessel_answer<T: Serialize>(
+    imo: Imo,
+    item: Option<T>,
+    status: StatusCode,
+) -> Result<HttpResponse, ApiError> {
+    let item = item.ok_or_else(|| no_vessel(imo))?;
+    Ok(HttpResponse::build(status).json(item))
+}
 
 fn no_vessel(imo: Imo) -> ApiError {
     ApiError::not_found(format!("no vessel with IMO number {imo}"))
@@ -95,10 +106,8 @@ pub async fn show(
     path: ImoPath,
 ) -> Result<HttpResponse, ApiError> {
     let imo = path.imo()?;
-    match state.db.get_vessel(imo).await? {
-        Some(vessel) => Ok(HttpResponse::Ok().json(VesselResponse::from(vessel))),
-        None => Err(no_vessel(imo)),
-    }
+    let vessel = state.db.get_vessel(imo).await?;
+    vessel_answer(imo, vessel.map(VesselResponse::from), StatusCode::OK)
 }
 
 /// A JSON merge patch (RFC 7396) of the vessel's section 1 fields and
@@ -121,10 +130,8 @@ pub async fn update(
     };
     let merged = patch.apply(&VesselInput::from_profile(&current.profile));
     let (fleet, vessel) = parse_vessel_body(&state, errors, fleet, &merged)?;
-    match rescore::update_vessel(&state.jobs, fleet, &vessel).await? {
-        Some(updated) => Ok(HttpResponse::Ok().json(VesselResponse::from(updated))),
-        None => Err(no_vessel(imo)),
-    }
+    let updated = rescore::update_vessel(&state.jobs, fleet, &vessel).await?;
+    vessel_answer(imo, updated.map(VesselResponse::from), StatusCode::OK)
 }
 
 pub async fn delete(
@@ -233,10 +240,8 @@ pub async fn add_inspection(
 ) -> Result<HttpResponse, ApiError> {
     let imo = path.imo()?;
     let inspection = parse_inspection(&body, today())?;
-    match rescore::append_inspection(&state.jobs, imo, &inspection).await? {
-        Some(record) => Ok(HttpResponse::Created().json(HistoryItem::from(record))),
-        None => Err(no_vessel(imo)),
-    }
+    let stored = rescore::append_inspection(&state.jobs, imo, &inspection).await?;
+    vessel_answer(imo, stored.map(HistoryItem::from), StatusCode::CREATED)
 }
 
 pub async fn add_incident(
@@ -247,8 +252,6 @@ pub async fn add_incident(
 ) -> Result<HttpResponse, ApiError> {
     let imo = path.imo()?;
     let incident = parse_incident(&body, today())?;
-    match rescore::append_incident(&state.jobs, imo, &incident).await? {
-        Some(record) => Ok(HttpResponse::Created().json(HistoryItem::from(record))),
-        None => Err(no_vessel(imo)),
-    }
+    let stored = rescore::append_incident(&state.jobs, imo, &incident).await?;
+    vessel_answer(imo, stored.map(HistoryItem::from), StatusCode::CREATED)
 }
