@@ -19,7 +19,7 @@ use fleet_risk::domain::{FleetName, VesselProfile};
 use fleet_risk::domain::{RunStatus, RunTrigger};
 use fleet_risk::jobs::run_once;
 use fleet_risk::model_file::builtin_model;
-use fleet_risk::storage::{Database, NewFleet, PoolSettings};
+use fleet_risk::storage::{BackendPool, Database, NewFleet, PoolSettings};
 use fleet_risk::telemetry::metrics::Metrics;
 
 const FLEETS: usize = 100;
@@ -53,7 +53,7 @@ async fn bench(label: &str, url: &str, vessels: &[VesselProfile], as_of: NaiveDa
         .unwrap();
     db.migrate().await.unwrap();
     let loaded = load_book(&db, vessels).await;
-    if let Database::Postgres(pool) = &db {
+    if let BackendPool::Postgres(pool) = db.pool() {
         // A book is not bulk-loaded seconds before a run in service: let
         // PostgreSQL finish what autovacuum would do, so it does not run
         // during the timed runs.

@@ -7,7 +7,7 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use fleet_risk::storage::Database;
+use fleet_risk::storage::{BackendPool, Database};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -106,9 +106,9 @@ impl Sink {
 
 async fn drop_table(db: &Database, table: &str) {
     let sql = sqlx::AssertSqlSafe(format!("DROP TABLE {table}"));
-    match db {
-        Database::Sqlite(pool) => sqlx::query(sql).execute(pool).await.map(drop),
-        Database::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(drop),
+    match db.pool() {
+        BackendPool::Sqlite(pool) => sqlx::query(sql).execute(pool).await.map(drop),
+        BackendPool::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(drop),
     }
     .expect("the table is dropped");
 }
