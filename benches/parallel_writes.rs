@@ -28,31 +28,17 @@ fn env_or(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
+/// The demo book's first vessel, as a POST body with this IMO number.
 fn vessel(imo: u32, fleet: &str) -> Value {
-    json!({
-        "fleetId": fleet,
-        "vesselIMO": support::imo(imo).to_string(),
-        "name": format!("BENCH VESSEL {imo}"),
-        "shipType": "bulk_carrier",
-        "yearBuilt": 2008,
-        "grossTonnage": 43000,
-        "flag": "MT",
-        "classSociety": "LR",
-        "companyPerformance": "medium",
-        "insuredValueUsd": 18500000.0,
-        "insurancePolicyId": "HULL-2026-001234",
-        "sanctioned": false,
-        "bannedListed": false,
-        "daysInListedAreas12m": 12,
-        "aisGaps12m": 1,
-        "flagChanges36m": 0,
-        "inspections": [
-            {"date": "2025-03-14", "regime": "paris_mou", "deficiencies": 3, "detained": false}
-        ],
-        "incidents": [
-            {"date": "2023-09-20", "severity": "C", "kind": "machinery", "grossLossUsd": 180000.0}
-        ]
-    })
+    static TEMPLATE: std::sync::LazyLock<Value> = std::sync::LazyLock::new(|| {
+        let book: Value = serde_json::from_str(include_str!("../fixtures/demo/book.json")).unwrap();
+        book["fleets"][0]["vessels"][0].clone()
+    });
+    let mut body = TEMPLATE.clone();
+    body["fleetId"] = json!(fleet);
+    body["vesselIMO"] = json!(support::imo(imo).to_string());
+    body["name"] = json!(format!("BENCH VESSEL {imo}"));
+    body
 }
 
 struct Client {
