@@ -291,6 +291,13 @@ mod tests {
     }
 
     #[test]
+    fn a_write_that_waited_too_long_for_its_turn_is_503_with_retry_after() {
+        let error = ApiError::from(StorageError::WriteQueueTimedOut);
+        assert_eq!(error.code.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(error.retry_after_seconds, Some(5));
+    }
+
+    #[test]
     fn internal_errors_hide_their_cause() {
         let error = ApiError::internal(&"relation \"vessels\" does not exist, IMO 9074729");
         assert_eq!(error.code.status(), StatusCode::INTERNAL_SERVER_ERROR);

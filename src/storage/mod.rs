@@ -350,6 +350,50 @@ impl Database {
 mod tests {
     use super::*;
 
+    /// Another process holding SQLite's write lock past the busy timeout
+    /// gives "database is locked": the database is busy, not broken (503).
+    #[tokio::test]
+    async fn sqlite_database_is_locked_is_unavailable() {
+        use sqlx::Connection;
+        let dir = tempfile::tempdir().unwrap();
+        let options = SqliteConnectOptions::new()
+            .filename(dir.path().join("locked.db"))
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .busy_timeout(Duration::ZERO);
+        let mut holder = sqlx::SqliteConnection::connect_with(&options)
+            .await
+            .unwrap();
+        let mut other = sqlx::SqliteConnection::connect_with(&options)
+            .await
+            .unwrap();
+        sqlx::raw_sql("BEGIN IMMEDIATE")
+            .execute(&mut holder)
+            .await
+            .unwrap();
+        let locked = sqlx::raw_sql("BEGIN IMMEDIATE")
+            .execute(&mut other)
+            .await
+            .unwrap_err();
+        assert!(
+            locked.to_string().contains("database is locked"),
+            "{locked}"
+        );
+        assert!(matches!(
+            StorageError::from(locked),
+            StorageError::Unavailable(_)
+        ));
+        // Other database errors stay what they are.
+        let syntax = sqlx::raw_sql("SELEC 1")
+            .execute(&mut other)
+            .await
+            .unwrap_err();
+        assert!(matches!(
+            StorageError::from(syntax),
+            StorageError::Database(_)
+        ));
+    }
+
     #[test]
     fn both_backends_have_the_same_migration_versions() {
         let sqlite: Vec<i64> = SQLITE_MIGRATIONS.iter().map(|m| m.version).collect();
