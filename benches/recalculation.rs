@@ -19,7 +19,7 @@ use fleet_risk::domain::{FleetName, VesselProfile};
 use fleet_risk::domain::{RunStatus, RunTrigger};
 use fleet_risk::jobs::run_once;
 use fleet_risk::model_file::builtin_model;
-use fleet_risk::storage::{Database, NewFleet, PoolSettings};
+use fleet_risk::storage::{BackendPool, Database, NewFleet, PoolSettings};
 use fleet_risk::telemetry::metrics::Metrics;
 
 const FLEETS: usize = 100;
@@ -53,7 +53,7 @@ async fn bench(label: &str, url: &str, vessels: &[VesselProfile], as_of: NaiveDa
         .unwrap();
     db.migrate().await.unwrap();
     let loaded = load_book(&db, vessels).await;
-    if let Database::Postgres(pool) = &db {
+    if let BackendPool::Postgres(pool) = db.pool() {
         // A book is not bulk-loaded seconds before a run in service: let
         // PostgreSQL finish what autovacuum would do, so it does not run
         // during the timed runs.
@@ -110,37 +110,10 @@ fn main() {
         .build()
         .unwrap();
     runtime.block_on(async {
-        let backends = std::env::var("BENCH_BACKENDS").unwrap_or_else(|_| "sqlite,postgres".into());
-        let dir = tempfile::tempdir().unwrap();
-        let sqlite = format!("sqlite://{}", dir.path().join("bench.db").display());
-        if backends.contains("sqlite") {
-            bench("sqlite", &sqlite, &vessels, as_of).await;
-        }
-        if !backends.contains("postgres") {
-            return;
-        }
-
-        let admin_url = std::env::var("TEST_DATABASE_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-        match sqlx::PgPool::connect(&admin_url).await {
-            Err(error) => println!("postgres: skipped ({admin_url} unreachable: {error})"),
-            Ok(admin) => {
-                let name = format!("fleet_risk_bench_{}", uuid::Uuid::new_v4().simple());
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                    .execute(&admin)
-                    .await
-                    .unwrap();
-                let (base, _) = admin_url.rsplit_once('/').unwrap();
-                let url = format!("{base}/{name}");
-                assert!(DatabaseUrl::parse(&url).is_ok());
-                bench("postgres", &url, &vessels, as_of).await;
-                sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DROP DATABASE {name} WITH (FORCE)"
-                )))
-                .execute(&admin)
-                .await
-                .unwrap();
-            }
-        }
+        support::on_each_backend(async |label, url| {
+            assert!(DatabaseUrl::parse(url).is_ok());
+            bench(label, url, &vessels, as_of).await;
+        })
+        .await;
     });
 }

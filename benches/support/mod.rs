@@ -104,3 +104,41 @@ pub fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, Duration) {
     times.sort();
     (times[0], times[runs / 2])
 }
+
+/// Runs `bench(label, database_url)` on each backend of `BENCH_BACKENDS`
+/// (default `sqlite,postgres`): SQLite in a temporary file, PostgreSQL in a
+/// fresh database at `TEST_DATABASE_URL` (default
+/// postgres://postgres@127.0.0.1:5432/test) that is dropped afterwards, or
+/// skipped with a note when unreachable.
+pub async fn on_each_backend(bench: impl AsyncFn(&'static str, &str)) {
+    let backends = std::env::var("BENCH_BACKENDS").unwrap_or_else(|_| "sqlite,postgres".into());
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = format!("sqlite://{}", dir.path().join("bench.db").display());
+    if backends.contains("sqlite") {
+        bench("sqlite", &sqlite).await;
+    }
+    if !backends.contains("postgres") {
+        return;
+    }
+
+    let admin_url = std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    match sqlx::PgPool::connect(&admin_url).await {
+        Err(error) => println!("postgres: skipped ({admin_url} unreachable: {error})"),
+        Ok(admin) => {
+            let name = format!("fleet_risk_bench_{}", uuid::Uuid::new_v4().simple());
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&admin)
+                .await
+                .unwrap();
+            let (base, _) = admin_url.rsplit_once('/').unwrap();
+            bench("postgres", &format!("{base}/{name}")).await;
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE {name} WITH (FORCE)"
+            )))
+            .execute(&admin)
+            .await
+            .unwrap();
+        }
+    }
+}

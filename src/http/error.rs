@@ -247,15 +247,28 @@ impl From<StorageError> for ApiError {
             }
             StorageError::Unavailable(cause) => {
                 tracing::error!(error = %cause, "database unavailable");
-                Self {
-                    retry_after_seconds: Some(5),
-                    ..Self::new(
-                        ErrorCode::DatabaseUnavailable,
-                        "the database is unavailable",
-                    )
-                }
+                Self::database_unavailable()
+            }
+            StorageError::WriteQueueTimedOut => {
+                tracing::error!("a write timed out waiting for its turn");
+                Self::database_unavailable()
             }
             other => Self::internal(&other),
+        }
+    }
+}
+
+impl ApiError {
+    /// 503 with `Retry-After`: the database is down, or too busy to take
+    /// the write now ("database is locked" included); the request may succeed
+    /// when retried.
+    fn database_unavailable() -> Self {
+        Self {
+            retry_after_seconds: Some(5),
+            ..Self::new(
+                ErrorCode::DatabaseUnavailable,
+                "the database is unavailable",
+            )
         }
     }
 }
@@ -275,6 +288,13 @@ mod tests {
                     .all(|c| c.is_ascii_lowercase() || c == '_')
             );
         }
+    }
+
+    #[test]
+    fn a_write_that_waited_too_long_for_its_turn_is_503_with_retry_after() {
+        let error = ApiError::from(StorageError::WriteQueueTimedOut);
+        assert_eq!(error.code.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(error.retry_after_seconds, Some(5));
     }
 
     #[test]

@@ -17,7 +17,7 @@ use tokio_util::task::TaskTracker;
 use crate::compute::ComputeBridge;
 use crate::domain::{FleetId, RiskThresholds};
 use crate::risk::RiskModel;
-use crate::storage::{Database, StorageError, ThresholdScope};
+use crate::storage::{Database, StorageError, StoredThresholds, ThresholdScope, WriteTx};
 use crate::telemetry::{self, metrics::Metrics};
 
 pub use recalculation::{RunFailure, RunPhase, run_once, start_run};
@@ -68,12 +68,28 @@ pub struct ThresholdBook {
 
 impl ThresholdBook {
     pub async fn load(db: &Database, model: &RiskModel) -> Result<Self, StorageError> {
-        let default = db
-            .stored_thresholds(ThresholdScope::Default)
-            .await?
-            .map_or_else(|| model.thresholds(), |stored| stored.thresholds);
-        let overrides = db.fleet_threshold_overrides().await?.into_iter().collect();
-        Ok(Self { default, overrides })
+        let stored = db.stored_thresholds(ThresholdScope::Default).await?;
+        let overrides = db.fleet_threshold_overrides().await?;
+        Ok(Self::assemble(model, stored, overrides))
+    }
+
+    /// The book as a write sees it, read through the write's own
+    /// transaction (never a second pooled connection while it holds the lock).
+    pub async fn load_in(tx: &mut WriteTx, model: &RiskModel) -> Result<Self, StorageError> {
+        let stored = tx.stored_thresholds(ThresholdScope::Default).await?;
+        let overrides = tx.fleet_threshold_overrides().await?;
+        Ok(Self::assemble(model, stored, overrides))
+    }
+
+    fn assemble(
+        model: &RiskModel,
+        stored: Option<StoredThresholds>,
+        overrides: Vec<(FleetId, RiskThresholds)>,
+    ) -> Self {
+        Self {
+            default: stored.map_or_else(|| model.thresholds(), |stored| stored.thresholds),
+            overrides: overrides.into_iter().collect(),
+        }
     }
 
     pub fn for_fleet(&self, fleet: FleetId) -> &RiskThresholds {

@@ -106,7 +106,8 @@ async fn rescore(
     other_fleets: &[FleetId],
 ) -> Result<(), ChangeError> {
     let as_of = Utc::now().date_naive();
-    let thresholds = ThresholdBook::load(&ctx.db, &ctx.model).await?;
+    // Through the write's own transaction: see `Database::begin_write`.
+    let thresholds = ThresholdBook::load_in(tx, &ctx.model).await?;
     let mut publication = Publication::default();
     let mut fleets: Vec<FleetId> = Vec::new();
     // The re-scored vessel's fleet, and its type for the tanker exposure.

@@ -2,7 +2,7 @@
 //! bind parameters of a statement, so every batch size is derived from that
 //! cap and the statement's binds per row, never written down by hand.
 
-use super::WriteTx;
+use super::{WriteConn, WriteTx};
 
 /// SQLite's `SQLITE_MAX_VARIABLE_NUMBER` (its default since 3.32).
 const SQLITE_BIND_LIMIT: usize = 32_766;
@@ -26,9 +26,9 @@ impl WriteTx {
     /// Rows one multi-row statement of this backend may carry, with
     /// `per_row` binds a row and `shared` binds of the whole statement.
     pub(super) fn rows_per_statement(&self, per_row: usize, shared: usize) -> usize {
-        let limit = match self {
-            WriteTx::Sqlite(_) => SQLITE_BIND_LIMIT,
-            WriteTx::Postgres(_) => POSTGRES_BIND_LIMIT,
+        let limit = match self.conn {
+            WriteConn::Sqlite(_) => SQLITE_BIND_LIMIT,
+            WriteConn::Postgres(_) => POSTGRES_BIND_LIMIT,
         };
         rows_within(limit, per_row, shared)
     }

@@ -18,7 +18,7 @@ use super::book_transfer::{CopiedBook, StoredBook, StoredIncident, StoredInspect
 use super::postgres::parse_rows;
 use super::stored::{corrupt, stored_count, stored_date};
 use super::vessels::VesselColumns;
-use super::{Database, ScoringVessel, StorageError};
+use super::{BackendPool, Database, ScoringVessel, StorageError};
 use crate::domain::{
     FleetId, Incident, IncidentKind, IncidentSeverity, Inspection, InspectionRegime, UsdAmount,
 };
@@ -51,12 +51,12 @@ enum Transfer {
 
 impl Database {
     pub async fn load_book(&self) -> Result<Book, StorageError> {
-        let (transfer, fleets) = match self {
-            Database::Sqlite(pool) => {
+        let (transfer, fleets) = match self.pool() {
+            BackendPool::Sqlite(pool) => {
                 let (stored, fleets) = super::sqlite::book::load(pool).await?;
                 (Transfer::Parsed(stored), fleets)
             }
-            Database::Postgres(pool) => {
+            BackendPool::Postgres(pool) => {
                 let (copied, fleets) = super::postgres::book::copy(pool).await?;
                 (Transfer::Copied(copied), fleets)
             }

@@ -35,12 +35,14 @@ mod vessel_score;
 mod vessels;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::config::DatabaseUrl;
 
@@ -83,6 +85,8 @@ pub enum StorageError {
     UnknownFleet,
     #[error("the cursor belongs to another sort order")]
     CursorMismatch,
+    #[error("timed out waiting for the other writes to the book")]
+    WriteQueueTimedOut,
 }
 
 impl From<sqlx::Error> for StorageError {
@@ -92,9 +96,26 @@ impl From<sqlx::Error> for StorageError {
             | sqlx::Error::PoolClosed
             | sqlx::Error::Io(_)
             | sqlx::Error::Tls(_) => Self::Unavailable(error),
+            ref e if is_sqlite_busy(e) => Self::Unavailable(error),
             other => Self::Database(other),
         }
     }
+}
+
+/// SQLite's "database is locked" (`SQLITE_BUSY`, `SQLITE_LOCKED` and their
+/// extended codes): another process held the write lock past the busy
+/// timeout. The database is there but busy, so it is answered like an
+/// unreachable one (503, retry), never as a fault of the service.
+fn is_sqlite_busy(error: &sqlx::Error) -> bool {
+    const SQLITE_BUSY: i64 = 5;
+    const SQLITE_LOCKED: i64 = 6;
+    let sqlx::Error::Database(e) = error else {
+        return false;
+    };
+    e.try_downcast_ref::<sqlx::sqlite::SqliteError>()
+        .and_then(sqlx::error::DatabaseError::code)
+        .and_then(|code| code.parse::<i64>().ok())
+        .is_some_and(|code| matches!(code & 0xff, SQLITE_BUSY | SQLITE_LOCKED))
 }
 
 pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
@@ -104,9 +125,9 @@ pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
 /// Runs `$body` with `$pool` bound to whichever pool backs `$db`.
 macro_rules! on_pool {
     ($db:expr, $pool:ident => $body:expr) => {
-        match $db {
-            $crate::storage::Database::Sqlite($pool) => $body,
-            $crate::storage::Database::Postgres($pool) => $body,
+        match ($db).pool() {
+            $crate::storage::BackendPool::Sqlite($pool) => $body,
+            $crate::storage::BackendPool::Postgres($pool) => $body,
         }
     };
 }
@@ -115,12 +136,12 @@ pub(crate) use on_pool;
 /// Runs `$body` with `$conn` bound to the connection of a [`WriteTx`].
 macro_rules! on_tx {
     ($tx:expr, $conn:ident => $body:expr) => {
-        match $tx {
-            $crate::storage::WriteTx::Sqlite(tx) => {
+        match &mut ($tx).conn {
+            $crate::storage::WriteConn::Sqlite(tx) => {
                 let $conn = &mut **tx;
                 $body
             }
-            $crate::storage::WriteTx::Postgres(tx) => {
+            $crate::storage::WriteConn::Postgres(tx) => {
                 let $conn = &mut **tx;
                 $body
             }
@@ -129,9 +150,16 @@ macro_rules! on_tx {
 }
 pub(crate) use on_tx;
 
-/// A write transaction holding the book's single-writer lock (see
-/// [`Database::begin_write`]).
-pub enum WriteTx {
+/// A write transaction holding the book's single-writer lock, and this
+/// process's turn in the writers' queue (see [`Database::begin_write`]).
+pub struct WriteTx {
+    // Declared first, so it is dropped (rolled back) before the turn passes on.
+    pub(crate) conn: WriteConn,
+    _turn: OwnedSemaphorePermit,
+}
+
+/// The connection of a [`WriteTx`], on its backend.
+pub(crate) enum WriteConn {
     Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
 }
@@ -149,9 +177,9 @@ impl WriteTx {
     }
 
     pub async fn commit(self) -> Result<(), StorageError> {
-        match self {
-            Self::Sqlite(tx) => tx.commit().await?,
-            Self::Postgres(tx) => tx.commit().await?,
+        match self.conn {
+            WriteConn::Sqlite(tx) => tx.commit().await?,
+            WriteConn::Postgres(tx) => tx.commit().await?,
         }
         Ok(())
     }
@@ -159,10 +187,28 @@ impl WriteTx {
 
 /// The connection pool of the configured backend.
 #[derive(Clone, Debug)]
-pub enum Database {
+pub enum BackendPool {
     Sqlite(SqlitePool),
     Postgres(PgPool),
 }
+
+/// The database: its pool, and the queue its writers take turns in.
+///
+/// At most one writer of this process holds a pooled connection at a time:
+/// the others wait for their turn in the queue without one, so a write
+/// never holds the pool's connections while it waits for the database's
+/// write lock, and readers keep the rest of the pool. Across processes
+/// (replicas, the CLI) the database's own lock still serialises writers.
+#[derive(Clone, Debug)]
+pub struct Database {
+    pool: BackendPool,
+    writers: Arc<Semaphore>,
+}
+
+/// How long a writer waits for its turn before the write answers 503 (the
+/// queue drains one write at a time; a write takes milliseconds, so this
+/// is reached only when the database stalls).
+const WRITE_QUEUE_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Clone, Copy)]
 pub struct PoolSettings {
@@ -180,6 +226,19 @@ impl Default for PoolSettings {
 }
 
 impl Database {
+    /// A database on `pool`, with a writers' queue of its own.
+    pub fn new(pool: BackendPool) -> Self {
+        Self {
+            pool,
+            writers: Arc::new(Semaphore::new(1)),
+        }
+    }
+
+    /// The pool, for what only one backend does.
+    pub fn pool(&self) -> &BackendPool {
+        &self.pool
+    }
+
     /// Opens a pool; a SQLite file is created if missing, in WAL mode with a
     /// busy timeout and foreign keys on.
     pub async fn connect(url: &DatabaseUrl, settings: PoolSettings) -> Result<Self, StorageError> {
@@ -195,7 +254,7 @@ impl Database {
                 .acquire_timeout(settings.acquire_timeout)
                 .connect_with(options)
                 .await?;
-            Ok(Self::Sqlite(pool))
+            Ok(Self::new(BackendPool::Sqlite(pool)))
         } else {
             let options = PgConnectOptions::from_str(url.expose())?.application_name("fleet-risk");
             let pool = PgPoolOptions::new()
@@ -203,21 +262,21 @@ impl Database {
                 .acquire_timeout(settings.acquire_timeout)
                 .connect_with(options)
                 .await?;
-            Ok(Self::Postgres(pool))
+            Ok(Self::new(BackendPool::Postgres(pool)))
         }
     }
 
     pub fn backend(&self) -> &'static str {
-        match self {
-            Self::Sqlite(_) => "sqlite",
-            Self::Postgres(_) => "postgres",
+        match self.pool {
+            BackendPool::Sqlite(_) => "sqlite",
+            BackendPool::Postgres(_) => "postgres",
         }
     }
 
     pub async fn migrate(&self) -> Result<(), StorageError> {
-        match self {
-            Self::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
-            Self::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+        match &self.pool {
+            BackendPool::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            BackendPool::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         Ok(())
     }
@@ -259,11 +318,22 @@ impl Database {
     /// Writes to the book are rare and short; serialising them lets a
     /// publication drop deleted vessels once, up front (`retain_live`), and
     /// write its rows without a foreign-key check each.
+    ///
+    /// The writer first waits for its turn in this process's queue, holding
+    /// no connection, and only then takes one from the pool (see
+    /// [`Database`]). Whatever the write reads, it reads through the
+    /// returned transaction: a second pooled connection while this one holds
+    /// the lock could wait on writers that wait on this one.
     pub async fn begin_write(&self) -> Result<WriteTx, StorageError> {
-        match self {
-            Self::Sqlite(pool) => sqlite::begin_write(pool).await,
-            Self::Postgres(pool) => postgres::begin_write(pool).await,
-        }
+        let turn = tokio::time::timeout(WRITE_QUEUE_TIMEOUT, self.writers.clone().acquire_owned())
+            .await
+            .map_err(|_| StorageError::WriteQueueTimedOut)?
+            .expect("the writers' queue is never closed");
+        let conn = match &self.pool {
+            BackendPool::Sqlite(pool) => sqlite::begin_write(pool).await?,
+            BackendPool::Postgres(pool) => postgres::begin_write(pool).await?,
+        };
+        Ok(WriteTx { conn, _turn: turn })
     }
 
     /// `(size, idle)` of the connection pool.
@@ -279,6 +349,50 @@ impl Database {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Another process holding SQLite's write lock past the busy timeout
+    /// gives "database is locked": the database is busy, not broken (503).
+    #[tokio::test]
+    async fn sqlite_database_is_locked_is_unavailable() {
+        use sqlx::Connection;
+        let dir = tempfile::tempdir().unwrap();
+        let options = SqliteConnectOptions::new()
+            .filename(dir.path().join("locked.db"))
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .busy_timeout(Duration::ZERO);
+        let mut holder = sqlx::SqliteConnection::connect_with(&options)
+            .await
+            .unwrap();
+        let mut other = sqlx::SqliteConnection::connect_with(&options)
+            .await
+            .unwrap();
+        sqlx::raw_sql("BEGIN IMMEDIATE")
+            .execute(&mut holder)
+            .await
+            .unwrap();
+        let locked = sqlx::raw_sql("BEGIN IMMEDIATE")
+            .execute(&mut other)
+            .await
+            .unwrap_err();
+        assert!(
+            locked.to_string().contains("database is locked"),
+            "{locked}"
+        );
+        assert!(matches!(
+            StorageError::from(locked),
+            StorageError::Unavailable(_)
+        ));
+        // Other database errors stay what they are.
+        let syntax = sqlx::raw_sql("SELEC 1")
+            .execute(&mut other)
+            .await
+            .unwrap_err();
+        assert!(matches!(
+            StorageError::from(syntax),
+            StorageError::Database(_)
+        ));
+    }
 
     #[test]
     fn both_backends_have_the_same_migration_versions() {

@@ -16,7 +16,10 @@ use sqlx::QueryBuilder;
 use uuid::Uuid;
 
 use super::vessel_score::{HistoryRows, ImoRow, VesselScore};
-use super::{Database, RunVesselError, StorageError, WriteTx, on_tx, postgres, sqlite};
+use super::{
+    BackendPool, Database, RunVesselError, StorageError, WriteConn, WriteTx, on_tx, postgres,
+    sqlite,
+};
 use crate::domain::FleetId;
 use crate::risk::FleetAggregate;
 
@@ -81,8 +84,8 @@ impl WriteTx {
         calculated_at: DateTime<Utc>,
         history: HistoryRows,
     ) -> Result<(), StorageError> {
-        match self {
-            WriteTx::Postgres(tx) => {
+        match &mut self.conn {
+            WriteConn::Postgres(tx) => {
                 postgres::publication::write_vessel_scores(
                     tx,
                     run_id,
@@ -92,7 +95,7 @@ impl WriteTx {
                 )
                 .await?
             }
-            WriteTx::Sqlite(tx) => {
+            WriteConn::Sqlite(tx) => {
                 debug_assert_eq!(history, HistoryRows::InTransaction, "SQLite stages nothing");
                 sqlite::publication::write_vessel_scores(tx, run_id, vessels, calculated_at).await?
             }
@@ -225,8 +228,8 @@ impl Database {
             )
             .await
         };
-        let finished = match self {
-            Database::Postgres(pool) => {
+        let finished = match self.pool() {
+            BackendPool::Postgres(pool) => {
                 let (staged, finished) = tokio::join!(
                     postgres::publication::stage_vessel_scores(
                         pool,
@@ -239,7 +242,7 @@ impl Database {
                 staged?;
                 finished?
             }
-            Database::Sqlite(_) => finish(&mut tx, HistoryRows::InTransaction).await?,
+            BackendPool::Sqlite(_) => finish(&mut tx, HistoryRows::InTransaction).await?,
         };
         if finished {
             tx.commit().await?;

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::{Database, StorageError, on_pool, on_tx};
+use super::{Database, StorageError, WriteTx, on_pool, on_tx};
 use crate::domain::{FleetId, RiskThresholds};
 
 /// Where thresholds are set.
@@ -76,18 +76,55 @@ pub struct ThresholdChange {
     pub new_value: Option<String>,
 }
 
+const SELECT_STORED: &str =
+    "SELECT medium, high, critical, updated_at, updated_by FROM risk_thresholds WHERE scope = $1";
+const SELECT_OVERRIDES: &str =
+    "SELECT scope, medium, high, critical FROM risk_thresholds WHERE scope <> 'default'";
+
+type OverrideRow = (String, f64, f64, f64);
+
+fn overrides(rows: Vec<OverrideRow>) -> Result<Vec<(FleetId, RiskThresholds)>, StorageError> {
+    rows.into_iter()
+        .map(|(scope, medium, high, critical)| {
+            let fleet = FleetId::parse(&scope).map_err(StorageError::CorruptRow)?;
+            let t = RiskThresholds::new(medium, high, critical)
+                .map_err(|e| StorageError::CorruptRow(format!("thresholds: {e}")))?;
+            Ok((fleet, t))
+        })
+        .collect()
+}
+
+/// The same reads inside a write, on its own connection: a write that read
+/// them through the pool would hold one pooled connection while waiting
+/// for another (see [`Database::begin_write`]).
+impl WriteTx {
+    pub async fn stored_thresholds(
+        &mut self,
+        scope: ThresholdScope,
+    ) -> Result<Option<StoredThresholds>, StorageError> {
+        let row: Option<ThresholdRow> = on_tx!(self, conn => {
+            sqlx::query_as(SELECT_STORED).bind(scope.key()).fetch_optional(conn).await?
+        });
+        row.map(stored).transpose()
+    }
+
+    pub async fn fleet_threshold_overrides(
+        &mut self,
+    ) -> Result<Vec<(FleetId, RiskThresholds)>, StorageError> {
+        let rows: Vec<OverrideRow> = on_tx!(self, conn => {
+            sqlx::query_as(SELECT_OVERRIDES).fetch_all(conn).await?
+        });
+        overrides(rows)
+    }
+}
+
 impl Database {
     pub async fn stored_thresholds(
         &self,
         scope: ThresholdScope,
     ) -> Result<Option<StoredThresholds>, StorageError> {
         let row: Option<ThresholdRow> = on_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT medium, high, critical, updated_at, updated_by FROM risk_thresholds WHERE scope = $1",
-            )
-            .bind(scope.key())
-            .fetch_optional(pool)
-            .await?
+            sqlx::query_as(SELECT_STORED).bind(scope.key()).fetch_optional(pool).await?
         });
         row.map(stored).transpose()
     }
@@ -96,21 +133,10 @@ impl Database {
     pub async fn fleet_threshold_overrides(
         &self,
     ) -> Result<Vec<(FleetId, RiskThresholds)>, StorageError> {
-        let rows: Vec<(String, f64, f64, f64)> = on_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT scope, medium, high, critical FROM risk_thresholds WHERE scope <> 'default'",
-            )
-            .fetch_all(pool)
-            .await?
+        let rows: Vec<OverrideRow> = on_pool!(self, pool => {
+            sqlx::query_as(SELECT_OVERRIDES).fetch_all(pool).await?
         });
-        rows.into_iter()
-            .map(|(scope, medium, high, critical)| {
-                let fleet = FleetId::parse(&scope).map_err(StorageError::CorruptRow)?;
-                let t = RiskThresholds::new(medium, high, critical)
-                    .map_err(|e| StorageError::CorruptRow(format!("thresholds: {e}")))?;
-                Ok((fleet, t))
-            })
-            .collect()
+        overrides(rows)
     }
 
     /// Sets (`Some`) or removes (`None`) thresholds and records the change,

@@ -1,4 +1,4 @@
-use fleet_risk::storage::Database;
+use fleet_risk::storage::BackendPool;
 use reqwest::Method;
 use serde_json::json;
 
@@ -101,12 +101,12 @@ async fn a_wrong_method_is_405_with_allow(backend: Backend) {
 async fn a_broken_schema_is_an_opaque_500_and_rolls_back(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let fleet = app.create_fleet("Fleet A").await;
-    match &app.db {
-        Database::Sqlite(pool) => sqlx::query("DROP TABLE incidents")
+    match app.db.pool() {
+        BackendPool::Sqlite(pool) => sqlx::query("DROP TABLE incidents")
             .execute(pool)
             .await
             .map(drop),
-        Database::Postgres(pool) => sqlx::query("DROP TABLE incidents")
+        BackendPool::Postgres(pool) => sqlx::query("DROP TABLE incidents")
             .execute(pool)
             .await
             .map(drop),

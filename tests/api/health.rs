@@ -1,4 +1,4 @@
-use fleet_risk::storage::Database;
+use fleet_risk::storage::BackendPool;
 
 use crate::support::{Backend, IMOS, TestApp, vessel_body};
 
@@ -69,14 +69,14 @@ async fn an_overdue_run_is_stale_but_the_replica_stays_ready(backend: Backend) {
     let three_hours_ago = chrono::Utc::now() - chrono::Duration::hours(3);
     let sql = "UPDATE risk_runs SET finished_at = $1 WHERE id = $2";
     let id = uuid::Uuid::parse_str(&run).unwrap();
-    match &app.db {
-        Database::Sqlite(pool) => sqlx::query(sql)
+    match app.db.pool() {
+        BackendPool::Sqlite(pool) => sqlx::query(sql)
             .bind(three_hours_ago)
             .bind(id)
             .execute(pool)
             .await
             .map(drop),
-        Database::Postgres(pool) => sqlx::query(sql)
+        BackendPool::Postgres(pool) => sqlx::query(sql)
             .bind(three_hours_ago)
             .bind(id)
             .execute(pool)

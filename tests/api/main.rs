@@ -11,6 +11,7 @@ mod assess;
 mod auth;
 mod bad_values;
 mod cli;
+mod concurrency;
 mod contract;
 mod demo;
 mod errors;
@@ -36,6 +37,7 @@ fn cases() -> Vec<TestCase> {
         auth::CASES,
         bad_values::CASES,
         cli::CASES,
+        concurrency::CASES,
         contract::CASES,
         demo::CASES,
         errors::CASES,

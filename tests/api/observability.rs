@@ -7,7 +7,7 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use fleet_risk::storage::Database;
+use fleet_risk::storage::{BackendPool, Database};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -108,9 +108,9 @@ impl Sink {
 
 async fn drop_table(db: &Database, table: &str) {
     let sql = sqlx::AssertSqlSafe(format!("DROP TABLE {table}"));
-    match db {
-        Database::Sqlite(pool) => sqlx::query(sql).execute(pool).await.map(drop),
-        Database::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(drop),
+    match db.pool() {
+        BackendPool::Sqlite(pool) => sqlx::query(sql).execute(pool).await.map(drop),
+        BackendPool::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(drop),
     }
     .expect("the table is dropped");
 }
@@ -456,15 +456,15 @@ async fn risk_score_freshness_counts_only_book_wide_runs(backend: Backend) {
 /// Holds every connection of the server's pool, as a database that stopped
 /// answering does: each read then waits for the pool's acquire timeout.
 async fn exhaust_pool(db: &Database, size: usize) -> Box<dyn std::any::Any + Send> {
-    match db {
-        Database::Sqlite(pool) => {
+    match db.pool() {
+        BackendPool::Sqlite(pool) => {
             let mut held = Vec::new();
             for _ in 0..size {
                 held.push(pool.acquire().await.expect("a connection"));
             }
             Box::new(held)
         }
-        Database::Postgres(pool) => {
+        BackendPool::Postgres(pool) => {
             let mut held = Vec::new();
             for _ in 0..size {
                 held.push(pool.acquire().await.expect("a connection"));

@@ -637,11 +637,19 @@ async fn deleting_a_vessel_deletes_its_score_history(backend: Backend) {
 
 /// Every write to the book takes the single-writer lock (an advisory lock
 /// on PostgreSQL): a vessel change waits while another write holds it, then
-/// goes through.
+/// goes through. The blocker is another process's pool (a second replica):
+/// within one process writers queue before they take a connection, so the
+/// database lock is what serialises writers across replicas.
 async fn writes_queue_behind_the_single_writer_lock(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     small_book(&app).await;
-    let blocker = app.db.begin_write().await.unwrap();
+    let replica = fleet_risk::storage::Database::connect(
+        &fleet_risk::config::DatabaseUrl::parse(&app.database.url).unwrap(),
+        Default::default(),
+    )
+    .await
+    .unwrap();
+    let blocker = replica.begin_write().await.unwrap();
     let patch = {
         let client = app.client.clone();
         let url = app.url(&format!("/api/fleet-risk/vessels/{}", IMOS[0]));

@@ -8,7 +8,7 @@ use fleet_risk::config::Settings;
 use fleet_risk::domain::Role;
 use fleet_risk::domain::{RunStatus, RunTrigger};
 use fleet_risk::startup::Application;
-use fleet_risk::storage::{Database, RunRecord};
+use fleet_risk::storage::{BackendPool, Database, RunRecord};
 use reqwest::Method;
 use serde_json::Value;
 
@@ -512,13 +512,13 @@ impl TestApp {
 
     /// A count read with raw SQL (to inspect what is stored).
     pub async fn count_sql(&self, sql: &str) -> i64 {
-        match &self.db {
-            Database::Sqlite(pool) => {
+        match self.db.pool() {
+            BackendPool::Sqlite(pool) => {
                 sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
                     .fetch_one(pool)
                     .await
             }
-            Database::Postgres(pool) => {
+            BackendPool::Postgres(pool) => {
                 sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
                     .fetch_one(pool)
                     .await
@@ -529,12 +529,12 @@ impl TestApp {
 
     /// Executes raw SQL on the test database (to break or inspect it).
     pub async fn execute_sql(&self, sql: &str) {
-        match &self.db {
-            Database::Sqlite(pool) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+        match self.db.pool() {
+            BackendPool::Sqlite(pool) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
                 .execute(pool)
                 .await
                 .map(drop),
-            Database::Postgres(pool) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+            BackendPool::Postgres(pool) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
                 .execute(pool)
                 .await
                 .map(drop),

@@ -11,7 +11,7 @@ pub(super) mod publication;
 
 use sqlx::PgPool;
 
-use super::{StorageError, WriteTx};
+use super::{StorageError, WriteConn};
 pub(super) use copy_text::parse_rows;
 
 /// The PostgreSQL advisory-lock key of the single-writer lock ("fleetrsk").
@@ -20,13 +20,13 @@ const WRITE_LOCK_KEY: i64 = 0x666c_6565_7472_736b;
 /// A write transaction holding the book's single-writer lock: a
 /// transaction-scoped advisory lock (it works through transaction poolers,
 /// and is released by commit, rollback or a dropped connection).
-pub(super) async fn begin_write(pool: &PgPool) -> Result<WriteTx, StorageError> {
+pub(super) async fn begin_write(pool: &PgPool) -> Result<WriteConn, StorageError> {
     let mut tx = pool.begin().await?;
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
         .bind(WRITE_LOCK_KEY)
         .execute(&mut *tx)
         .await?;
-    Ok(WriteTx::Postgres(tx))
+    Ok(WriteConn::Postgres(tx))
 }
 
 /// A connection of its own, outside the pool and its limit, for bulk

@@ -10,7 +10,9 @@ use chrono::{NaiveDate, Utc};
 use uuid::Uuid;
 
 use crate::domain::RunTrigger;
-use crate::storage::{Database, StorageError, WriteTx, is_unique_violation, on_pool, on_tx};
+use crate::storage::{
+    BackendPool, Database, StorageError, WriteTx, is_unique_violation, on_pool, on_tx,
+};
 
 /// Why a run could not claim the slot.
 #[derive(Debug, thiserror::Error)]
@@ -137,11 +139,11 @@ impl Database {
     /// every failed run. SQLite stages nothing: a run's rows live and die
     /// with its publishing transaction.
     async fn discard_unpublished_rows(&self, id: Option<Uuid>) -> Result<(), StorageError> {
-        match self {
-            Database::Postgres(pool) => {
+        match self.pool() {
+            BackendPool::Postgres(pool) => {
                 crate::storage::postgres::publication::discard_unpublished_rows(pool, id).await
             }
-            Database::Sqlite(_) => Ok(()),
+            BackendPool::Sqlite(_) => Ok(()),
         }
     }
 }

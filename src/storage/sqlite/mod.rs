@@ -9,11 +9,11 @@ pub(super) mod publication;
 
 use sqlx::SqlitePool;
 
-use super::{StorageError, WriteTx};
+use super::{StorageError, WriteConn};
 
 /// A write transaction that takes SQLite's write lock up front, so it waits
 /// out the busy timeout instead of failing when a deferred transaction
 /// tries to upgrade.
-pub(super) async fn begin_write(pool: &SqlitePool) -> Result<WriteTx, StorageError> {
-    Ok(WriteTx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?))
+pub(super) async fn begin_write(pool: &SqlitePool) -> Result<WriteConn, StorageError> {
+    Ok(WriteConn::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?))
 }
