@@ -8,11 +8,13 @@
 #   bash benches/recalculation-pair.sh BASE [NEW] [ROUNDS]   # ROUNDS default 3
 #
 # PostgreSQL at TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test).
+# Worktrees live in $PAIR_DIR (default $CARGO_TARGET_DIR/pair) and are kept, so
+# a second comparison rebuilds only what changed.
 set -euo pipefail
 base="${1:?usage: recalculation-pair.sh BASE [NEW] [ROUNDS]}"; new="${2:-HEAD}"; rounds="${3:-3}"
 top="$(git rev-parse --show-toplevel)"
 export CARGO_TARGET_DIR="${BENCH_TARGET_DIR:-/var/tmp/fleet-risk-bench-target}"
-work="$(mktemp -d)"; trap 'git -C "$top" worktree remove --force "$work/base" 2>/dev/null; git -C "$top" worktree remove --force "$work/new" 2>/dev/null; rm -rf "$work"' EXIT
+work="${PAIR_DIR:-$CARGO_TARGET_DIR/pair}"; mkdir -p "$work"; rm -f "$work/results"
 binary() { # the bench executable cargo builds in worktree $1
     (cd "$1" && cargo bench --locked --bench recalculation --no-run --message-format=json 2>/dev/null) \
         | python3 -c 'import json,sys
@@ -23,7 +25,11 @@ for line in sys.stdin:
 }
 for side in base new; do
     rev="$base"; [ "$side" = new ] && rev="$new"
-    git -C "$top" worktree add -q --detach "$work/$side" "$rev"
+    if [ -e "$work/$side/.git" ]; then
+        git -C "$work/$side" checkout -q --detach "$(git -C "$top" rev-parse "$rev")"
+    else
+        git -C "$top" worktree add -q --detach "$work/$side" "$rev"
+    fi
     bin="$(binary "$work/$side")"; cp "$bin" "$work/$side.bench"
     echo "$side: $(git -C "$top" log --oneline -1 "$rev")"
 done
