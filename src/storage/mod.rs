@@ -96,10 +96,27 @@ impl From<sqlx::Error> for StorageError {
             | sqlx::Error::PoolClosed
             | sqlx::Error::Io(_)
             | sqlx::Error::Tls(_) => Self::Unavailable(error),
-            ref e if is_sqlite_busy(e) => Self::Unavailable(error),
+            ref e if is_sqlite_busy(e) || is_postgres_going_away(e) => Self::Unavailable(error),
             other => Self::Database(other),
         }
     }
+}
+
+/// PostgreSQL ending or refusing the session: SQLSTATE class 08 (connection
+/// exception) and 57P01-57P03 (`admin_shutdown`, as in "terminating
+/// connection due to administrator command", `crash_shutdown`,
+/// `cannot_connect_now` while it starts or stops). The connection is lost,
+/// like any other lost connection: 503, retry.
+fn is_postgres_going_away(error: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(e) = error else {
+        return false;
+    };
+    e.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+        .is_some_and(|pg| is_going_away_code(pg.code()))
+}
+
+fn is_going_away_code(code: &str) -> bool {
+    code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03")
 }
 
 /// SQLite's "database is locked" (`SQLITE_BUSY`, `SQLITE_LOCKED` and their
@@ -392,6 +409,17 @@ mod tests {
             StorageError::from(syntax),
             StorageError::Database(_)
         ));
+    }
+
+    #[test]
+    fn postgres_ending_the_session_is_a_lost_connection() {
+        for code in ["57P01", "57P02", "57P03", "08006", "08003"] {
+            assert!(is_going_away_code(code), "{code}");
+        }
+        // A unique violation, a missing table, a query cancelled by a statement timeout.
+        for code in ["23505", "42P01", "57014"] {
+            assert!(!is_going_away_code(code), "{code}");
+        }
     }
 
     #[test]

@@ -11,7 +11,8 @@ crate::cases!(
     an_unknown_route_is_404,
     a_wrong_method_is_405_with_allow,
     a_broken_schema_is_an_opaque_500_and_rolls_back,
-    a_database_outage_is_503,
+    a_database_outage_is_503;
+    postgres: a_session_the_database_ends_is_a_lost_connection,
 );
 
 async fn malformed_json_is_400(backend: Backend) {
@@ -137,4 +138,36 @@ async fn a_database_outage_is_503(backend: Backend) {
     let response = app.get("/api/fleet-risk/fleets", &key).await;
     response.assert_problem(503, "database_unavailable");
     assert!(response.header("retry-after").is_some());
+}
+
+/// "terminating connection due to administrator command" (57P01), as a
+/// restart or an operator's `pg_terminate_backend` sends it, is a lost
+/// connection (503), not a fault of the service (500).
+async fn a_session_the_database_ends_is_a_lost_connection(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let BackendPool::Postgres(pool) = app.db.pool() else {
+        unreachable!("a PostgreSQL case")
+    };
+    let mut held = pool.acquire().await.unwrap();
+    let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(&mut *held)
+        .await
+        .unwrap();
+    let terminated: bool = sqlx::query_scalar("SELECT pg_terminate_backend($1)")
+        .bind(pid)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert!(terminated);
+    let error = sqlx::query("SELECT 1")
+        .execute(&mut *held)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            fleet_risk::storage::StorageError::from(error),
+            fleet_risk::storage::StorageError::Unavailable(_)
+        ),
+        "a terminated session must be Unavailable"
+    );
 }
