@@ -141,8 +141,7 @@ async fn a_vessel_that_fails_to_score_in_a_run_keeps_its_previous_score(backend:
     .await;
     let expected_changed = assessed_now(&app, changed).await;
     assert_ne!(
-        expected_changed["score"],
-        before[2].body["score"],
+        expected_changed["score"], before[2].body["score"],
         "the new data scores differently"
     );
 
@@ -164,7 +163,10 @@ async fn a_vessel_that_fails_to_score_in_a_run_keeps_its_previous_score(backend:
 
     // The vessel that failed keeps its previous score, every field of it.
     let kept = vessel_risk(&app, broken).await;
-    assert_eq!(kept.body, before[1].body, "the previous score stays in force");
+    assert_eq!(
+        kept.body, before[1].body,
+        "the previous score stays in force"
+    );
     assert!(kept.body["score"].is_number() && kept.body["factors"].is_array());
     // (Its history is read in SQL: the API reads the vessel first, and its row is corrupt.)
     assert_eq!(app.count_sql(&score_rows(broken)).await, broken_rows);
@@ -225,7 +227,10 @@ async fn a_run_that_loaded_before_a_write_does_not_replace_its_rescore(backend: 
         &assessed_now(&app, target).await,
         target,
     );
-    assert_ne!(fresh.body["score"], old_score, "the new data scores differently");
+    assert_ne!(
+        fresh.body["score"], old_score,
+        "the new data scores differently"
+    );
     let fresh_fleet = fleet_risk(&app, &fleet_a).await;
     assert_ne!(fresh_fleet.body["runId"], json!(run_id));
 
@@ -235,8 +240,18 @@ async fn a_run_that_loaded_before_a_write_does_not_replace_its_rescore(backend: 
     assert_eq!(run["vesselsScored"], BOOK.len());
 
     // The write's re-score is still the one in force, not the run's.
-    assert_eq!(vessel_risk(&app, target).await.body, fresh.body);
-    assert_eq!(fleet_risk(&app, &fleet_a).await.body, fresh_fleet.body);
+    let in_force = vessel_risk(&app, target).await;
+    assert_eq!(
+        in_force.body["runId"], fresh.body["runId"],
+        "the run replaced the write's fresher score"
+    );
+    assert_eq!(in_force.body, fresh.body);
+    let fleet_in_force = fleet_risk(&app, &fleet_a).await;
+    assert_eq!(
+        fleet_in_force.body["runId"], fresh_fleet.body["runId"],
+        "the run replaced the write's fresher aggregate"
+    );
+    assert_eq!(fleet_in_force.body, fresh_fleet.body);
     // The run did score the vessel, from the data it had loaded: that score
     // is in the history, and out of force.
     let history = history_runs(&app, target).await;
@@ -290,7 +305,11 @@ async fn a_failed_rescore_fails_the_write(
         "a 500 hides its cause: {}",
         failed.text
     );
-    assert_eq!(stored_vessel(&app, imo).await, vessel, "the write is undone");
+    assert_eq!(
+        stored_vessel(&app, imo).await,
+        vessel,
+        "the write is undone"
+    );
     assert_eq!(vessel_risk(&app, imo).await.body, risk.body);
     assert_eq!(fleet_risk(&app, &fleet_a).await.body, fleet.body);
 
@@ -300,7 +319,10 @@ async fn a_failed_rescore_fails_the_write(
         .await;
     assert_eq!(done.status, status, "{}", done.text);
     assert_ne!(stored_vessel(&app, imo).await, vessel);
-    assert_ne!(vessel_risk(&app, imo).await.body["runId"], risk.body["runId"]);
+    assert_ne!(
+        vessel_risk(&app, imo).await.body["runId"],
+        risk.body["runId"]
+    );
 }
 
 async fn a_failed_rescore_fails_an_incident_append(backend: Backend) {
