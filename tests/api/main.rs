@@ -20,6 +20,7 @@ mod health;
 mod histories;
 mod input;
 mod observability;
+mod publication;
 mod recalculation;
 mod replicas;
 mod risk;
@@ -50,6 +51,7 @@ fn cases() -> Vec<TestCase> {
         risk::CASES,
         thresholds::CASES,
         observability::CASES,
+        publication::CASES,
         vessels::CASES,
     ]
     .concat()
