@@ -23,6 +23,8 @@ mod observability;
 mod recalculation;
 mod replicas;
 mod risk;
+mod run_slot;
+mod shutdown;
 mod thresholds;
 mod vessels;
 
@@ -48,6 +50,8 @@ fn cases() -> Vec<TestCase> {
         recalculation::CASES,
         replicas::CASES,
         risk::CASES,
+        run_slot::CASES,
+        shutdown::CASES,
         thresholds::CASES,
         observability::CASES,
         vessels::CASES,

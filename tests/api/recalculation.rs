@@ -4,7 +4,7 @@ use fleet_risk::domain::{PolicyIdPattern, VesselInput};
 use fleet_risk::model_file::builtin_model;
 use fleet_risk::risk::{aggregate_fleet, assess};
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::support::{Backend, IMOS, TestApp, assert_close, vessel_body};
 
@@ -17,8 +17,7 @@ crate::cases!(
     the_trigger_answers_202_then_409_while_running,
     the_trigger_accepts_the_cron_secret,
     the_trigger_refuses_other_callers,
-    catch_up_runs_only_when_scores_are_older_than_one_period,
-    an_abandoned_run_frees_the_slot_after_its_lease,
+    a_run_record_holds_its_phases_and_ends_once_its_scores_are_visible,
     runs_are_listed_newest_first,
     a_run_stores_one_row_per_vessel_and_moves_every_pointer,
     deleting_a_vessel_deletes_its_score_history,
@@ -381,68 +380,86 @@ async fn the_trigger_refuses_other_callers(backend: Backend) {
     assert_eq!(runs.body["items"], json!([]), "no run was started");
 }
 
-async fn catch_up_runs_only_when_scores_are_older_than_one_period(backend: Backend) {
-    let app = TestApp::spawn_with(backend, |env| {
-        env.insert("RISK_RECALC_ENABLED", "true".into());
-        env.insert("DEMO_DATA", "true".into());
-    })
-    .await;
-    // An empty history: the new replica caught up once on start.
-    let mut startup: Option<Value> = None;
-    for _ in 0..300 {
-        let runs = app.get("/api/fleet-risk/runs", &app.keys.viewer).await;
-        startup = runs.body["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["trigger"] == "startup" && r["status"] == "published")
-            .cloned();
-        if startup.is_some() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    let startup = startup.expect("a startup run was published");
-    assert_eq!(startup["vesselsScored"], 67);
-
-    let schedule = fleet_risk::config::RecalcSchedule::parse("0 0 */6 * * *").unwrap();
-    assert!(!fleet_risk::jobs::schedule::needs_catch_up(&app.jobs, &schedule).await);
-    app.execute_sql(&format!(
-        "UPDATE risk_runs SET finished_at = '{}' WHERE trigger <> 'data_change'",
-        (chrono::Utc::now() - chrono::Duration::hours(7)).to_rfc3339()
-    ))
-    .await;
-    assert!(fleet_risk::jobs::schedule::needs_catch_up(&app.jobs, &schedule).await);
-}
-
-async fn an_abandoned_run_frees_the_slot_after_its_lease(backend: Backend) {
+/// `finishedAt` is never before the scores became visible (a reader that
+/// still saw the previous score at some instant proves the commit came
+/// later), `durationMs` covers the run up to then, and the phases are
+/// recorded within it.
+async fn a_run_record_holds_its_phases_and_ends_once_its_scores_are_visible(backend: Backend) {
     let app = TestApp::spawn(backend).await;
+    small_book(&app).await;
     let today = chrono::Utc::now().date_naive();
-    let dead = fleet_risk::jobs::start_run(&app.jobs, fleet_risk::domain::RunTrigger::Cron, today)
+    let run_id =
+        fleet_risk::jobs::start_run(&app.jobs, fleet_risk::domain::RunTrigger::Manual, today)
+            .await
+            .unwrap();
+    let db = app.db.clone();
+    let imo = fleet_risk::domain::Imo::parse(IMOS[0]).unwrap();
+    let reader = tokio::spawn(async move {
+        // The latest instant before a read that still saw the previous score.
+        let mut last_unseen = None;
+        loop {
+            let asked = chrono::Utc::now();
+            let current = db.current_vessel_assessment(imo).await.unwrap();
+            if current.as_ref().is_some_and(|c| c.run_id == run_id) {
+                return (last_unseen, current.unwrap().calculated_at);
+            }
+            last_unseen = Some(asked);
+            tokio::task::yield_now().await;
+        }
+    });
+    let record = fleet_risk::jobs::recalculation::execute(&app.jobs, run_id, today)
         .await
         .unwrap();
-    // Within its lease the run still holds the slot.
+    let (last_unseen, calculated_at) = reader.await.unwrap();
+    assert_eq!(record.status, fleet_risk::domain::RunStatus::Published);
+    let finished = record.finished_at.unwrap();
+    let last_unseen = last_unseen.expect("the reader saw the previous state at least once");
     assert!(
-        fleet_risk::jobs::start_run(&app.jobs, fleet_risk::domain::RunTrigger::Cron, today)
-            .await
-            .is_err()
+        finished >= last_unseen,
+        "finished {finished} before the commit (unseen at {last_unseen})"
     );
-    // Its process died long ago: the last heartbeat is far older than the lease.
-    app.execute_sql(
-        "UPDATE risk_runs SET heartbeat_at = '2000-01-01T00:00:00+00:00' WHERE status = 'running'",
-    )
-    .await;
-    let run_id = app.recalculate().await;
-    assert_ne!(run_id, dead.to_string());
-    let abandoned = app
-        .get(&format!("/api/fleet-risk/runs/{dead}"), &app.keys.viewer)
-        .await;
-    assert_eq!(abandoned.body["status"], "failed");
+    assert!(finished >= calculated_at, "{finished} < {calculated_at}");
+
+    let duration = record.duration_ms.unwrap();
+    let phases = [
+        record.phases.load_ms,
+        record.phases.score_ms,
+        record.phases.publish_ms,
+    ]
+    .map(|phase| phase.expect("every phase of a published run is recorded"));
+    assert!(phases.iter().all(|&ms| ms >= 0), "{phases:?}");
     assert!(
-        abandoned.body["error"]
-            .as_str()
-            .unwrap()
-            .starts_with("abandoned")
+        phases.iter().sum::<i64>() <= duration,
+        "{phases:?} > {duration}"
+    );
+    // The run's interval holds its whole duration (whole milliseconds).
+    let elapsed = finished.timestamp_millis() - record.started_at.timestamp_millis();
+    assert!(
+        elapsed >= duration,
+        "{elapsed} ms between start and end < {duration} ms"
+    );
+
+    let shown = app
+        .get(&format!("/api/fleet-risk/runs/{run_id}"), &app.keys.viewer)
+        .await;
+    assert_eq!(
+        shown.body["phases"],
+        json!({"loadMs": phases[0], "scoreMs": phases[1], "publishMs": phases[2]})
+    );
+    assert_eq!(shown.body["durationMs"], duration);
+    // A data change's run has no phases.
+    let runs = app
+        .get("/api/fleet-risk/runs?limit=100", &app.keys.viewer)
+        .await;
+    let change = runs.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["trigger"] == "data_change")
+        .unwrap();
+    assert_eq!(
+        change["phases"],
+        json!({"loadMs": null, "scoreMs": null, "publishMs": null})
     );
 }
 
