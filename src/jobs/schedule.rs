@@ -11,7 +11,7 @@ use std::time::Instant;
 use chrono::Utc;
 use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
 
-use super::{JobContext, run_once};
+use super::{JobContext, recalculation, run_once, start_run};
 use crate::config::RecalcSchedule;
 use crate::domain::RunTrigger;
 use crate::storage::ClaimError;
@@ -58,7 +58,8 @@ pub async fn needs_catch_up(ctx: &JobContext, schedule: &RecalcSchedule) -> bool
 /// stale row of a process that died mid-run (which blocks every claim until
 /// its lease runs out, and is then reclaimed by the next claim). It retries
 /// every heartbeat interval for as long as the scores still need it (a run
-/// of another replica that publishes ends the wait), at most
+/// of another replica that publishes ends the wait, and a claim taken just
+/// after one is released unused), at most
 /// `RISK_RUN_TIMEOUT` + `RISK_RUN_LEASE` (the longest a live run holds the
 /// slot, plus the lease of a dead one); shutdown ends the wait at once.
 pub async fn catch_up(ctx: &JobContext, schedule: &RecalcSchedule) {
@@ -69,9 +70,31 @@ pub async fn catch_up(ctx: &JobContext, schedule: &RecalcSchedule) {
     let deadline = Instant::now() + ctx.run_timeout + ctx.run_lease;
     let mut waiting = false;
     loop {
-        match run_once(ctx, RunTrigger::Startup, Utc::now().date_naive()).await {
-            Ok(run) => {
-                tracing::info!(run_id = %run.id, status = ?run.status, trigger, "recalculation finished");
+        let as_of = Utc::now().date_naive();
+        match start_run(ctx, RunTrigger::Startup, as_of).await {
+            // A run of another replica may have published between the check
+            // and the claim (the slot it freed is what the claim took).
+            Ok(run_id) if !needs_catch_up(ctx, schedule).await => {
+                match ctx.db.release_run(run_id).await {
+                    Ok(()) => tracing::info!(
+                        trigger,
+                        "catch-up no longer needed: another run published meanwhile"
+                    ),
+                    Err(error) => {
+                        tracing::warn!(%run_id, %error, trigger, "could not release the catch-up's claim; its lease will expire")
+                    }
+                }
+                return;
+            }
+            Ok(run_id) => {
+                match recalculation::execute(ctx, run_id, as_of).await {
+                    Ok(run) => {
+                        tracing::info!(run_id = %run.id, status = ?run.status, trigger, "recalculation finished")
+                    }
+                    Err(error) => {
+                        tracing::error!(%run_id, %error, trigger, "the run's record could not be read back")
+                    }
+                }
                 return;
             }
             Err(ClaimError::InProgress(running)) => {

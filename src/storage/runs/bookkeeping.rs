@@ -107,6 +107,19 @@ impl Database {
         }))
     }
 
+    /// Gives back a claim that has not started working (its run is not
+    /// needed after all): the row goes, as if it had never been claimed.
+    pub async fn release_run(&self, id: Uuid) -> Result<(), StorageError> {
+        on_pool!(self, pool => {
+            sqlx::query("DELETE FROM risk_runs WHERE id = $1 AND status = 'running'")
+                .bind(id)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(())
+    }
+
     pub async fn heartbeat_run(&self, id: Uuid) -> Result<(), StorageError> {
         on_pool!(self, pool => {
             sqlx::query("UPDATE risk_runs SET heartbeat_at = $2 WHERE id = $1 AND status = 'running'")
