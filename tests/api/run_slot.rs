@@ -23,6 +23,8 @@ crate::cases!(
     a_catch_up_that_meets_a_dead_run_reclaims_the_slot_when_its_lease_runs_out,
     a_catch_up_that_meets_a_live_run_runs_once_the_slot_is_free,
     a_catch_up_that_meets_a_live_run_that_publishes_does_not_run,
+    a_waiting_catch_up_ends_on_shutdown,
+    a_waiting_catch_up_gives_up_after_the_run_timeout_and_the_lease,
 );
 
 fn today() -> chrono::NaiveDate {
@@ -212,8 +214,15 @@ fn scheduling(database: &TestDatabase) -> std::collections::HashMap<&'static str
 
 /// Another replica on `first`'s database, started with the schedule on.
 async fn restart(first: &TestApp) -> TestApp {
+    restart_with(first, &[]).await
+}
+
+async fn restart_with(first: &TestApp, extra: &[(&'static str, &str)]) -> TestApp {
     let database = TestDatabase::sharing(&first.database.url);
-    let environment = scheduling(&database);
+    let mut environment = scheduling(&database);
+    for (variable, value) in extra {
+        environment.insert(variable, value.to_string());
+    }
     TestApp::spawn_on(database, environment).await
 }
 
@@ -297,7 +306,11 @@ async fn busy_slot(backend: Backend) -> BusySlot {
 /// A replica starting beside `slot.other`; returns once its catch-up has
 /// met the busy slot and waits (the skip is counted once).
 async fn starting_beside(slot: &BusySlot) -> TestApp {
-    let starting = restart(&slot.other).await;
+    starting_beside_with(slot, &[]).await
+}
+
+async fn starting_beside_with(slot: &BusySlot, extra: &[(&'static str, &str)]) -> TestApp {
+    let starting = restart_with(&slot.other, extra).await;
     eventually("the catch-up meets the busy slot", || async {
         skipped_runs(&starting).await == 1
     })
@@ -355,4 +368,34 @@ async fn a_catch_up_that_meets_a_live_run_that_publishes_does_not_run(backend: B
     })
     .await;
     assert_eq!(runs_of(&starting, "startup").await, Vec::<Value>::new());
+}
+
+async fn a_waiting_catch_up_ends_on_shutdown(backend: Backend) {
+    let slot = busy_slot(backend).await;
+    let mut starting = starting_beside(&slot).await;
+    // Shutdown waits a bounded grace for background work; a catch-up that
+    // ignored it would still be waiting for the live run afterwards.
+    starting.stop().await;
+    assert!(starting.jobs.tasks.is_empty(), "the catch-up still waits");
+    let startups = "SELECT COUNT(*) FROM risk_runs WHERE trigger = 'startup'";
+    assert_eq!(starting.count_sql(startups).await, 0);
+    slot.heartbeats.abort();
+}
+
+async fn a_waiting_catch_up_gives_up_after_the_run_timeout_and_the_lease(backend: Backend) {
+    let slot = busy_slot(backend).await;
+    // RISK_RUN_TIMEOUT 1 s + RISK_RUN_LEASE 1 s: the longest the slot can be
+    // busy with a live or a dead run; this one stays live.
+    let starting = starting_beside_with(&slot, &[("RISK_RUN_TIMEOUT", "1")]).await;
+    eventually("the catch-up gives up", || async {
+        starting.jobs.tasks.is_empty()
+    })
+    .await;
+    assert_eq!(
+        slot.other.db.running_run().await.unwrap(),
+        Some(slot.held),
+        "the slot is still held"
+    );
+    assert_eq!(runs_of(&starting, "startup").await, Vec::<Value>::new());
+    slot.heartbeats.abort();
 }
