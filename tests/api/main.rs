@@ -23,6 +23,7 @@ mod observability;
 mod recalculation;
 mod replicas;
 mod risk;
+mod run_records;
 mod run_slot;
 mod shutdown;
 mod thresholds;
@@ -50,6 +51,7 @@ fn cases() -> Vec<TestCase> {
         recalculation::CASES,
         replicas::CASES,
         risk::CASES,
+        run_records::CASES,
         run_slot::CASES,
         shutdown::CASES,
         thresholds::CASES,
