@@ -2,6 +2,7 @@
 //! the database-free `assess` and `simulate`.
 
 mod error;
+mod interrupt;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -68,7 +69,8 @@ enum Command {
     },
     /// Run one book-wide recalculation now and print its report as JSON (for
     /// external schedulers). Exit 0 when published or skipped because another
-    /// run is in progress, 1 when it failed.
+    /// run is in progress, 1 when it failed; SIGTERM or SIGINT cancels the run,
+    /// which is recorded failed (cancelled), and exits 143 or 130 (128 + the signal).
     Recalc {
         /// The as-of date (YYYY-MM-DD); today (UTC) by default.
         #[arg(long, value_parser = parse_date)]
@@ -118,7 +120,8 @@ struct SeedOutput {
     vessels_already_present: usize,
 }
 
-/// Exit codes: 0 success, 1 failure at run time, 2 bad configuration or usage.
+/// Exit codes: 0 success, 1 failure at run time, 2 bad configuration or
+/// usage, 128 + the signal when SIGTERM (143) or SIGINT (130) cancelled a `recalc`.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let settings = match Settings::from_env() {
@@ -145,7 +148,7 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("fleet-risk: {error}");
-            ExitCode::FAILURE
+            error.exit_code()
         }
     }
 }
@@ -229,6 +232,7 @@ async fn recalc(settings: &Settings, as_of: Option<NaiveDate>) -> Result<(), Cli
     let compute = ComputeBridge::new(settings.compute_threads, settings.compute_queue)?;
     let metrics = std::sync::Arc::new(crate::telemetry::metrics::Metrics::new());
     let ctx = startup::job_context(settings, db.clone(), model, compute, metrics, None);
+    let interrupted = interrupt::cancel_on_signal(&ctx.shutdown)?;
     let as_of = as_of.unwrap_or_else(|| Utc::now().date_naive());
     match jobs::run_once(&ctx, RunTrigger::Cli, as_of).await {
         Ok(run) => {
@@ -239,10 +243,10 @@ async fn recalc(settings: &Settings, as_of: Option<NaiveDate>) -> Result<(), Cli
                 "run": RunResponse::from(run),
                 "vesselErrors": vessel_errors(errors),
             }))?;
-            if failed {
-                Err(CliError::RunFailed(id))
-            } else {
-                Ok(())
+            match (failed, interrupted.get()) {
+                (false, _) => Ok(()),
+                (true, Some(&signal)) => Err(CliError::Interrupted { run: id, signal }),
+                (true, None) => Err(CliError::RunFailed(id)),
             }
         }
         Err(ClaimError::InProgress(running)) => print_json(&serde_json::json!({

@@ -16,7 +16,6 @@ use tokio_util::task::TaskTracker;
 
 use crate::compute::ComputeBridge;
 use crate::config::Settings;
-use crate::domain::RunTrigger;
 use crate::http::{self, AppState};
 use crate::jobs::{JobContext, schedule};
 use crate::model_file;
@@ -61,7 +60,8 @@ const READ_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(600);
 /// How long shutdown waits for a cancelled run to record its failure.
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// The job context of a process: shared by the server, the scheduler and the CLI.
+/// The job context of a process: shared by the server, the scheduler and the
+/// CLI. Call it on the process's runtime: background runs are spawned there.
 pub fn job_context(
     settings: &Settings,
     db: Database,
@@ -80,6 +80,8 @@ pub fn job_context(
         run_lease: settings.run_lease,
         shutdown: CancellationToken::new(),
         tasks: TaskTracker::new(),
+        runtime: tokio::runtime::Handle::current(),
+        hold_before_publish: crate::jobs::hold::armed_by_environment(),
         pause: Default::default(),
     }
 }
@@ -254,8 +256,9 @@ impl Application {
     /// Serves until SIGINT/SIGTERM (actix handles the signals and drains),
     /// running the recalculation schedule, the background reader of the
     /// database-backed metrics and, when the published scores are older than
-    /// one period, a catch-up run. On the way out a run in
-    /// progress is cancelled (it fails and publishes nothing), the metrics
+    /// one period, a catch-up run (which waits out a busy slot). On the way
+    /// out a run in progress, whatever started it, is cancelled (it is
+    /// recorded `failed`, cancelled, and publishes nothing), the metrics
     /// listener stops, and pending Sentry events are flushed.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let settings = &self.state.settings;
@@ -266,12 +269,8 @@ impl Application {
                 Ok(started) => scheduler = Some(started),
                 Err(error) => tracing::error!(%error, "the recalculation schedule did not start"),
             }
-            if schedule::needs_catch_up(&jobs, &settings.recalc_cron).await {
-                let catch_up = jobs.clone();
-                jobs.tasks.spawn(async move {
-                    schedule::trigger(&catch_up, RunTrigger::Startup).await;
-                });
-            }
+            let (catch_up, schedule) = (jobs.clone(), settings.recalc_cron.clone());
+            jobs.spawn_background(async move { schedule::catch_up(&catch_up, &schedule).await });
         }
         // The database-backed gauges are read in the background, so a scrape
         // answers at once whatever the database does; stopped with the jobs.
@@ -286,6 +285,12 @@ impl Application {
             handle
         });
         let served = self.server.await;
+        if !jobs.tasks.is_empty() {
+            tracing::info!(
+                runs = jobs.tasks.len(),
+                "shutting down: cancelling the background runs in progress"
+            );
+        }
         jobs.shutdown.cancel();
         if let Some(mut scheduler) = scheduler
             && let Err(error) = scheduler.shutdown().await

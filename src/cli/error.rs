@@ -5,7 +5,8 @@ use crate::domain::FieldErrors;
 use crate::startup::StartupError;
 use crate::storage::{SeedError, StorageError};
 
-/// Why a command failed; printed as `fleet-risk: <error>` (exit code 1).
+/// Why a command failed; printed as `fleet-risk: <error>` (exit code 1,
+/// or 128 + the signal for [`CliError::Interrupted`]).
 #[derive(Debug, thiserror::Error)]
 pub(super) enum CliError {
     #[error(transparent)]
@@ -47,6 +48,9 @@ pub(super) enum CliError {
     NoSuchKey(uuid::Uuid),
     #[error("run {0} failed")]
     RunFailed(uuid::Uuid),
+    /// A signal cancelled the run (exit code 128 + the signal).
+    #[error("run {run} cancelled by signal {signal}; it is recorded failed")]
+    Interrupted { run: uuid::Uuid, signal: i32 },
     #[error("cannot connect to {address}: {source}")]
     Connect {
         address: std::net::SocketAddr,
@@ -60,6 +64,19 @@ pub(super) enum CliError {
     Io(#[from] std::io::Error),
     #[error(transparent)]
     Output(#[from] serde_json::Error),
+}
+
+impl CliError {
+    /// 128 + the signal for a run a signal cancelled (the shell's convention
+    /// for a process a signal ended), else 1.
+    pub(super) fn exit_code(&self) -> std::process::ExitCode {
+        match self {
+            Self::Interrupted { signal, .. } => {
+                std::process::ExitCode::from(u8::try_from(128 + signal).unwrap_or(1))
+            }
+            _ => std::process::ExitCode::FAILURE,
+        }
+    }
 }
 
 /// One `  field: message` line per invalid field.

@@ -14,7 +14,7 @@ use super::extract::echoed;
 use super::query::{ListQuery, PageResponse};
 use crate::domain::{Role, RunStatus, RunTrigger};
 use crate::jobs::{recalculation, start_run};
-use crate::storage::{ClaimError, RunRecord, RunVesselError};
+use crate::storage::{ClaimError, RunPhases, RunRecord, RunVesselError};
 
 /// A run as the API (and the CLI's report) sends it.
 #[derive(Debug, Serialize)]
@@ -30,7 +30,27 @@ pub struct RunResponse {
     vessels_scored: i64,
     vessels_failed: i64,
     duration_ms: Option<i64>,
+    phases: RunPhasesResponse,
     error: Option<String>,
+}
+
+/// The phases of a run, in milliseconds (null when not completed).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RunPhasesResponse {
+    load_ms: Option<i64>,
+    score_ms: Option<i64>,
+    publish_ms: Option<i64>,
+}
+
+impl From<RunPhases> for RunPhasesResponse {
+    fn from(phases: RunPhases) -> Self {
+        Self {
+            load_ms: phases.load_ms,
+            score_ms: phases.score_ms,
+            publish_ms: phases.publish_ms,
+        }
+    }
 }
 
 impl From<RunRecord> for RunResponse {
@@ -46,6 +66,7 @@ impl From<RunRecord> for RunResponse {
             vessels_scored: run.vessels_scored,
             vessels_failed: run.vessels_failed,
             duration_ms: run.duration_ms,
+            phases: run.phases.into(),
             error: run.error,
         }
     }
@@ -114,7 +135,9 @@ pub async fn trigger(
     match start_run(&state.jobs, trigger, as_of).await {
         Ok(run_id) => {
             let ctx = state.jobs.clone();
-            state.jobs.tasks.spawn(async move {
+            // On the process's runtime, not this worker's: the worker stops
+            // with the server, before shutdown cancels and records the run.
+            state.jobs.spawn_background(async move {
                 if let Err(error) = recalculation::execute(&ctx, run_id, as_of).await {
                     tracing::error!(%run_id, %error, "the run's record could not be read back");
                 }

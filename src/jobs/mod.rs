@@ -2,6 +2,7 @@
 //! with every data change (`rescore`), and the six-hourly schedule
 //! (`schedule`). Scoring itself is the pure engine, run on the compute pool.
 
+pub mod hold;
 pub mod pause;
 pub mod recalculation;
 pub mod rescore;
@@ -36,6 +37,13 @@ pub struct JobContext {
     pub shutdown: CancellationToken,
     /// Background runs, awaited on shutdown.
     pub tasks: TaskTracker,
+    /// The runtime background runs are spawned on: the process's own. An
+    /// actix worker's runtime stops with the server and would drop a run
+    /// mid-way, leaving its row `running` until the lease expires.
+    pub runtime: tokio::runtime::Handle,
+    /// Test-only (see [`hold`]): every book-wide run waits before publishing
+    /// until shutdown or its timeout ends it.
+    pub hold_before_publish: bool,
     pub metrics: Arc<Metrics>,
     /// Where run failures and unscorable vessels are reported (`None`: the process hub).
     pub sentry: Option<Arc<sentry::Hub>>,
@@ -44,6 +52,21 @@ pub struct JobContext {
 }
 
 impl JobContext {
+    /// Runs `run` in the background on the process's runtime, tracked so
+    /// that shutdown cancels it (through [`JobContext::shutdown`]) and waits
+    /// for it to record how it ended.
+    pub fn spawn_background<F>(&self, run: F)
+    where
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        self.tasks.spawn_on(run, &self.runtime);
+    }
+
+    /// How often a run renews its lease, and a waiting catch-up retries.
+    pub(crate) fn heartbeat_interval(&self) -> Duration {
+        (self.run_lease / 4).max(Duration::from_millis(100))
+    }
+
     /// Reports a failed run to Sentry (scrubbed like every event).
     pub(crate) fn report_run_failure(&self, run_id: uuid::Uuid, error: &str) {
         match &self.sentry {

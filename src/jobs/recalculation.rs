@@ -12,10 +12,10 @@ use uuid::Uuid;
 use std::collections::HashMap;
 
 use super::scoring::score_book;
-use super::{JobContext, ThresholdBook};
+use super::{JobContext, ThresholdBook, hold};
 use crate::compute::ComputeError;
 use crate::domain::{FleetId, RunTrigger};
-use crate::storage::{ClaimError, Publication, RunRecord, StorageError};
+use crate::storage::{ClaimError, Publication, RunEnd, RunPhases, RunRecord, StorageError};
 use crate::telemetry::metrics::RunOutcome;
 
 /// Why a claimed run failed. Its text is what the run records as its
@@ -90,31 +90,44 @@ pub async fn run_once(
 }
 
 /// Runs a claimed run to the end, leaving it `published` or `failed`, and
-/// reads back its record.
+/// reads back its record. A published run's end (`finished_at`, the whole
+/// duration, the phases) is recorded after its publication committed.
 pub async fn execute(
     ctx: &JobContext,
     run_id: Uuid,
     as_of: NaiveDate,
 ) -> Result<RunRecord, StorageError> {
     let started = Instant::now();
+    let phases = PhaseClock::default();
     let heartbeat = tokio::spawn(heartbeat(ctx.clone(), run_id));
     let outcome = tokio::select! {
-        finished = tokio::time::timeout(ctx.run_timeout, work(ctx, run_id, as_of, started)) => match finished {
+        finished = tokio::time::timeout(ctx.run_timeout, work(ctx, run_id, as_of, started, &phases)) => match finished {
             Ok(result) => result,
             Err(_) => Err(RunFailure::TimedOut(ctx.run_timeout)),
         },
         () = ctx.shutdown.cancelled() => Err(RunFailure::Cancelled),
     };
     heartbeat.abort();
-    let elapsed_ms = started.elapsed().as_millis() as i64;
+    let end = RunEnd {
+        duration_ms: started.elapsed().as_millis() as i64,
+        phases: phases.completed(),
+    };
+    let (load_ms, score_ms, publish_ms) = (
+        end.phases.load_ms,
+        end.phases.score_ms,
+        end.phases.publish_ms,
+    );
     match &outcome {
         Ok(()) => {
-            tracing::info!(%run_id, elapsed_ms, "recalculation run published");
+            if let Err(error) = ctx.db.record_run_end(run_id, &end).await {
+                tracing::warn!(%run_id, %error, "could not record when the published run ended; its record keeps the time taken before the commit");
+            }
+            tracing::info!(%run_id, elapsed_ms = end.duration_ms, load_ms, score_ms, publish_ms, "recalculation run published");
             ctx.metrics
                 .record_run(started.elapsed(), RunOutcome::Published);
         }
         Err(failure) => {
-            tracing::error!(%run_id, error = %failure, "recalculation run failed; nothing published");
+            tracing::error!(%run_id, error = %failure, elapsed_ms = end.duration_ms, load_ms, score_ms, publish_ms, "recalculation run failed; nothing published");
             ctx.metrics
                 .record_run(started.elapsed(), RunOutcome::Failed);
             if matches!(failure, RunFailure::TimedOut(_)) {
@@ -122,8 +135,11 @@ pub async fn execute(
             }
             let error = failure.to_string();
             ctx.report_run_failure(run_id, &error);
-            if let Err(error) = ctx.db.fail_run(run_id, &error, elapsed_ms).await {
-                tracing::error!(%run_id, %error, "could not mark the run failed; its lease will expire");
+            match ctx.db.fail_run_after(run_id, &error, &end).await {
+                Ok(()) => tracing::info!(%run_id, error = %failure, "the run is recorded failed"),
+                Err(error) => {
+                    tracing::error!(%run_id, %error, "could not mark the run failed; its lease will expire")
+                }
             }
         }
     }
@@ -133,11 +149,37 @@ pub async fn execute(
         .ok_or_else(|| StorageError::CorruptRow(format!("run {run_id} vanished while it ran")))
 }
 
+/// The phases a run has completed so far, kept outside its work: a run
+/// that times out or is cancelled has its work dropped mid-way, and still
+/// records the phases it finished.
+#[derive(Default)]
+struct PhaseClock(std::sync::Mutex<RunPhases>);
+
+impl PhaseClock {
+    /// Records a phase that began at `began` and has just ended.
+    fn finished(&self, began: Instant, phase: impl FnOnce(&mut RunPhases) -> &mut Option<i64>) {
+        let took = began.elapsed().as_millis() as i64;
+        let mut phases = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        *phase(&mut phases) = Some(took);
+    }
+
+    fn completed(&self) -> RunPhases {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
 async fn work(
     ctx: &JobContext,
     run_id: Uuid,
     as_of: NaiveDate,
     started: Instant,
+    phases: &PhaseClock,
 ) -> Result<(), RunFailure> {
     let phase = Instant::now();
     let book = ctx
@@ -145,10 +187,10 @@ async fn work(
         .load_book()
         .await
         .map_err(RunFailure::storage(RunPhase::LoadingBook))?;
-    let load_ms = phase.elapsed().as_millis();
     let thresholds = ThresholdBook::load(&ctx.db, &ctx.model)
         .await
         .map_err(RunFailure::storage(RunPhase::LoadingThresholds))?;
+    phases.finished(phase, |p| &mut p.load_ms);
     ctx.pause.after_load().await;
     let model = ctx.model.clone();
     let phase = Instant::now();
@@ -157,12 +199,16 @@ async fn work(
         .run_waiting(move || score_book(&model, book, as_of, &thresholds))
         .await
         .map_err(|source| RunFailure::Compute { source })?;
-    let score_ms = phase.elapsed().as_millis();
+    phases.finished(phase, |p| &mut p.score_ms);
     for error in &publication.errors {
         let (imo, message) = (&error.vessel_imo, &error.message);
         tracing::warn!(%run_id, vessel = %imo, %message, "vessel could not be scored");
         ctx.metrics.calculation_error();
         ctx.report_vessel_failure(run_id, &format!("vessel {imo}: {message}"));
+    }
+    if ctx.hold_before_publish {
+        tracing::warn!(%run_id, "{}", hold::HELD_MESSAGE);
+        std::future::pending::<()>().await;
     }
     let phase = Instant::now();
     let published = ctx
@@ -174,8 +220,7 @@ async fn work(
         )
         .await
         .map_err(RunFailure::storage(RunPhase::Publishing))?;
-    let publish_ms = phase.elapsed().as_millis();
-    tracing::info!(%run_id, load_ms, score_ms, publish_ms, vessels = publication.vessels.len(), "run phases");
+    phases.finished(phase, |p| &mut p.publish_ms);
     if published {
         record_calculations(ctx, &publication);
         Ok(())
@@ -202,8 +247,7 @@ pub(super) fn record_calculations(ctx: &JobContext, publication: &Publication) {
 
 /// Keeps the run's lease fresh while it works.
 async fn heartbeat(ctx: JobContext, run_id: Uuid) {
-    let every = (ctx.run_lease / 4).max(std::time::Duration::from_millis(100));
-    let mut ticks = tokio::time::interval(every);
+    let mut ticks = tokio::time::interval(ctx.heartbeat_interval());
     ticks.tick().await;
     loop {
         ticks.tick().await;

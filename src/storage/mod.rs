@@ -53,7 +53,7 @@ pub use fleets::{FleetChanges, FleetRecord, NewFleet};
 pub use histories::{IncidentRecord, InspectionRecord};
 pub use page::{Page, PageRequest};
 pub use publication::{FleetScore, Publication};
-pub use runs::{ClaimError, RunRecord, RunVesselError};
+pub use runs::{ClaimError, RunEnd, RunPhases, RunRecord, RunVesselError};
 pub use scores::{MemberScore, PublishedAggregate, PublishedAssessment, ScoreHistoryEntry};
 pub use seed::{DemoBook, DemoFleet, SeedError, SeedReport};
 pub use stored_assessment::ScoreFigures;

@@ -14,7 +14,7 @@ crate::cases!(
 );
 
 /// Runs the real binary with only the given environment.
-async fn fleet_risk(args: &[&str], environment: &[(&str, &str)]) -> Output {
+pub async fn fleet_risk(args: &[&str], environment: &[(&str, &str)]) -> Output {
     let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
     let environment: Vec<(String, String)> = environment
         .iter()

@@ -24,6 +24,9 @@ mod publication;
 mod recalculation;
 mod replicas;
 mod risk;
+mod run_records;
+mod run_slot;
+mod shutdown;
 mod thresholds;
 mod vessels;
 
@@ -49,6 +52,9 @@ fn cases() -> Vec<TestCase> {
         recalculation::CASES,
         replicas::CASES,
         risk::CASES,
+        run_records::CASES,
+        run_slot::CASES,
+        shutdown::CASES,
         thresholds::CASES,
         observability::CASES,
         publication::CASES,

@@ -4,7 +4,7 @@ use fleet_risk::domain::{PolicyIdPattern, VesselInput};
 use fleet_risk::model_file::builtin_model;
 use fleet_risk::risk::{aggregate_fleet, assess};
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::support::{Backend, IMOS, TestApp, assert_close, vessel_body};
 
@@ -17,9 +17,6 @@ crate::cases!(
     the_trigger_answers_202_then_409_while_running,
     the_trigger_accepts_the_cron_secret,
     the_trigger_refuses_other_callers,
-    catch_up_runs_only_when_scores_are_older_than_one_period,
-    an_abandoned_run_frees_the_slot_after_its_lease,
-    runs_are_listed_newest_first,
     a_run_stores_one_row_per_vessel_and_moves_every_pointer,
     deleting_a_vessel_deletes_its_score_history,
     a_run_declared_abandoned_while_it_ran_leaves_no_rows;
@@ -28,7 +25,7 @@ crate::cases!(
 );
 
 /// Two fleets of vessels, created through the API.
-async fn small_book(app: &TestApp) -> (String, String) {
+pub async fn small_book(app: &TestApp) -> (String, String) {
     let a = app.create_fleet("Fleet A").await;
     let b = app.create_fleet("Fleet B").await;
     for (i, imo) in IMOS.iter().enumerate() {
@@ -379,107 +376,6 @@ async fn the_trigger_refuses_other_callers(backend: Backend) {
     }
     let runs = app.get("/api/fleet-risk/runs", &app.keys.viewer).await;
     assert_eq!(runs.body["items"], json!([]), "no run was started");
-}
-
-async fn catch_up_runs_only_when_scores_are_older_than_one_period(backend: Backend) {
-    let app = TestApp::spawn_with(backend, |env| {
-        env.insert("RISK_RECALC_ENABLED", "true".into());
-        env.insert("DEMO_DATA", "true".into());
-    })
-    .await;
-    // An empty history: the new replica caught up once on start.
-    let mut startup: Option<Value> = None;
-    for _ in 0..300 {
-        let runs = app.get("/api/fleet-risk/runs", &app.keys.viewer).await;
-        startup = runs.body["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["trigger"] == "startup" && r["status"] == "published")
-            .cloned();
-        if startup.is_some() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    let startup = startup.expect("a startup run was published");
-    assert_eq!(startup["vesselsScored"], 67);
-
-    let schedule = fleet_risk::config::RecalcSchedule::parse("0 0 */6 * * *").unwrap();
-    assert!(!fleet_risk::jobs::schedule::needs_catch_up(&app.jobs, &schedule).await);
-    app.execute_sql(&format!(
-        "UPDATE risk_runs SET finished_at = '{}' WHERE trigger <> 'data_change'",
-        (chrono::Utc::now() - chrono::Duration::hours(7)).to_rfc3339()
-    ))
-    .await;
-    assert!(fleet_risk::jobs::schedule::needs_catch_up(&app.jobs, &schedule).await);
-}
-
-async fn an_abandoned_run_frees_the_slot_after_its_lease(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
-    let today = chrono::Utc::now().date_naive();
-    let dead = fleet_risk::jobs::start_run(&app.jobs, fleet_risk::domain::RunTrigger::Cron, today)
-        .await
-        .unwrap();
-    // Within its lease the run still holds the slot.
-    assert!(
-        fleet_risk::jobs::start_run(&app.jobs, fleet_risk::domain::RunTrigger::Cron, today)
-            .await
-            .is_err()
-    );
-    // Its process died long ago: the last heartbeat is far older than the lease.
-    app.execute_sql(
-        "UPDATE risk_runs SET heartbeat_at = '2000-01-01T00:00:00+00:00' WHERE status = 'running'",
-    )
-    .await;
-    let run_id = app.recalculate().await;
-    assert_ne!(run_id, dead.to_string());
-    let abandoned = app
-        .get(&format!("/api/fleet-risk/runs/{dead}"), &app.keys.viewer)
-        .await;
-    assert_eq!(abandoned.body["status"], "failed");
-    assert!(
-        abandoned.body["error"]
-            .as_str()
-            .unwrap()
-            .starts_with("abandoned")
-    );
-}
-
-async fn runs_are_listed_newest_first(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
-    let mut ids = Vec::new();
-    for _ in 0..3 {
-        ids.push(app.recalculate().await);
-    }
-    let first = app
-        .get("/api/fleet-risk/runs?limit=2", &app.keys.viewer)
-        .await;
-    let listed: Vec<&str> = first.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(listed, [ids[2].as_str(), ids[1].as_str()]);
-    let cursor = first.body["nextCursor"].as_str().unwrap();
-    let second = app
-        .get(
-            &format!("/api/fleet-risk/runs?limit=2&cursor={cursor}"),
-            &app.keys.viewer,
-        )
-        .await;
-    assert_eq!(second.body["items"][0]["id"], json!(ids[0]));
-    assert_eq!(second.body["nextCursor"], json!(null));
-    app.get("/api/fleet-risk/runs/not-a-run", &app.keys.viewer)
-        .await
-        .assert_problem(404, "not_found");
-    app.get(
-        "/api/fleet-risk/runs/0190a0a0-0000-7000-8000-000000000000",
-        &app.keys.viewer,
-    )
-    .await
-    .assert_problem(404, "not_found");
 }
 
 async fn a_run_stores_one_row_per_vessel_and_moves_every_pointer(backend: Backend) {

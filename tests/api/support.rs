@@ -188,6 +188,7 @@ pub struct TestApp {
     pub sentry: Option<std::sync::Arc<sentry::Hub>>,
     pub metrics_port: Option<u16>,
     handle: actix_web::dev::ServerHandle,
+    served: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
 
 impl Drop for TestApp {
@@ -248,7 +249,7 @@ impl TestApp {
         let handle = app.handle();
         let sentry = app.sentry_hub();
         let metrics_port = app.metrics_port();
-        tokio::spawn(app.run_until_stopped());
+        let served = Some(tokio::spawn(app.run_until_stopped()));
         let keys = Keys {
             admin: db
                 .create_api_key("test admin", Role::Admin)
@@ -281,6 +282,18 @@ impl TestApp {
             sentry,
             metrics_port,
             handle,
+            served,
+        }
+    }
+
+    /// Stops the server as SIGTERM does and waits until it has shut down,
+    /// its background runs cancelled and recorded. The database (and `db`)
+    /// stay: a restart is [`TestApp::spawn_on`] with
+    /// [`TestDatabase::sharing`] its URL.
+    pub async fn stop(&mut self) {
+        self.handle.stop(true).await;
+        if let Some(served) = self.served.take() {
+            served.await.unwrap().expect("the server shut down cleanly");
         }
     }
 

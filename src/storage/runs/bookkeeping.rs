@@ -1,5 +1,5 @@
 //! The bookkeeping of a run's life: the single-runner slot, heartbeats, a
-//! failed run, a published run, and the run row of a data change.
+//! failed run, a published run and its end, and the run row of a data change.
 //!
 //! A book-wide run claims the slot by inserting its `running` row; the
 //! partial unique index `risk_runs_one_running` lets only one such row exist,
@@ -9,10 +9,18 @@
 use chrono::{NaiveDate, Utc};
 use uuid::Uuid;
 
+use super::RunPhases;
 use crate::domain::RunTrigger;
 use crate::storage::{
     BackendPool, Database, StorageError, WriteTx, is_unique_violation, on_pool, on_tx,
 };
+
+/// How a book-wide run ended: its whole duration and its phases.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunEnd {
+    pub duration_ms: i64,
+    pub phases: RunPhases,
+}
 
 /// Why a run could not claim the slot.
 #[derive(Debug, thiserror::Error)]
@@ -99,6 +107,19 @@ impl Database {
         }))
     }
 
+    /// Gives back a claim that has not started working (its run is not
+    /// needed after all): the row goes, as if it had never been claimed.
+    pub async fn release_run(&self, id: Uuid) -> Result<(), StorageError> {
+        on_pool!(self, pool => {
+            sqlx::query("DELETE FROM risk_runs WHERE id = $1 AND status = 'running'")
+                .bind(id)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(())
+    }
+
     pub async fn heartbeat_run(&self, id: Uuid) -> Result<(), StorageError> {
         on_pool!(self, pool => {
             sqlx::query("UPDATE risk_runs SET heartbeat_at = $2 WHERE id = $1 AND status = 'running'")
@@ -118,20 +139,64 @@ impl Database {
         error: &str,
         duration_ms: i64,
     ) -> Result<(), StorageError> {
+        let end = RunEnd {
+            duration_ms,
+            phases: RunPhases::default(),
+        };
+        self.fail_run_after(id, error, &end).await
+    }
+
+    /// Marks a running run failed with how long it ran and the phases it
+    /// completed; it publishes nothing.
+    pub async fn fail_run_after(
+        &self,
+        id: Uuid,
+        error: &str,
+        end: &RunEnd,
+    ) -> Result<(), StorageError> {
         on_pool!(self, pool => {
             sqlx::query(
-                "UPDATE risk_runs SET status = 'failed', finished_at = $2, error = $3, duration_ms = $4 \
+                "UPDATE risk_runs SET status = 'failed', finished_at = $2, error = $3, duration_ms = $4, \
+                 load_ms = $5, score_ms = $6, publish_ms = $7 \
                  WHERE id = $1 AND status = 'running'",
             )
             .bind(id)
             .bind(Utc::now())
             .bind(error)
-            .bind(duration_ms)
+            .bind(end.duration_ms)
+            .bind(end.phases.load_ms)
+            .bind(end.phases.score_ms)
+            .bind(end.phases.publish_ms)
             .execute(pool)
             .await?
             .rows_affected()
         });
         self.discard_unpublished_rows(Some(id)).await
+    }
+
+    /// Records when a published run really ended, after its publication
+    /// committed: `finished_at` is taken now (so it is never before the
+    /// scores became visible), with the whole run's duration and its phases.
+    /// The publishing transaction wrote provisional values, which this
+    /// replaces.
+    pub async fn record_run_end(&self, id: Uuid, end: &RunEnd) -> Result<(), StorageError> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE risk_runs SET finished_at = $2, duration_ms = $3, \
+                 load_ms = $4, score_ms = $5, publish_ms = $6 \
+                 WHERE id = $1 AND status = 'published'",
+            )
+            .bind(id)
+            .bind(Utc::now())
+            .bind(end.duration_ms)
+            .bind(end.phases.load_ms)
+            .bind(end.phases.score_ms)
+            .bind(end.phases.publish_ms)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(())
     }
 
     /// PostgreSQL: deletes the history rows a failed run staged before it
@@ -151,6 +216,8 @@ impl Database {
 impl WriteTx {
     /// Marks a running run published; `false` when it is no longer running
     /// (another process declared it abandoned), and then nothing may commit.
+    /// Its `finished_at` and `duration_ms` are provisional until
+    /// [`Database::record_run_end`] records them after the commit.
     pub async fn finish_run(
         &mut self,
         run_id: Uuid,

@@ -4,7 +4,7 @@
 
 mod bookkeeping;
 
-pub use bookkeeping::ClaimError;
+pub use bookkeeping::{ClaimError, RunEnd};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
@@ -28,7 +28,22 @@ pub struct RunRecord {
     pub vessels_scored: i64,
     pub vessels_failed: i64,
     pub duration_ms: Option<i64>,
+    pub phases: RunPhases,
     pub error: Option<String>,
+}
+
+/// How long each phase of a book-wide run took, in milliseconds; `None` for
+/// a phase the run did not complete (it failed or was cancelled first) and
+/// for data-change runs. The phases run one after another within the run's
+/// `duration_ms`, so their sum never exceeds it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunPhases {
+    /// Loading the book and the thresholds in force.
+    pub load_ms: Option<i64>,
+    /// Scoring on the compute pool (waiting for its admission included).
+    pub score_ms: Option<i64>,
+    /// Writing the publication, up to its commit.
+    pub publish_ms: Option<i64>,
 }
 
 /// A vessel a run could not score.
@@ -53,6 +68,9 @@ table_row! {
         vessels_scored: i64,
         vessels_failed: i64,
         duration_ms: Option<i64>,
+        load_ms: Option<i64>,
+        score_ms: Option<i64>,
+        publish_ms: Option<i64>,
         error: Option<String>,
     }
 }
@@ -71,6 +89,11 @@ impl TryFrom<RunRow> for RunRecord {
             vessels_scored: row.vessels_scored,
             vessels_failed: row.vessels_failed,
             duration_ms: row.duration_ms,
+            phases: RunPhases {
+                load_ms: row.load_ms,
+                score_ms: row.score_ms,
+                publish_ms: row.publish_ms,
+            },
             error: row.error,
         })
     }
