@@ -6,11 +6,12 @@ crate::cases!(
     keys_create_prints_the_key_alone_on_the_last_line,
     keys_list_and_revoke,
     seed_is_idempotent,
-    invalid_configuration_exits_2_with_one_line,
     migrate_prepares_an_empty_database,
+    recalc_prints_its_report;
+    once:
+    invalid_configuration_exits_2_with_one_line,
     assess_reports_bad_input_by_index_and_exits_non_zero,
     simulate_is_reproducible_for_a_seed,
-    recalc_prints_its_report,
 );
 
 /// Runs the real binary with only the given environment.

@@ -14,34 +14,58 @@ use serde_json::Value;
 
 pub type CaseFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
 
-/// One named case; it runs once per backend.
+/// One named case and where it runs.
 #[derive(Clone, Copy)]
 pub struct TestCase {
     pub name: &'static str,
     pub run: fn(Backend) -> CaseFuture,
-    /// The backends the case runs on.
-    pub backends: &'static [Backend],
+    pub runs: Runs,
 }
 
-/// Lists the `async fn name(backend: Backend)` cases of a module as `CASES`,
-/// each run on both backends; cases after `postgres:` test what only
-/// PostgreSQL has and run there alone.
+/// Where a case runs: on each backend, on PostgreSQL alone, or once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Runs {
+    /// The case reads or writes stored data: once per backend.
+    EachBackend,
+    /// The case tests what only PostgreSQL has.
+    PostgresOnly,
+    /// Nothing the case checks depends on the backend (it stores and reads
+    /// nothing but the caller's key): it runs once, named `any::...`, and
+    /// gets SQLite, which needs no service, when it starts a server.
+    Once,
+}
+
+impl Runs {
+    /// Each trial of a case: the prefix of its name and the backend it gets.
+    pub fn trials(self) -> Vec<(&'static str, Backend)> {
+        let each = |backends: &[Backend]| backends.iter().map(|b| (b.name(), *b)).collect();
+        match self {
+            Self::EachBackend => each(&[Backend::Sqlite, Backend::Postgres]),
+            Self::PostgresOnly => each(&[Backend::Postgres]),
+            Self::Once => vec![("any", Backend::Sqlite)],
+        }
+    }
+}
+
+/// Lists the `async fn name(backend: Backend)` cases of a module as `CASES`:
+/// first those run on both backends; after `postgres:` those that test what
+/// only PostgreSQL has (run there alone); after `once:` those whose checks
+/// cannot depend on the backend (run a single time, see [`Runs::Once`]).
 #[macro_export]
 macro_rules! cases {
-    ($($name:ident),+ $(,)? $(; postgres: $($pg:ident),+ $(,)?)?) => {
-        pub const CASES: &[$crate::support::TestCase] = &[$(
-            $crate::support::TestCase {
-                name: concat!(module_path!(), "::", stringify!($name)),
-                run: |backend| Box::pin($name(backend)),
-                backends: &[$crate::support::Backend::Sqlite, $crate::support::Backend::Postgres],
-            }
-        ),+ $($(,
-            $crate::support::TestCase {
-                name: concat!(module_path!(), "::", stringify!($pg)),
-                run: |backend| Box::pin($pg(backend)),
-                backends: &[$crate::support::Backend::Postgres],
-            }
-        )+)?];
+    (@case $name:ident, $runs:ident) => {
+        $crate::support::TestCase {
+            name: concat!(module_path!(), "::", stringify!($name)),
+            run: |backend| Box::pin($name(backend)),
+            runs: $crate::support::Runs::$runs,
+        }
+    };
+    ($($both:ident),* $(,)? $(; postgres: $($pg:ident),+ $(,)?)? $(; once: $($once:ident),+ $(,)?)?) => {
+        pub const CASES: &[$crate::support::TestCase] = &[
+            $($crate::cases!(@case $both, EachBackend),)*
+            $($($crate::cases!(@case $pg, PostgresOnly),)+)?
+            $($($crate::cases!(@case $once, Once),)+)?
+        ];
     };
 }
 
