@@ -5,7 +5,8 @@ use crate::domain::FieldErrors;
 use crate::startup::StartupError;
 use crate::storage::{SeedError, StorageError};
 
-/// Why a command failed; printed as `fleet-risk: <error>` (exit code 1).
+/// Why a command failed; printed as `fleet-risk: <error>` with the exit
+/// code of [`CliError::exit_code`].
 #[derive(Debug, thiserror::Error)]
 pub(super) enum CliError {
     #[error(transparent)]
@@ -15,7 +16,7 @@ pub(super) enum CliError {
     #[error(transparent)]
     Seed(#[from] SeedError),
     /// The model file's own report (it names the file and the field).
-    #[error("{0}")]
+    #[error("MODEL_PATH: {0}")]
     Model(String),
     #[error(transparent)]
     ComputePool(#[from] rayon::ThreadPoolBuildError),
@@ -60,6 +61,17 @@ pub(super) enum CliError {
     Io(#[from] std::io::Error),
     #[error(transparent)]
     Output(#[from] serde_json::Error),
+}
+
+impl CliError {
+    /// 2 for bad configuration (the model file `MODEL_PATH` names is
+    /// configuration, like the variables `Settings` reads), 1 for the rest.
+    pub(super) fn exit_code(&self) -> u8 {
+        match self {
+            Self::Model(_) | Self::Startup(StartupError::Model(_)) => 2,
+            _ => 1,
+        }
+    }
 }
 
 /// One `  field: message` line per invalid field.

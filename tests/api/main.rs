@@ -11,6 +11,7 @@
 //! as ignored with the reason; under CI (`CI` set) a missing
 //! `TEST_DATABASE_URL` fails the run.
 
+mod binary;
 mod support;
 
 mod assess;
@@ -29,6 +30,7 @@ mod observability;
 mod recalculation;
 mod replicas;
 mod risk;
+mod startup;
 mod thresholds;
 mod vessels;
 
@@ -54,6 +56,7 @@ fn cases() -> Vec<TestCase> {
         recalculation::CASES,
         replicas::CASES,
         risk::CASES,
+        startup::CASES,
         thresholds::CASES,
         observability::CASES,
         vessels::CASES,

@@ -312,6 +312,15 @@ impl TestApp {
         format!("{}{}", self.address, path)
     }
 
+    /// The port the server listens on (on 127.0.0.1).
+    pub fn port(&self) -> u16 {
+        let (_, port) = self
+            .address
+            .rsplit_once(':')
+            .expect("an address with a port");
+        port.parse().expect("a port number")
+    }
+
     /// Sends a request with an optional key and JSON body.
     pub async fn request(
         &self,
