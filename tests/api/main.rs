@@ -26,6 +26,7 @@ mod fleets;
 mod health;
 mod histories;
 mod input;
+mod metrics;
 mod observability;
 mod recalculation;
 mod replicas;
@@ -53,6 +54,7 @@ fn cases() -> Vec<TestCase> {
         health::CASES,
         histories::CASES,
         input::CASES,
+        metrics::CASES,
         recalculation::CASES,
         replicas::CASES,
         risk::CASES,

@@ -605,3 +605,26 @@ pub fn assert_close(actual: &Value, expected: &Value, path: &str) {
         _ => assert_eq!(actual, expected, "{path}"),
     }
 }
+
+/// One `GET /metrics` answer (the Prometheus text format), read over HTTP.
+pub struct Scrape(pub String);
+
+impl Scrape {
+    /// The sample of `series` (its name and labels exactly as exposed), or
+    /// 0 when there is none yet (a labelled counter appears on its first count).
+    pub fn value(&self, series: &str) -> f64 {
+        self.0
+            .lines()
+            .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+            .map_or(0.0, |value| value.parse().expect("a sample value"))
+    }
+}
+
+impl TestApp {
+    /// Scrapes the server's metrics on the API listener.
+    pub async fn scrape(&self) -> Scrape {
+        let response = self.request(Method::GET, "/metrics", None, None).await;
+        assert_eq!(response.status, 200, "{}", response.text);
+        Scrape(response.text)
+    }
+}
