@@ -25,6 +25,7 @@ mod errors;
 mod fleets;
 mod health;
 mod histories;
+mod http_basics;
 mod input;
 mod metrics;
 mod observability;
@@ -53,6 +54,7 @@ fn cases() -> Vec<TestCase> {
         fleets::CASES,
         health::CASES,
         histories::CASES,
+        http_basics::CASES,
         input::CASES,
         metrics::CASES,
         recalculation::CASES,
