@@ -37,7 +37,8 @@ pub enum StartupError {
     Io(#[from] std::io::Error),
     #[error("compute pool: {0}")]
     Compute(#[from] rayon::ThreadPoolBuildError),
-    #[error("risk model: {0}")]
+    /// `MODEL_PATH` names a file that cannot be read or is not a valid model.
+    #[error("MODEL_PATH: {0}")]
     Model(String),
 }
 

@@ -5,8 +5,8 @@ use crate::domain::FieldErrors;
 use crate::startup::StartupError;
 use crate::storage::{SeedError, StorageError};
 
-/// Why a command failed; printed as `fleet-risk: <error>` (exit code 1,
-/// or 128 + the signal for [`CliError::Interrupted`]).
+/// Why a command failed; printed as `fleet-risk: <error>` with the exit
+/// code of [`CliError::exit_code`].
 #[derive(Debug, thiserror::Error)]
 pub(super) enum CliError {
     #[error(transparent)]
@@ -16,7 +16,7 @@ pub(super) enum CliError {
     #[error(transparent)]
     Seed(#[from] SeedError),
     /// The model file's own report (it names the file and the field).
-    #[error("{0}")]
+    #[error("MODEL_PATH: {0}")]
     Model(String),
     #[error(transparent)]
     ComputePool(#[from] rayon::ThreadPoolBuildError),
@@ -68,11 +68,16 @@ pub(super) enum CliError {
 
 impl CliError {
     /// 128 + the signal for a run a signal cancelled (the shell's convention
-    /// for a process a signal ended), else 1.
+    /// for a process a signal ended); 2 for bad configuration (the model file
+    /// `MODEL_PATH` names is configuration, like the variables `Settings`
+    /// reads); 1 for the rest.
     pub(super) fn exit_code(&self) -> std::process::ExitCode {
         match self {
             Self::Interrupted { signal, .. } => {
                 std::process::ExitCode::from(u8::try_from(128 + signal).unwrap_or(1))
+            }
+            Self::Model(_) | Self::Startup(StartupError::Model(_)) => {
+                std::process::ExitCode::from(2)
             }
             _ => std::process::ExitCode::FAILURE,
         }

@@ -5,12 +5,13 @@ use serde_json::{Value, json};
 use crate::support::{Backend, IMOS, TestApp, assert_close, vessel_body};
 
 crate::cases!(
+    assess_needs_the_underwriter_role,
+    assessing_stores_nothing;
+    once:
     the_api_reproduces_every_golden_case,
     the_api_and_the_cli_agree,
     every_bad_vessel_is_named_by_index,
     the_vessel_count_is_bounded,
-    assess_needs_the_underwriter_role,
-    assessing_stores_nothing,
     as_of_defaults_to_today_and_is_validated,
     a_full_compute_pool_is_503_with_retry_after,
 );

@@ -4,15 +4,16 @@ use serde_json::json;
 use crate::support::{Backend, TestApp};
 
 crate::cases!(
-    a_missing_key_is_401,
     an_unknown_key_is_401,
-    a_malformed_authorization_header_is_401,
     a_viewer_cannot_write,
     an_underwriter_cannot_write,
     every_role_can_read,
     a_revoked_key_is_refused,
     an_unknown_key_is_401_before_a_bad_path_id_is_404,
-    a_cached_key_is_trusted_for_its_time_to_live_only,
+    a_cached_key_is_trusted_for_its_time_to_live_only;
+    once:
+    a_missing_key_is_401,
+    a_malformed_authorization_header_is_401,
 );
 
 async fn a_missing_key_is_401(backend: Backend) {

@@ -11,9 +11,10 @@ use crate::support::{Backend, IMOS, TestApp, vessel_body};
 crate::cases!(
     control_characters_are_422_in_every_free_text_field,
     money_is_bounded_and_every_answer_stays_finite,
+    query_strings_and_cursors_are_refused_in_words_for_a_person;
+    once:
     a_404_echoes_at_most_64_characters_of_the_path,
     metrics_follows_the_routing_rules,
-    query_strings_and_cursors_are_refused_in_words_for_a_person,
 );
 
 async fn control_characters_are_422_in_every_free_text_field(backend: Backend) {

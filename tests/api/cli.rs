@@ -1,41 +1,17 @@
-use std::process::{Command, Output};
-
+use crate::binary::{fleet_risk, fleet_risk_with_stdin, stdout};
 use crate::support::{Backend, TestApp, TestDatabase};
 
 crate::cases!(
     keys_create_prints_the_key_alone_on_the_last_line,
     keys_list_and_revoke,
     seed_is_idempotent,
-    invalid_configuration_exits_2_with_one_line,
     migrate_prepares_an_empty_database,
+    recalc_prints_its_report;
+    once:
+    invalid_configuration_exits_2_with_one_line,
     assess_reports_bad_input_by_index_and_exits_non_zero,
     simulate_is_reproducible_for_a_seed,
-    recalc_prints_its_report,
 );
-
-/// Runs the real binary with only the given environment.
-pub async fn fleet_risk(args: &[&str], environment: &[(&str, &str)]) -> Output {
-    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    let environment: Vec<(String, String)> = environment
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_fleet-risk"))
-            .args(&args)
-            .env_clear()
-            .env("RUST_LOG", "warn")
-            .envs(environment)
-            .output()
-            .expect("the binary runs")
-    })
-    .await
-    .unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
 
 async fn keys_create_prints_the_key_alone_on_the_last_line(backend: Backend) {
     let app = TestApp::spawn(backend).await;
@@ -139,35 +115,11 @@ async fn migrate_prepares_an_empty_database(backend: Backend) {
     db.close().await;
 }
 
-async fn run_with_stdin(args: &[&str], stdin: String) -> Output {
-    use std::io::Write;
-    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    tokio::task::spawn_blocking(move || {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_fleet-risk"))
-            .args(&args)
-            .env_clear()
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
-    })
-    .await
-    .unwrap()
-}
-
 async fn assess_reports_bad_input_by_index_and_exits_non_zero(_: Backend) {
     let mut bad = crate::support::vessel_body("9811000");
     bad["yearBuilt"] = serde_json::json!(2031);
     let input = serde_json::json!([crate::support::vessel_body("9074729"), bad]).to_string();
-    let output = run_with_stdin(&["assess", "-", "--as-of", "2026-11-26"], input).await;
+    let output = fleet_risk_with_stdin(&["assess", "-", "--as-of", "2026-11-26"], input).await;
     assert_eq!(output.status.code(), Some(1), "{output:?}");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -193,8 +145,8 @@ async fn simulate_is_reproducible_for_a_seed(_: Backend) {
         "--as-of",
         "2026-11-26",
     ];
-    let first = run_with_stdin(&args, input.clone()).await;
-    let second = run_with_stdin(&args, input.clone()).await;
+    let first = fleet_risk_with_stdin(&args, input.clone()).await;
+    let second = fleet_risk_with_stdin(&args, input.clone()).await;
     assert!(first.status.success(), "{first:?}");
     assert_eq!(first.stdout, second.stdout);
     let summary: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();
@@ -209,7 +161,7 @@ async fn simulate_is_reproducible_for_a_seed(_: Backend) {
         (mean - eal).abs() < 4.0 * sd / (20000f64).sqrt(),
         "{summary}"
     );
-    let other = run_with_stdin(
+    let other = fleet_risk_with_stdin(
         &[
             "simulate",
             "-",
@@ -224,7 +176,7 @@ async fn simulate_is_reproducible_for_a_seed(_: Backend) {
     )
     .await;
     assert_ne!(first.stdout, other.stdout);
-    let too_many = run_with_stdin(&["simulate", "-", "--years", "0"], input).await;
+    let too_many = fleet_risk_with_stdin(&["simulate", "-", "--years", "0"], input).await;
     assert_eq!(too_many.status.code(), Some(1));
 }
 

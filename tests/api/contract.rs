@@ -9,8 +9,9 @@ use serde_json::{Value, json};
 use crate::support::{Backend, IMOS, TestApp, TestResponse, vessel_body};
 
 crate::cases!(
+    real_responses_validate_against_the_spec;
+    once:
     the_spec_and_the_server_have_the_same_routes,
-    real_responses_validate_against_the_spec,
     every_error_code_is_in_the_spec,
     the_spec_states_the_parsers_bounds,
 );

@@ -5,14 +5,15 @@ use serde_json::json;
 use crate::support::{Backend, IMOS, TestApp, vessel_body};
 
 crate::cases!(
-    malformed_json_is_400,
     a_wrong_media_type_is_415,
     an_oversized_body_is_413_and_writes_nothing,
-    an_unknown_route_is_404,
-    a_wrong_method_is_405_with_allow,
     a_broken_schema_is_an_opaque_500_and_rolls_back,
     a_database_outage_is_503;
-    postgres: a_session_the_database_ends_is_a_lost_connection,
+    postgres: a_session_the_database_ends_is_a_lost_connection;
+    once:
+    malformed_json_is_400,
+    an_unknown_route_is_404,
+    a_wrong_method_is_405_with_allow,
 );
 
 async fn malformed_json_is_400(backend: Backend) {

@@ -4,10 +4,11 @@ use crate::support::{Backend, IMOS, TestApp, vessel_body};
 
 crate::cases!(
     readiness_checks_database_and_migrations,
-    liveness_needs_nothing,
     readiness_is_503_when_the_database_is_gone,
     readiness_reports_the_last_book_wide_run_and_its_age,
-    an_overdue_run_is_stale_but_the_replica_stays_ready,
+    an_overdue_run_is_stale_but_the_replica_stays_ready;
+    once:
+    liveness_needs_nothing,
 );
 
 async fn readiness_checks_database_and_migrations(backend: Backend) {

@@ -1,10 +1,17 @@
 //! The integration suite: the real server on port 0, spoken to over HTTP.
 //!
-//! Every case runs on SQLite, and again on PostgreSQL when
-//! `TEST_DATABASE_URL` is set (each case in a fresh database that is dropped
-//! afterwards). Without it the PostgreSQL cases are reported as ignored with
-//! the reason; under CI (`CI` set) a missing `TEST_DATABASE_URL` fails the run.
+//! A case that reads or writes stored data runs on SQLite (`sqlite::...`)
+//! and again on PostgreSQL (`postgres::...`) when `TEST_DATABASE_URL` is set,
+//! each time in a fresh database that is dropped afterwards; a few test what
+//! only PostgreSQL has and run there alone. A case whose checks cannot depend
+//! on the backend (the spec, body parsing, the engine through `/assess`,
+//! routing, CLI commands without a database) runs once, as `any::...`. So
+//! the `postgres::` count is the number of cases that really exercise
+//! PostgreSQL. Without `TEST_DATABASE_URL` the PostgreSQL cases are reported
+//! as ignored with the reason; under CI (`CI` set) a missing
+//! `TEST_DATABASE_URL` fails the run.
 
+mod binary;
 mod support;
 
 mod assess;
@@ -18,7 +25,9 @@ mod errors;
 mod fleets;
 mod health;
 mod histories;
+mod http_basics;
 mod input;
+mod metrics;
 mod observability;
 mod publication;
 mod recalculation;
@@ -27,6 +36,7 @@ mod risk;
 mod run_records;
 mod run_slot;
 mod shutdown;
+mod startup;
 mod thresholds;
 mod vessels;
 
@@ -48,13 +58,16 @@ fn cases() -> Vec<TestCase> {
         fleets::CASES,
         health::CASES,
         histories::CASES,
+        http_basics::CASES,
         input::CASES,
+        metrics::CASES,
         recalculation::CASES,
         replicas::CASES,
         risk::CASES,
         run_records::CASES,
         run_slot::CASES,
         shutdown::CASES,
+        startup::CASES,
         thresholds::CASES,
         observability::CASES,
         publication::CASES,
@@ -79,9 +92,9 @@ fn main() -> ExitCode {
     }
     let mut trials = Vec::new();
     for case in cases() {
-        for &backend in case.backends {
+        for (label, backend) in case.runs.trials() {
             let run = case.run;
-            let trial = Trial::test(format!("{}::{}", backend.name(), case.name), move || {
+            let trial = Trial::test(format!("{label}::{}", case.name), move || {
                 support::run_case(backend, run);
                 Ok(())
             });

@@ -18,7 +18,8 @@ crate::cases!(
     metrics_are_labelled_by_route_pattern_and_pass_promtool,
     metrics_can_have_a_listener_of_their_own,
     risk_score_freshness_counts_only_book_wide_runs,
-    metrics_answer_while_the_database_is_unreachable,
+    metrics_answer_while_the_database_is_unreachable;
+    once:
     every_response_carries_a_request_id,
     the_grafana_dashboard_queries_only_exported_metrics,
 );

@@ -20,7 +20,7 @@ use fleet_risk::storage::{Database, PublishedAssessment};
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::cli::fleet_risk;
+use crate::binary::fleet_risk;
 use crate::support::{Backend, TestDatabase};
 
 crate::cases!(

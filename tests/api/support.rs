@@ -14,34 +14,58 @@ use serde_json::Value;
 
 pub type CaseFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
 
-/// One named case; it runs once per backend.
+/// One named case and where it runs.
 #[derive(Clone, Copy)]
 pub struct TestCase {
     pub name: &'static str,
     pub run: fn(Backend) -> CaseFuture,
-    /// The backends the case runs on.
-    pub backends: &'static [Backend],
+    pub runs: Runs,
 }
 
-/// Lists the `async fn name(backend: Backend)` cases of a module as `CASES`,
-/// each run on both backends; cases after `postgres:` test what only
-/// PostgreSQL has and run there alone.
+/// Where a case runs: on each backend, on PostgreSQL alone, or once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Runs {
+    /// The case reads or writes stored data: once per backend.
+    EachBackend,
+    /// The case tests what only PostgreSQL has.
+    PostgresOnly,
+    /// Nothing the case checks depends on the backend (it stores and reads
+    /// nothing but the caller's key): it runs once, named `any::...`, and
+    /// gets SQLite, which needs no service, when it starts a server.
+    Once,
+}
+
+impl Runs {
+    /// Each trial of a case: the prefix of its name and the backend it gets.
+    pub fn trials(self) -> Vec<(&'static str, Backend)> {
+        let each = |backends: &[Backend]| backends.iter().map(|b| (b.name(), *b)).collect();
+        match self {
+            Self::EachBackend => each(&[Backend::Sqlite, Backend::Postgres]),
+            Self::PostgresOnly => each(&[Backend::Postgres]),
+            Self::Once => vec![("any", Backend::Sqlite)],
+        }
+    }
+}
+
+/// Lists the `async fn name(backend: Backend)` cases of a module as `CASES`:
+/// first those run on both backends; after `postgres:` those that test what
+/// only PostgreSQL has (run there alone); after `once:` those whose checks
+/// cannot depend on the backend (run a single time, see [`Runs::Once`]).
 #[macro_export]
 macro_rules! cases {
-    ($($name:ident),+ $(,)? $(; postgres: $($pg:ident),+ $(,)?)?) => {
-        pub const CASES: &[$crate::support::TestCase] = &[$(
-            $crate::support::TestCase {
-                name: concat!(module_path!(), "::", stringify!($name)),
-                run: |backend| Box::pin($name(backend)),
-                backends: &[$crate::support::Backend::Sqlite, $crate::support::Backend::Postgres],
-            }
-        ),+ $($(,
-            $crate::support::TestCase {
-                name: concat!(module_path!(), "::", stringify!($pg)),
-                run: |backend| Box::pin($pg(backend)),
-                backends: &[$crate::support::Backend::Postgres],
-            }
-        )+)?];
+    (@case $name:ident, $runs:ident) => {
+        $crate::support::TestCase {
+            name: concat!(module_path!(), "::", stringify!($name)),
+            run: |backend| Box::pin($name(backend)),
+            runs: $crate::support::Runs::$runs,
+        }
+    };
+    ($($both:ident),* $(,)? $(; postgres: $($pg:ident),+ $(,)?)? $(; once: $($once:ident),+ $(,)?)?) => {
+        pub const CASES: &[$crate::support::TestCase] = &[
+            $($crate::cases!(@case $both, EachBackend),)*
+            $($($crate::cases!(@case $pg, PostgresOnly),)+)?
+            $($($crate::cases!(@case $once, Once),)+)?
+        ];
     };
 }
 
@@ -299,6 +323,15 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
+    }
+
+    /// The port the server listens on (on 127.0.0.1).
+    pub fn port(&self) -> u16 {
+        let (_, port) = self
+            .address
+            .rsplit_once(':')
+            .expect("an address with a port");
+        port.parse().expect("a port number")
     }
 
     /// Sends a request with an optional key and JSON body.
@@ -615,5 +648,28 @@ pub fn assert_close(actual: &Value, expected: &Value, path: &str) {
             }
         }
         _ => assert_eq!(actual, expected, "{path}"),
+    }
+}
+
+/// One `GET /metrics` answer (the Prometheus text format), read over HTTP.
+pub struct Scrape(pub String);
+
+impl Scrape {
+    /// The sample of `series` (its name and labels exactly as exposed), or
+    /// 0 when there is none yet (a labelled counter appears on its first count).
+    pub fn value(&self, series: &str) -> f64 {
+        self.0
+            .lines()
+            .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+            .map_or(0.0, |value| value.parse().expect("a sample value"))
+    }
+}
+
+impl TestApp {
+    /// Scrapes the server's metrics on the API listener.
+    pub async fn scrape(&self) -> Scrape {
+        let response = self.request(Method::GET, "/metrics", None, None).await;
+        assert_eq!(response.status, 200, "{}", response.text);
+        Scrape(response.text)
     }
 }
