@@ -17,7 +17,9 @@ use tokio_util::task::TaskTracker;
 use crate::compute::ComputeBridge;
 use crate::domain::{FleetId, RiskThresholds};
 use crate::risk::RiskModel;
-use crate::storage::{Database, StorageError, StoredThresholds, ThresholdScope, WriteTx};
+use crate::storage::{
+    Database, RunVesselError, StorageError, StoredThresholds, ThresholdScope, WriteTx,
+};
 use crate::telemetry::{self, metrics::Metrics};
 
 pub use recalculation::{RunFailure, RunPhase, run_once, start_run};
@@ -41,8 +43,8 @@ pub struct JobContext {
 }
 
 impl JobContext {
-    /// Reports a failed run to Sentry (scrubbed like every event).
-    pub(crate) fn report_run_failure(&self, run_id: uuid::Uuid, error: &str) {
+    /// Reports a failed run to Sentry with its cause (scrubbed like every event).
+    pub(crate) fn report_run_failure(&self, run_id: uuid::Uuid, error: &RunFailure) {
         match &self.sentry {
             Some(hub) => telemetry::sentry::report_run_failure_to(hub, run_id, error),
             None => telemetry::report_run_failure(run_id, error),
@@ -50,7 +52,7 @@ impl JobContext {
     }
 
     /// Reports a vessel a run could not score.
-    pub(crate) fn report_vessel_failure(&self, run_id: uuid::Uuid, error: &str) {
+    pub(crate) fn report_vessel_failure(&self, run_id: uuid::Uuid, error: &RunVesselError) {
         match &self.sentry {
             Some(hub) => telemetry::sentry::report_vessel_scoring_failure_to(hub, run_id, error),
             None => telemetry::report_vessel_scoring_failure(run_id, error),

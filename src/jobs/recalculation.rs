@@ -121,7 +121,7 @@ pub async fn execute(
                 ctx.metrics.calculation_timeout();
             }
             let error = failure.to_string();
-            ctx.report_run_failure(run_id, &error);
+            ctx.report_run_failure(run_id, failure);
             if let Err(error) = ctx.db.fail_run(run_id, &error, elapsed_ms).await {
                 tracing::error!(%run_id, %error, "could not mark the run failed; its lease will expire");
             }
@@ -161,7 +161,7 @@ async fn work(
         let (imo, message) = (&error.vessel_imo, &error.message);
         tracing::warn!(%run_id, vessel = %imo, %message, "vessel could not be scored");
         ctx.metrics.calculation_error();
-        ctx.report_vessel_failure(run_id, &format!("vessel {imo}: {message}"));
+        ctx.report_vessel_failure(run_id, error);
     }
     let phase = Instant::now();
     let published = ctx

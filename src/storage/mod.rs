@@ -20,6 +20,7 @@ mod columns;
 mod dashboard;
 mod fleets;
 mod histories;
+mod operation;
 mod page;
 mod postgres;
 mod publication;
@@ -51,6 +52,7 @@ pub use book::{Book, UnloadableVessel};
 pub use dashboard::{Dashboard, DashboardFleet, DashboardRisk};
 pub use fleets::{FleetChanges, FleetRecord, NewFleet};
 pub use histories::{IncidentRecord, InspectionRecord};
+pub use operation::Operation;
 pub use page::{Page, PageRequest};
 pub use publication::{FleetScore, Publication};
 pub use runs::{ClaimError, RunRecord, RunVesselError};
@@ -65,12 +67,20 @@ pub use vessels::{ScoringVessel, VesselRecord};
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
 
+/// A storage failure. The two that come from sqlx carry the [`Operation`]
+/// they arose in (the `?` that converted them), for the Sentry event.
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
-    #[error("database unavailable: {0}")]
-    Unavailable(#[source] sqlx::Error),
-    #[error(transparent)]
-    Database(sqlx::Error),
+    #[error("database unavailable: {source}")]
+    Unavailable {
+        source: sqlx::Error,
+        operation: Operation,
+    },
+    #[error("{source}")]
+    Database {
+        source: sqlx::Error,
+        operation: Operation,
+    },
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored row is not valid: {0}")]
@@ -90,14 +100,47 @@ pub enum StorageError {
 }
 
 impl From<sqlx::Error> for StorageError {
-    fn from(error: sqlx::Error) -> Self {
-        match error {
+    /// `#[track_caller]`: the `?` that converts records its place (see [`Operation`]).
+    #[track_caller]
+    fn from(source: sqlx::Error) -> Self {
+        let operation = Operation::caller();
+        match source {
             sqlx::Error::PoolTimedOut
             | sqlx::Error::PoolClosed
             | sqlx::Error::Io(_)
-            | sqlx::Error::Tls(_) => Self::Unavailable(error),
-            ref e if is_sqlite_busy(e) || is_postgres_going_away(e) => Self::Unavailable(error),
-            other => Self::Database(other),
+            | sqlx::Error::Tls(_) => Self::Unavailable { source, operation },
+            ref e if is_sqlite_busy(e) || is_postgres_going_away(e) => {
+                Self::Unavailable { source, operation }
+            }
+            source => Self::Database { source, operation },
+        }
+    }
+}
+
+impl StorageError {
+    /// The storage operation a database error arose in.
+    pub fn operation(&self) -> Option<Operation> {
+        match self {
+            Self::Unavailable { operation, .. } | Self::Database { operation, .. } => {
+                Some(*operation)
+            }
+            _ => None,
+        }
+    }
+
+    /// The database's own error code: PostgreSQL's SQLSTATE (`42P01`), or
+    /// SQLite's extended result code (`1811`).
+    pub fn database_code(&self) -> Option<String> {
+        match self {
+            Self::Unavailable {
+                source: sqlx::Error::Database(error),
+                ..
+            }
+            | Self::Database {
+                source: sqlx::Error::Database(error),
+                ..
+            } => error.code().map(std::borrow::Cow::into_owned),
+            _ => None,
         }
     }
 }
@@ -396,10 +439,14 @@ mod tests {
             locked.to_string().contains("database is locked"),
             "{locked}"
         );
-        assert!(matches!(
-            StorageError::from(locked),
-            StorageError::Unavailable(_)
-        ));
+        let unavailable = StorageError::from(locked);
+        assert!(matches!(unavailable, StorageError::Unavailable { .. }));
+        // SQLITE_BUSY is 5 (sqlite.org/rescode.html); the error names where it arose.
+        assert_eq!(unavailable.database_code().as_deref(), Some("5"));
+        assert_eq!(
+            unavailable.operation().and_then(|op| op.name()),
+            Some("sqlite_database_is_locked_is_unavailable")
+        );
         // Other database errors stay what they are.
         let syntax = sqlx::raw_sql("SELEC 1")
             .execute(&mut other)
@@ -407,7 +454,7 @@ mod tests {
             .unwrap_err();
         assert!(matches!(
             StorageError::from(syntax),
-            StorageError::Database(_)
+            StorageError::Database { .. }
         ));
     }
 

@@ -11,6 +11,7 @@
 //! 3. the actix middleware never reads request bodies (`max_request_body_size`
 //!    none) and names transactions by route pattern (`GET /api/fleet-risk/vessels/{imo}`).
 
+use std::error::Error;
 use std::fmt::Display;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,8 +20,10 @@ use sentry::protocol::{Breadcrumb, Event, Level};
 use sentry::transports::DefaultTransportFactory;
 use sentry::{ClientInitGuard, ClientOptions, Envelope, Hub, Transport, TransportFactory};
 
+use super::error_event::error_event;
 use super::scrub::Scrubber;
 use crate::config::Settings;
+use crate::storage::RunVesselError;
 
 /// The client options this service runs with, or `None` when `SENTRY_DSN` is unset.
 pub fn client_options(settings: &Settings) -> Option<ClientOptions> {
@@ -73,36 +76,73 @@ pub fn app_hub(settings: &Settings) -> Option<Arc<Hub>> {
 }
 
 /// Reports a failed recalculation run to the current hub; returns the event id.
-pub fn report_run_failure(run_id: impl Display, error: &str) -> sentry::types::Uuid {
-    report_run_failure_to(&Hub::current(), run_id, error)
+pub fn report_run_failure(
+    run_id: impl Display,
+    failure: &(dyn Error + 'static),
+) -> sentry::types::Uuid {
+    report_run_failure_to(&Hub::current(), run_id, failure)
 }
 
 /// Reports a vessel that failed to score in run `run_id` to the current hub.
-pub fn report_vessel_scoring_failure(run_id: impl Display, error: &str) -> sentry::types::Uuid {
-    report_vessel_scoring_failure_to(&Hub::current(), run_id, error)
+pub fn report_vessel_scoring_failure(
+    run_id: impl Display,
+    failure: &RunVesselError,
+) -> sentry::types::Uuid {
+    report_vessel_scoring_failure_to(&Hub::current(), run_id, failure)
 }
 
-/// [`report_run_failure`] to a given hub (e.g. `AppState::sentry`).
-pub fn report_run_failure_to(hub: &Hub, run_id: impl Display, error: &str) -> sentry::types::Uuid {
-    report(hub, "recalculation_run_failed", run_id, error)
+/// [`report_run_failure`] to a given hub (e.g. `AppState::sentry`): the
+/// failure's cause chain, database code and storage operation (see
+/// [`error_event`]), tagged with the run.
+pub fn report_run_failure_to(
+    hub: &Hub,
+    run_id: impl Display,
+    failure: &(dyn Error + 'static),
+) -> sentry::types::Uuid {
+    report(
+        hub,
+        error_event(failure),
+        "recalculation_run_failed",
+        run_id,
+        &failure.to_string(),
+    )
 }
 
-/// [`report_vessel_scoring_failure`] to a given hub.
+/// [`report_vessel_scoring_failure`] to a given hub, tagged with the
+/// operation that failed on the vessel when it is known.
 pub fn report_vessel_scoring_failure_to(
     hub: &Hub,
     run_id: impl Display,
-    error: &str,
+    failure: &RunVesselError,
 ) -> sentry::types::Uuid {
-    report(hub, "vessel_scoring_failed", run_id, error)
-}
-
-fn report(hub: &Hub, kind: &str, run_id: impl Display, error: &str) -> sentry::types::Uuid {
+    let text = format!("vessel {}: {}", failure.vessel_imo, failure.message);
     let mut event = Event {
-        level: Level::Error,
-        message: Some(format!("{kind}: {error}")),
-        logger: Some("fleet_risk::jobs".into()),
+        exception: vec![sentry::protocol::Exception {
+            ty: "RunVesselError".into(),
+            value: Some(text.clone()),
+            ..Default::default()
+        }]
+        .into(),
         ..Event::default()
     };
+    if let Some(operation) = failure.operation {
+        event
+            .tags
+            .insert("storage.operation".into(), operation.into());
+    }
+    report(hub, event, "vessel_scoring_failed", run_id, &text)
+}
+
+fn report(
+    hub: &Hub,
+    mut event: Event<'static>,
+    kind: &str,
+    run_id: impl Display,
+    error: &str,
+) -> sentry::types::Uuid {
+    event.level = Level::Error;
+    event.message = Some(format!("{kind}: {error}"));
+    event.logger = Some("fleet_risk::jobs".into());
     event.tags.insert("run_id".into(), run_id.to_string());
     event.tags.insert("failure".into(), kind.into());
     hub.capture_event(event)
@@ -369,9 +409,17 @@ mod tests {
             Arc::new(sentry::Scope::default()),
         );
         let run_id = uuid::Uuid::parse_str("0190f5a2-7c1e-7b3a-9f00-9074729abcde").unwrap();
-        report_run_failure_to(&hub, run_id, "publish failed for IMO 9074729");
+        let failure = std::io::Error::other("publish failed for IMO 9074729");
+        report_run_failure_to(&hub, run_id, &failure);
         Hub::run(Arc::new(hub), || {
-            report_vessel_scoring_failure(run_id, "vessel 9811000: missing inspections");
+            report_vessel_scoring_failure(
+                run_id,
+                &RunVesselError {
+                    vessel_imo: "9811000".into(),
+                    message: "missing inspections".into(),
+                    operation: Some("load_book"),
+                },
+            );
         });
         let texts: Vec<String> = inner
             .fetch_and_clear_envelopes()
@@ -390,7 +438,10 @@ mod tests {
             assert_eq!(parsed.event().unwrap().level, Level::Error);
         }
         assert!(texts[0].contains("recalculation_run_failed: publish failed for [imo]"));
+        assert!(texts[0].contains(r#""value":"publish failed for [imo]""#));
         assert!(texts[1].contains("vessel_scoring_failed: vessel [imo]: missing inspections"));
+        assert!(texts[1].contains(r#""type":"RunVesselError""#));
+        assert!(texts[1].contains(r#""storage.operation":"load_book""#));
     }
 
     /// The panic integration reports to the hub the panicking code runs in

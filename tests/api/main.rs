@@ -23,6 +23,7 @@ mod observability;
 mod recalculation;
 mod replicas;
 mod risk;
+mod sentry;
 mod thresholds;
 mod vessels;
 
@@ -48,6 +49,7 @@ fn cases() -> Vec<TestCase> {
         recalculation::CASES,
         replicas::CASES,
         risk::CASES,
+        sentry::CASES,
         thresholds::CASES,
         observability::CASES,
         vessels::CASES,
