@@ -8,6 +8,7 @@ mod error_event;
 mod logging;
 pub mod metrics;
 pub mod request;
+mod run_reports;
 pub mod scrub;
 pub mod sentry;
 

@@ -11,19 +11,19 @@
 //! 3. the actix middleware never reads request bodies (`max_request_body_size`
 //!    none) and names transactions by route pattern (`GET /api/fleet-risk/vessels/{imo}`).
 
-use std::error::Error;
-use std::fmt::Display;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sentry::protocol::{Breadcrumb, Event, Level};
+use sentry::protocol::{Breadcrumb, Event};
 use sentry::transports::DefaultTransportFactory;
 use sentry::{ClientInitGuard, ClientOptions, Envelope, Hub, Transport, TransportFactory};
 
-use super::error_event::error_event;
+pub use super::run_reports::{
+    report_run_failure, report_run_failure_to, report_vessel_scoring_failure,
+    report_vessel_scoring_failure_to,
+};
 use super::scrub::Scrubber;
 use crate::config::Settings;
-use crate::storage::RunVesselError;
 
 /// The client options this service runs with, or `None` when `SENTRY_DSN` is unset.
 pub fn client_options(settings: &Settings) -> Option<ClientOptions> {
@@ -73,79 +73,6 @@ pub fn app_hub(settings: &Settings) -> Option<Arc<Hub>> {
         Some(Arc::new(client)),
         Arc::new(sentry::Scope::default()),
     )))
-}
-
-/// Reports a failed recalculation run to the current hub; returns the event id.
-pub fn report_run_failure(
-    run_id: impl Display,
-    failure: &(dyn Error + 'static),
-) -> sentry::types::Uuid {
-    report_run_failure_to(&Hub::current(), run_id, failure)
-}
-
-/// Reports a vessel that failed to score in run `run_id` to the current hub.
-pub fn report_vessel_scoring_failure(
-    run_id: impl Display,
-    failure: &RunVesselError,
-) -> sentry::types::Uuid {
-    report_vessel_scoring_failure_to(&Hub::current(), run_id, failure)
-}
-
-/// [`report_run_failure`] to a given hub (e.g. `AppState::sentry`): the
-/// failure's cause chain, database code and storage operation (see
-/// [`error_event`]), tagged with the run.
-pub fn report_run_failure_to(
-    hub: &Hub,
-    run_id: impl Display,
-    failure: &(dyn Error + 'static),
-) -> sentry::types::Uuid {
-    report(
-        hub,
-        error_event(failure),
-        "recalculation_run_failed",
-        run_id,
-        &failure.to_string(),
-    )
-}
-
-/// [`report_vessel_scoring_failure`] to a given hub, tagged with the
-/// operation that failed on the vessel when it is known.
-pub fn report_vessel_scoring_failure_to(
-    hub: &Hub,
-    run_id: impl Display,
-    failure: &RunVesselError,
-) -> sentry::types::Uuid {
-    let text = format!("vessel {}: {}", failure.vessel_imo, failure.message);
-    let mut event = Event {
-        exception: vec![sentry::protocol::Exception {
-            ty: "RunVesselError".into(),
-            value: Some(text.clone()),
-            ..Default::default()
-        }]
-        .into(),
-        ..Event::default()
-    };
-    if let Some(operation) = failure.operation {
-        event
-            .tags
-            .insert("storage.operation".into(), operation.into());
-    }
-    report(hub, event, "vessel_scoring_failed", run_id, &text)
-}
-
-fn report(
-    hub: &Hub,
-    mut event: Event<'static>,
-    kind: &str,
-    run_id: impl Display,
-    error: &str,
-) -> sentry::types::Uuid {
-    event.level = Level::Error;
-    event.message = Some(format!("{kind}: {error}"));
-    event.logger = Some("fleet_risk::jobs".into());
-    event.tags.insert("run_id".into(), run_id.to_string());
-    event.tags.insert("failure".into(), kind.into());
-    hub.capture_event(event)
 }
 
 /// Scrubs every field of an event; an event that cannot be scrubbed and
@@ -231,10 +158,11 @@ impl Transport for ScrubbingTransport {
 mod tests {
     use std::collections::{BTreeMap, HashMap};
 
-    use sentry::protocol::{Context, Exception, Request, User, Value};
+    use sentry::protocol::{Context, Exception, Level, Request, User, Value};
     use sentry::test::TestTransport;
 
     use super::*;
+    use crate::storage::RunVesselError;
 
     const LEAKS: &[&str] = &[
         "9074729",

@@ -24,6 +24,7 @@ mod recalculation;
 mod replicas;
 mod risk;
 mod sentry;
+mod sentry_sink;
 mod thresholds;
 mod vessels;
 
