@@ -119,6 +119,16 @@ pub async fn seed(
 
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        Self::build_with(settings, |_| {}).await
+    }
+
+    /// [`Application::build`] with `extra_routes` registered first, inside
+    /// the whole middleware stack: the seam tests mount what production
+    /// never serves through (a handler that panics). Production passes none.
+    pub async fn build_with(
+        settings: Settings,
+        extra_routes: fn(&mut web::ServiceConfig),
+    ) -> Result<Self, StartupError> {
         let model = model_file::configured_model(settings.model_path.as_deref())
             .map_err(StartupError::Model)?;
         let model_document = model_file::model_document(settings.model_path.as_deref())
@@ -176,11 +186,16 @@ impl Application {
                 Some(hub) => sentry_actix::Sentry::builder()
                     .with_hub(hub.clone())
                     .start_transaction(true)
+                    // Reported with their cause by http::server_error instead.
+                    .capture_server_errors(false)
                     .finish(),
                 None => sentry_actix::Sentry::new(),
             };
             App::new()
                 .app_data(app_state.clone())
+                .wrap(actix_web::middleware::from_fn(
+                    http::server_error::answer_server_errors,
+                ))
                 .wrap(Compress::default())
                 .wrap(actix_web::middleware::from_fn(
                     http::cache::forget_version_after_writes,
@@ -191,6 +206,7 @@ impl Application {
                     app_state.metrics.clone(),
                     scrubber.clone(),
                 ))
+                .configure(extra_routes)
                 .configure(|config| {
                     if metrics_here {
                         http::metrics::configure(config);

@@ -1,7 +1,11 @@
 //! The one table of API errors and its mapping to RFC 9457 problem+json.
 //!
 //! Every layer only says which [`ErrorCode`] it is; status, title and type
-//! come from here. 5xx bodies never carry internals: the cause is logged once.
+//! come from here. 5xx bodies never carry internals: the cause is logged
+//! once, and kept on the error (its [`source`](std::error::Error::source)) for
+//! the Sentry event of the response (see [`super::server_error`]).
+
+use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
@@ -66,6 +70,8 @@ pub struct ApiError {
     pub allow: Option<String>,
     /// The run a `run_in_progress` conflict is about.
     pub run_id: Option<uuid::Uuid>,
+    /// What went wrong inside, for a 5xx: reported, never answered.
+    pub cause: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
 
 #[derive(Serialize)]
@@ -91,6 +97,15 @@ impl ApiError {
             retry_after_seconds: None,
             allow: None,
             run_id: None,
+            cause: None,
+        }
+    }
+
+    /// This error, caused by `cause` (its source, in logs and Sentry).
+    pub fn caused_by(self, cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self {
+            cause: Some(Arc::from(cause.into())),
+            ..self
         }
     }
 
@@ -125,13 +140,16 @@ impl ApiError {
         Self::new(ErrorCode::NotFound, what)
     }
 
-    /// A server-side failure: logged here with its cause, answered opaquely.
-    pub fn internal(cause: &dyn std::fmt::Display) -> Self {
+    /// A server-side failure: logged here with its cause, answered
+    /// opaquely; the cause stays on the error for the Sentry event.
+    pub fn internal(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        let cause = cause.into();
         tracing::error!(error = %cause, "internal error");
         Self::new(
             ErrorCode::Internal,
             "the server could not complete the request",
         )
+        .caused_by(cause)
     }
 
     pub fn overloaded(retry_after_seconds: u32) -> Self {
@@ -164,6 +182,14 @@ impl ApiError {
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}: {}", self.code.as_str(), self.detail)
+    }
+}
+
+impl std::error::Error for ApiError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.cause
+            .as_deref()
+            .map(|cause| cause as &(dyn std::error::Error + 'static))
     }
 }
 
@@ -206,7 +232,7 @@ impl From<crate::compute::ComputeError> for ApiError {
     fn from(error: crate::compute::ComputeError) -> Self {
         match error {
             crate::compute::ComputeError::Overloaded => Self::overloaded(1),
-            panicked @ crate::compute::ComputeError::Panicked(_) => Self::internal(&panicked),
+            panicked @ crate::compute::ComputeError::Panicked(_) => Self::internal(panicked),
         }
     }
 }
@@ -245,15 +271,15 @@ impl From<StorageError> for ApiError {
             StorageError::CursorMismatch => {
                 Self::field("cursor", "belongs to a list in another sort order")
             }
-            StorageError::Unavailable(cause) => {
-                tracing::error!(error = %cause, "database unavailable");
-                Self::database_unavailable()
+            unavailable @ StorageError::Unavailable { .. } => {
+                tracing::error!(error = %unavailable, "database unavailable");
+                Self::database_unavailable().caused_by(unavailable)
             }
             StorageError::WriteQueueTimedOut => {
                 tracing::error!("a write timed out waiting for its turn");
-                Self::database_unavailable()
+                Self::database_unavailable().caused_by(StorageError::WriteQueueTimedOut)
             }
-            other => Self::internal(&other),
+            other => Self::internal(other),
         }
     }
 }
@@ -298,10 +324,24 @@ mod tests {
     }
 
     #[test]
-    fn internal_errors_hide_their_cause() {
-        let error = ApiError::internal(&"relation \"vessels\" does not exist, IMO 9074729");
+    fn internal_errors_hide_their_cause_and_keep_it_as_their_source() {
+        let error = ApiError::internal("relation \"vessels\" does not exist, IMO 9074729");
         assert_eq!(error.code.status(), StatusCode::INTERNAL_SERVER_ERROR);
         assert!(!error.detail.contains("vessels"));
         assert!(!error.detail.contains("9074729"));
+        let body = actix_web::body::to_bytes(error.error_response().into_body());
+        let body = futures_util::FutureExt::now_or_never(body)
+            .unwrap()
+            .unwrap();
+        let body = String::from_utf8(body.to_vec()).unwrap();
+        assert!(
+            !body.contains("vessels") && !body.contains("9074729"),
+            "{body}"
+        );
+        let source = std::error::Error::source(&error).expect("the cause is kept");
+        assert_eq!(
+            source.to_string(),
+            "relation \"vessels\" does not exist, IMO 9074729"
+        );
     }
 }

@@ -64,7 +64,7 @@ fn path_segment(request: &HttpRequest) -> Result<String, ApiError> {
     web::Path::<String>::extract(request)
         .into_inner()
         .map(web::Path::into_inner)
-        .map_err(|error| ApiError::internal(&error))
+        .map_err(|error| ApiError::internal(error.to_string()))
 }
 
 impl FromRequest for ImoPath {

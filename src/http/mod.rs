@@ -17,6 +17,7 @@ mod query;
 mod risk;
 pub(crate) mod runs;
 mod score_history;
+pub mod server_error;
 mod thresholds;
 mod vessel_response;
 mod vessels;

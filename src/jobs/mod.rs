@@ -19,7 +19,9 @@ use tokio_util::task::TaskTracker;
 use crate::compute::ComputeBridge;
 use crate::domain::{FleetId, RiskThresholds};
 use crate::risk::RiskModel;
-use crate::storage::{Database, StorageError, StoredThresholds, ThresholdScope, WriteTx};
+use crate::storage::{
+    Database, RunVesselError, StorageError, StoredThresholds, ThresholdScope, WriteTx,
+};
 use crate::telemetry::{self, metrics::Metrics};
 
 pub use recalculation::{RunFailure, RunPhase, run_once, start_run};
@@ -67,8 +69,8 @@ impl JobContext {
         (self.run_lease / 4).max(Duration::from_millis(100))
     }
 
-    /// Reports a failed run to Sentry (scrubbed like every event).
-    pub(crate) fn report_run_failure(&self, run_id: uuid::Uuid, error: &str) {
+    /// Reports a failed run to Sentry with its cause (scrubbed like every event).
+    pub(crate) fn report_run_failure(&self, run_id: uuid::Uuid, error: &RunFailure) {
         match &self.sentry {
             Some(hub) => telemetry::sentry::report_run_failure_to(hub, run_id, error),
             None => telemetry::report_run_failure(run_id, error),
@@ -76,7 +78,7 @@ impl JobContext {
     }
 
     /// Reports a vessel a run could not score.
-    pub(crate) fn report_vessel_failure(&self, run_id: uuid::Uuid, error: &str) {
+    pub(crate) fn report_vessel_failure(&self, run_id: uuid::Uuid, error: &RunVesselError) {
         match &self.sentry {
             Some(hub) => telemetry::sentry::report_vessel_scoring_failure_to(hub, run_id, error),
             None => telemetry::report_vessel_scoring_failure(run_id, error),

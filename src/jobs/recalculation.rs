@@ -134,7 +134,7 @@ pub async fn execute(
                 ctx.metrics.calculation_timeout();
             }
             let error = failure.to_string();
-            ctx.report_run_failure(run_id, &error);
+            ctx.report_run_failure(run_id, failure);
             match ctx.db.fail_run_after(run_id, &error, &end).await {
                 Ok(()) => tracing::info!(%run_id, error = %failure, "the run is recorded failed"),
                 Err(error) => {
@@ -204,7 +204,7 @@ async fn work(
         let (imo, message) = (&error.vessel_imo, &error.message);
         tracing::warn!(%run_id, vessel = %imo, %message, "vessel could not be scored");
         ctx.metrics.calculation_error();
-        ctx.report_vessel_failure(run_id, &format!("vessel {imo}: {message}"));
+        ctx.report_vessel_failure(run_id, error);
     }
     if ctx.hold_before_publish {
         tracing::warn!(%run_id, "{}", hold::HELD_MESSAGE);

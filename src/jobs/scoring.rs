@@ -51,6 +51,7 @@ pub fn score_book(
         publication.errors.push(RunVesselError {
             vessel_imo: unloadable.imo,
             message: format!("stored data is not valid: {}", unloadable.error),
+            operation: Some("storage::load_book"),
         });
     }
     let mut scored: Vec<(&ScoringVessel, VesselScore)> = Vec::with_capacity(outcomes.len());
@@ -60,6 +61,7 @@ pub fn score_book(
             Err(EnginePanicked) => publication.errors.push(RunVesselError {
                 vessel_imo: vessel.profile.imo.to_string(),
                 message: "the engine could not score this vessel".to_string(),
+                operation: Some("risk::assess_within"),
             }),
         }
     }

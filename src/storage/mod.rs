@@ -18,8 +18,10 @@ mod book;
 mod book_transfer;
 mod columns;
 mod dashboard;
+mod error;
 mod fleets;
 mod histories;
+mod operation;
 mod page;
 mod postgres;
 mod publication;
@@ -49,8 +51,11 @@ use crate::config::DatabaseUrl;
 pub use api_keys::{ApiKeyRecord, NewApiKey};
 pub use book::{Book, UnloadableVessel};
 pub use dashboard::{Dashboard, DashboardFleet, DashboardRisk};
+pub use error::StorageError;
+pub(crate) use error::is_unique_violation;
 pub use fleets::{FleetChanges, FleetRecord, NewFleet};
 pub use histories::{IncidentRecord, InspectionRecord};
+pub use operation::Operation;
 pub use page::{Page, PageRequest};
 pub use publication::{FleetScore, Publication};
 pub use runs::{ClaimError, RunEnd, RunPhases, RunRecord, RunVesselError};
@@ -64,80 +69,6 @@ pub use vessels::{ScoringVessel, VesselRecord};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
-
-#[derive(Debug, thiserror::Error)]
-pub enum StorageError {
-    #[error("database unavailable: {0}")]
-    Unavailable(#[source] sqlx::Error),
-    #[error(transparent)]
-    Database(sqlx::Error),
-    #[error("migration failed: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
-    #[error("stored row is not valid: {0}")]
-    CorruptRow(String),
-    #[error("a vessel with this IMO number already exists")]
-    DuplicateImo,
-    #[error("a fleet with this name already exists")]
-    DuplicateFleetName,
-    #[error("the fleet still has vessels")]
-    FleetNotEmpty,
-    #[error("no fleet with this id")]
-    UnknownFleet,
-    #[error("the cursor belongs to another sort order")]
-    CursorMismatch,
-    #[error("timed out waiting for the other writes to the book")]
-    WriteQueueTimedOut,
-}
-
-impl From<sqlx::Error> for StorageError {
-    fn from(error: sqlx::Error) -> Self {
-        match error {
-            sqlx::Error::PoolTimedOut
-            | sqlx::Error::PoolClosed
-            | sqlx::Error::Io(_)
-            | sqlx::Error::Tls(_) => Self::Unavailable(error),
-            ref e if is_sqlite_busy(e) || is_postgres_going_away(e) => Self::Unavailable(error),
-            other => Self::Database(other),
-        }
-    }
-}
-
-/// PostgreSQL ending or refusing the session: SQLSTATE class 08 (connection
-/// exception) and 57P01-57P03 (`admin_shutdown`, as in "terminating
-/// connection due to administrator command", `crash_shutdown`,
-/// `cannot_connect_now` while it starts or stops). The connection is lost,
-/// like any other lost connection: 503, retry.
-fn is_postgres_going_away(error: &sqlx::Error) -> bool {
-    let sqlx::Error::Database(e) = error else {
-        return false;
-    };
-    e.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
-        .is_some_and(|pg| is_going_away_code(pg.code()))
-}
-
-fn is_going_away_code(code: &str) -> bool {
-    code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03")
-}
-
-/// SQLite's "database is locked" (`SQLITE_BUSY`, `SQLITE_LOCKED` and their
-/// extended codes): another process held the write lock past the busy
-/// timeout. The database is there but busy, so it is answered like an
-/// unreachable one (503, retry), never as a fault of the service.
-fn is_sqlite_busy(error: &sqlx::Error) -> bool {
-    const SQLITE_BUSY: i64 = 5;
-    const SQLITE_LOCKED: i64 = 6;
-    let sqlx::Error::Database(e) = error else {
-        return false;
-    };
-    e.try_downcast_ref::<sqlx::sqlite::SqliteError>()
-        .and_then(sqlx::error::DatabaseError::code)
-        .and_then(|code| code.parse::<i64>().ok())
-        .is_some_and(|code| matches!(code & 0xff, SQLITE_BUSY | SQLITE_LOCKED))
-}
-
-pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
-    matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
-}
 
 /// Runs `$body` with `$pool` bound to whichever pool backs `$db`.
 macro_rules! on_pool {
@@ -366,61 +297,6 @@ impl Database {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Another process holding SQLite's write lock past the busy timeout
-    /// gives "database is locked": the database is busy, not broken (503).
-    #[tokio::test]
-    async fn sqlite_database_is_locked_is_unavailable() {
-        use sqlx::Connection;
-        let dir = tempfile::tempdir().unwrap();
-        let options = SqliteConnectOptions::new()
-            .filename(dir.path().join("locked.db"))
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .busy_timeout(Duration::ZERO);
-        let mut holder = sqlx::SqliteConnection::connect_with(&options)
-            .await
-            .unwrap();
-        let mut other = sqlx::SqliteConnection::connect_with(&options)
-            .await
-            .unwrap();
-        sqlx::raw_sql("BEGIN IMMEDIATE")
-            .execute(&mut holder)
-            .await
-            .unwrap();
-        let locked = sqlx::raw_sql("BEGIN IMMEDIATE")
-            .execute(&mut other)
-            .await
-            .unwrap_err();
-        assert!(
-            locked.to_string().contains("database is locked"),
-            "{locked}"
-        );
-        assert!(matches!(
-            StorageError::from(locked),
-            StorageError::Unavailable(_)
-        ));
-        // Other database errors stay what they are.
-        let syntax = sqlx::raw_sql("SELEC 1")
-            .execute(&mut other)
-            .await
-            .unwrap_err();
-        assert!(matches!(
-            StorageError::from(syntax),
-            StorageError::Database(_)
-        ));
-    }
-
-    #[test]
-    fn postgres_ending_the_session_is_a_lost_connection() {
-        for code in ["57P01", "57P02", "57P03", "08006", "08003"] {
-            assert!(is_going_away_code(code), "{code}");
-        }
-        // A unique violation, a missing table, a query cancelled by a statement timeout.
-        for code in ["23505", "42P01", "57014"] {
-            assert!(!is_going_away_code(code), "{code}");
-        }
-    }
 
     #[test]
     fn both_backends_have_the_same_migration_versions() {

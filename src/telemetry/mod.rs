@@ -4,12 +4,15 @@
 //! No business logic lives here: callers say what happened, this module
 //! records it.
 
+mod error_event;
 mod logging;
 pub mod metrics;
 pub mod request;
+mod run_reports;
 pub mod scrub;
 pub mod sentry;
 
+pub use error_event::error_event;
 pub use logging::init_logging;
 pub use metrics::{Metrics, RunOutcome};
 pub use sentry::{init_sentry, report_run_failure, report_vessel_scoring_failure};

@@ -11,14 +11,17 @@
 //! 3. the actix middleware never reads request bodies (`max_request_body_size`
 //!    none) and names transactions by route pattern (`GET /api/fleet-risk/vessels/{imo}`).
 
-use std::fmt::Display;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sentry::protocol::{Breadcrumb, Event, Level};
+use sentry::protocol::{Breadcrumb, Event};
 use sentry::transports::DefaultTransportFactory;
 use sentry::{ClientInitGuard, ClientOptions, Envelope, Hub, Transport, TransportFactory};
 
+pub use super::run_reports::{
+    report_run_failure, report_run_failure_to, report_vessel_scoring_failure,
+    report_vessel_scoring_failure_to,
+};
 use super::scrub::Scrubber;
 use crate::config::Settings;
 
@@ -70,42 +73,6 @@ pub fn app_hub(settings: &Settings) -> Option<Arc<Hub>> {
         Some(Arc::new(client)),
         Arc::new(sentry::Scope::default()),
     )))
-}
-
-/// Reports a failed recalculation run to the current hub; returns the event id.
-pub fn report_run_failure(run_id: impl Display, error: &str) -> sentry::types::Uuid {
-    report_run_failure_to(&Hub::current(), run_id, error)
-}
-
-/// Reports a vessel that failed to score in run `run_id` to the current hub.
-pub fn report_vessel_scoring_failure(run_id: impl Display, error: &str) -> sentry::types::Uuid {
-    report_vessel_scoring_failure_to(&Hub::current(), run_id, error)
-}
-
-/// [`report_run_failure`] to a given hub (e.g. `AppState::sentry`).
-pub fn report_run_failure_to(hub: &Hub, run_id: impl Display, error: &str) -> sentry::types::Uuid {
-    report(hub, "recalculation_run_failed", run_id, error)
-}
-
-/// [`report_vessel_scoring_failure`] to a given hub.
-pub fn report_vessel_scoring_failure_to(
-    hub: &Hub,
-    run_id: impl Display,
-    error: &str,
-) -> sentry::types::Uuid {
-    report(hub, "vessel_scoring_failed", run_id, error)
-}
-
-fn report(hub: &Hub, kind: &str, run_id: impl Display, error: &str) -> sentry::types::Uuid {
-    let mut event = Event {
-        level: Level::Error,
-        message: Some(format!("{kind}: {error}")),
-        logger: Some("fleet_risk::jobs".into()),
-        ..Event::default()
-    };
-    event.tags.insert("run_id".into(), run_id.to_string());
-    event.tags.insert("failure".into(), kind.into());
-    hub.capture_event(event)
 }
 
 /// Scrubs every field of an event; an event that cannot be scrubbed and
@@ -191,10 +158,11 @@ impl Transport for ScrubbingTransport {
 mod tests {
     use std::collections::{BTreeMap, HashMap};
 
-    use sentry::protocol::{Context, Exception, Request, User, Value};
+    use sentry::protocol::{Context, Exception, Level, Request, User, Value};
     use sentry::test::TestTransport;
 
     use super::*;
+    use crate::storage::RunVesselError;
 
     const LEAKS: &[&str] = &[
         "9074729",
@@ -369,9 +337,17 @@ mod tests {
             Arc::new(sentry::Scope::default()),
         );
         let run_id = uuid::Uuid::parse_str("0190f5a2-7c1e-7b3a-9f00-9074729abcde").unwrap();
-        report_run_failure_to(&hub, run_id, "publish failed for IMO 9074729");
+        let failure = std::io::Error::other("publish failed for IMO 9074729");
+        report_run_failure_to(&hub, run_id, &failure);
         Hub::run(Arc::new(hub), || {
-            report_vessel_scoring_failure(run_id, "vessel 9811000: missing inspections");
+            report_vessel_scoring_failure(
+                run_id,
+                &RunVesselError {
+                    vessel_imo: "9811000".into(),
+                    message: "missing inspections".into(),
+                    operation: Some("load_book"),
+                },
+            );
         });
         let texts: Vec<String> = inner
             .fetch_and_clear_envelopes()
@@ -390,7 +366,10 @@ mod tests {
             assert_eq!(parsed.event().unwrap().level, Level::Error);
         }
         assert!(texts[0].contains("recalculation_run_failed: publish failed for [imo]"));
+        assert!(texts[0].contains(r#""value":"publish failed for [imo]""#));
         assert!(texts[1].contains("vessel_scoring_failed: vessel [imo]: missing inspections"));
+        assert!(texts[1].contains(r#""type":"RunVesselError""#));
+        assert!(texts[1].contains(r#""storage.operation":"load_book""#));
     }
 
     /// The panic integration reports to the hub the panicking code runs in

@@ -167,7 +167,7 @@ async fn a_session_the_database_ends_is_a_lost_connection(backend: Backend) {
     assert!(
         matches!(
             fleet_risk::storage::StorageError::from(error),
-            fleet_risk::storage::StorageError::Unavailable(_)
+            fleet_risk::storage::StorageError::Unavailable { .. }
         ),
         "a terminated session must be Unavailable"
     );

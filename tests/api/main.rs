@@ -35,6 +35,8 @@ mod replicas;
 mod risk;
 mod run_records;
 mod run_slot;
+mod sentry;
+mod sentry_sink;
 mod shutdown;
 mod startup;
 mod thresholds;
@@ -68,6 +70,7 @@ fn cases() -> Vec<TestCase> {
         run_slot::CASES,
         shutdown::CASES,
         startup::CASES,
+        sentry::CASES,
         thresholds::CASES,
         observability::CASES,
         publication::CASES,

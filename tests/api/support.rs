@@ -260,10 +260,20 @@ impl TestApp {
         database: TestDatabase,
         environment: HashMap<&'static str, String>,
     ) -> Self {
+        Self::spawn_on_with(database, environment, |_| {}).await
+    }
+
+    /// [`TestApp::spawn_on`] with routes only this test mounts, inside the
+    /// real middleware stack (`Application::build_with`).
+    pub async fn spawn_on_with(
+        database: TestDatabase,
+        environment: HashMap<&'static str, String>,
+        extra_routes: fn(&mut actix_web::web::ServiceConfig),
+    ) -> Self {
         let borrowed: HashMap<&str, &str> =
             environment.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let settings = Settings::from_environment(&borrowed).expect("test settings are valid");
-        let app = Application::build(settings)
+        let app = Application::build_with(settings, extra_routes)
             .await
             .expect("the application builds");
         let address = format!("http://127.0.0.1:{}", app.port());

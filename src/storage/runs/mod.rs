@@ -52,6 +52,10 @@ pub struct RunVesselError {
     /// As stored.
     pub vessel_imo: String,
     pub message: String,
+    /// What failed on the vessel, for Sentry: `storage::load_book` (its
+    /// stored data did not read back) or `risk::assess_within` (the engine
+    /// panicked). Not stored: `None` when read back from a run's history.
+    pub operation: Option<&'static str>,
 }
 
 table_row! {
@@ -126,6 +130,7 @@ impl Database {
             .map(|(vessel_imo, message)| RunVesselError {
                 vessel_imo,
                 message,
+                operation: None,
             })
             .collect())
     }
