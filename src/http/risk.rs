@@ -59,11 +59,10 @@ pub async fn vessel_risk(
     cache
         .serve(&state, &request, ReadKey::VesselRisk(imo), || async {
             let Some(published) = state.db.current_vessel_assessment(imo).await? else {
-                return Err(match state.db.get_vessel(imo).await? {
-                    None => ApiError::not_found(format!("no vessel with IMO number {imo}")),
-                    Some(_) => {
-                        ApiError::not_found(format!("vessel {imo} has no published score yet"))
-                    }
+                return Err(if state.db.vessel_exists(imo).await? {
+                    ApiError::not_found(format!("vessel {imo} has no published score yet"))
+                } else {
+                    ApiError::not_found(format!("no vessel with IMO number {imo}"))
                 });
             };
             let mut assessment = published.assessment;
@@ -89,7 +88,7 @@ pub async fn vessel_risk_history(
 ) -> Result<HttpResponse, ApiError> {
     let imo = path.imo()?;
     let page = query.page()?;
-    if state.db.get_vessel(imo).await?.is_none() {
+    if !state.db.vessel_exists(imo).await? {
         return Err(ApiError::not_found(format!(
             "no vessel with IMO number {imo}"
         )));

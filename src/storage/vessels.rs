@@ -344,6 +344,18 @@ impl Database {
         }
     }
 
+    /// Whether a vessel with this IMO number is stored, without reading (or
+    /// judging) its data: a row the reader refuses still exists.
+    pub async fn vessel_exists(&self, imo: Imo) -> Result<bool, StorageError> {
+        let found: Option<i32> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT 1 FROM vessels WHERE imo = $1")
+                .bind(imo.to_string())
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(found.is_some())
+    }
+
     /// When a vessel last changed (MAX(updated_at)); `None` on an empty book.
     pub async fn latest_vessel_change_at(&self) -> Result<Option<DateTime<Utc>>, StorageError> {
         Ok(on_pool!(self, pool => {

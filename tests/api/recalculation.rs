@@ -273,6 +273,10 @@ async fn a_vessel_that_cannot_be_scored_is_an_error_of_the_run(backend: Backend)
             &app.keys.viewer,
         )
         .await;
+    // Whether that last score is the same, field by field, is
+    // `publication::a_vessel_that_fails_to_score_in_a_run_keeps_its_previous_score`.
+    assert_eq!(broken.status, 200, "{}", broken.text);
+    assert!(broken.body["score"].is_number(), "{}", broken.text);
     assert_ne!(
         broken.body["runId"],
         json!(run_id),
