@@ -1,5 +1,5 @@
-//! Query strings: list paging parameters in, pages out with their opaque
-//! cursor, and malformed query strings as 422.
+//! Query strings: list paging, sorting and level parameters in, pages out
+//! with their opaque cursor, and malformed query strings as 422.
 //!
 //! A cursor is the key of a page's last item (a storage [`Page`]'s
 //! `next_after`) as URL-safe base64 of its JSON.
@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use serde_json::Value;
 
 use super::error::ApiError;
-use crate::domain::FieldErrors;
-use crate::storage::{Page, PageRequest};
+use crate::domain::{FieldErrors, RiskLevel};
+use crate::storage::{ListCursor, ListOrder, Page, PageRequest};
 
 pub const DEFAULT_LIMIT: u32 = 50;
 pub const MAX_LIMIT: u32 = 500;
@@ -84,6 +84,62 @@ pub fn parse_page<K: DeserializeOwned>(
         limit: limit.unwrap_or(DEFAULT_LIMIT),
         after,
     })
+}
+
+/// `?limit=&cursor=&sort=&level=` of a list of scored items (a fleet's
+/// vessels, the fleets), as sent; parsed by [`ScoredListQuery::parse`].
+#[derive(Debug, Deserialize)]
+pub struct ScoredListQuery {
+    limit: Option<String>,
+    cursor: Option<String>,
+    sort: Option<String>,
+    level: Option<String>,
+}
+
+/// A scored list's request: its page, order and the levels it keeps (none: all).
+#[derive(Debug)]
+pub struct ScoredListRequest<K> {
+    pub page: PageRequest<ListCursor<K>>,
+    pub order: ListOrder,
+    pub levels: Vec<RiskLevel>,
+}
+
+impl ScoredListQuery {
+    /// `limit` and `cursor` as [`parse_page`]; `sort` one of `name` (the
+    /// default), `score`, `-score`; `level` a comma-separated list of
+    /// levels. Every bad parameter is named.
+    pub fn parse<K: DeserializeOwned>(&self) -> Result<ScoredListRequest<K>, ApiError> {
+        let mut errors = FieldErrors::new();
+        let page = parse_page(self.limit.as_deref(), self.cursor.as_deref())
+            .map_err(|page_errors| errors.append(page_errors))
+            .ok();
+        let order = match self.sort.as_deref() {
+            None | Some("name") => Some(ListOrder::Name),
+            Some("score") => Some(ListOrder::ScoreAscending),
+            Some("-score") => Some(ListOrder::ScoreDescending),
+            Some(_) => {
+                errors.push("sort", "must be one of name, score, -score");
+                None
+            }
+        };
+        let levels = match self.level.as_deref() {
+            None | Some("") => Some(Vec::new()),
+            Some(raw) => raw
+                .split(',')
+                .map(|level| RiskLevel::parse(level.trim()))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|message| errors.push("level", format!("each level {message}")))
+                .ok(),
+        };
+        match (page, order, levels) {
+            (Some(page), Some(order), Some(levels)) => Ok(ScoredListRequest {
+                page,
+                order,
+                levels,
+            }),
+            _ => Err(errors.into()),
+        }
+    }
 }
 
 /// A cursor is forged when it holds text no list key can hold (a NUL is

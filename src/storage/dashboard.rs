@@ -1,6 +1,8 @@
 //! The dashboard's read model: every fleet with its current and previous
-//! score, the book's level counts, the riskiest vessels, and how fresh the
-//! data is, in a fixed handful of queries whatever the number of fleets.
+//! score, the book's level counts, the riskiest vessels, and the last
+//! book-wide run, in a fixed handful of queries whatever the number of fleets.
+//! (How fresh the data is comes from the one freshness function the metrics
+//! use too, `http::metrics::freshness`.)
 //! Levels are cut with the thresholds in force now, from the domain's bounds.
 
 use std::collections::HashMap;
@@ -9,6 +11,7 @@ use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
+use super::levels::{overridden, push_fleet_group, threshold_groups};
 use super::scores::push_score_range;
 use super::stored::stored_imo;
 use super::{Database, FleetRecord, RunRecord, StorageError, on_pool};
@@ -46,9 +49,8 @@ pub struct Dashboard {
     pub unscored_vessels: i64,
     /// Highest score first.
     pub top_risks: Vec<DashboardRisk>,
+    /// The last published book-wide run.
     pub last_run: Option<RunRecord>,
-    pub last_published_at: Option<DateTime<Utc>>,
-    pub last_data_change_at: Option<DateTime<Utc>>,
 }
 
 /// Per-level counts as SQL `SUM`s in [`RiskLevel::ALL`] order (NULL over no rows).
@@ -114,8 +116,6 @@ impl Database {
             unscored_vessels: (total - scored as i64).max(0),
             top_risks,
             last_run: self.latest_published_book_run().await?,
-            last_published_at: self.latest_publication_at().await?,
-            last_data_change_at: self.latest_vessel_change_at().await?,
         })
     }
 
@@ -146,15 +146,8 @@ impl Database {
         overrides: &HashMap<FleetId, RiskThresholds>,
     ) -> Result<LevelCounts, StorageError> {
         let mut total = LevelCounts::default();
-        let excluded: Vec<Uuid> = overrides.keys().map(|f| f.as_uuid()).collect();
-        let mut groups: Vec<(&RiskThresholds, FleetFilter<'_>)> =
-            vec![(default, FleetFilter::Except(&excluded))];
-        groups.extend(
-            overrides
-                .iter()
-                .map(|(fleet, thresholds)| (thresholds, FleetFilter::Only(fleet.as_uuid()))),
-        );
-        for (thresholds, filter) in groups {
+        let overridden = overridden(overrides);
+        for (thresholds, group) in threshold_groups(default, overrides, &overridden) {
             let sums: LevelSums = on_pool!(self, pool => {
                 let mut query = QueryBuilder::new("SELECT ");
                 for (i, level) in RiskLevel::ALL.into_iter().enumerate() {
@@ -168,22 +161,7 @@ impl Database {
                 query.push(
                     " FROM current_vessel_scores c JOIN fleets f ON f.id = c.fleet_id WHERE ",
                 );
-                match filter {
-                    FleetFilter::Only(fleet) => {
-                        query.push("c.fleet_id = ").push_bind(fleet);
-                    }
-                    FleetFilter::Except([]) => {
-                        query.push("TRUE");
-                    }
-                    FleetFilter::Except(fleets) => {
-                        query.push("c.fleet_id NOT IN (");
-                        let mut list = query.separated(", ");
-                        for fleet in fleets {
-                            list.push_bind(*fleet);
-                        }
-                        query.push(")");
-                    }
-                }
+                push_fleet_group(&mut query, "c.fleet_id", group);
                 query.build_query_as().fetch_one(pool).await?
             });
             let count = |n: Option<i64>| n.unwrap_or(0).max(0) as u64;
@@ -215,11 +193,4 @@ impl Database {
             })
             .collect()
     }
-}
-
-/// Which fleets' vessels a level count takes.
-#[derive(Clone, Copy)]
-enum FleetFilter<'a> {
-    Only(Uuid),
-    Except(&'a [Uuid]),
 }

@@ -20,6 +20,8 @@ mod columns;
 mod dashboard;
 mod fleets;
 mod histories;
+mod levels;
+mod list_order;
 mod page;
 mod postgres;
 mod publication;
@@ -49,8 +51,9 @@ use crate::config::DatabaseUrl;
 pub use api_keys::{ApiKeyRecord, NewApiKey};
 pub use book::{Book, UnloadableVessel};
 pub use dashboard::{Dashboard, DashboardFleet, DashboardRisk};
-pub use fleets::{FleetChanges, FleetRecord, NewFleet};
+pub use fleets::{FleetChanges, FleetCursor, FleetRecord, NewFleet, ScoredFleet};
 pub use histories::{IncidentRecord, InspectionRecord};
+pub use list_order::{ListCursor, ListOrder};
 pub use page::{Page, PageRequest};
 pub use publication::{FleetScore, Publication};
 pub use runs::{ClaimError, RunRecord, RunVesselError};
@@ -58,7 +61,7 @@ pub use scores::{MemberScore, PublishedAggregate, PublishedAssessment, ScoreHist
 pub use seed::{DemoBook, DemoFleet, SeedError, SeedReport};
 pub use stored_assessment::ScoreFigures;
 pub use thresholds::{StoredThresholds, ThresholdChange, ThresholdScope};
-pub use vessel_list::{VesselCursor, VesselOrder};
+pub use vessel_list::VesselCursor;
 pub use vessel_score::VesselScore;
 pub use vessels::{ScoringVessel, VesselRecord};
 
