@@ -23,22 +23,24 @@ pub enum ListOrder {
 /// ascending and last descending.
 pub const UNSCORED: f64 = -1.0;
 
-/// Where a page of a scored list ends, for the order it was listed in: the
+/// Where a page of a scored list ends, one variant per [`ListOrder`] (so a
+/// cursor is refused by a list in another order, direction included): the
 /// last item's name, or its score ([`UNSCORED`] when it has none), and its key.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum ListCursor<K> {
     Name(String, K),
-    Score(f64, K),
+    ScoreAscending(f64, K),
+    ScoreDescending(f64, K),
 }
 
 impl<K> ListCursor<K> {
     /// The cursor after an item with this name, current score and key.
     pub fn after(order: ListOrder, name: &str, score: Option<f64>, key: K) -> Self {
+        let score = score.unwrap_or(UNSCORED);
         match order {
             ListOrder::Name => Self::Name(name.to_string(), key),
-            ListOrder::ScoreAscending | ListOrder::ScoreDescending => {
-                Self::Score(score.unwrap_or(UNSCORED), key)
-            }
+            ListOrder::ScoreAscending => Self::ScoreAscending(score, key),
+            ListOrder::ScoreDescending => Self::ScoreDescending(score, key),
         }
     }
 }
@@ -86,8 +88,8 @@ impl SortColumns {
                 query.push(format!(" AND {key} > ")).push_bind(last.clone());
                 query.push("))");
             }
-            (Some(ListCursor::Score(score, last)), ListOrder::ScoreAscending)
-            | (Some(ListCursor::Score(score, last)), ListOrder::ScoreDescending) => {
+            (Some(ListCursor::ScoreAscending(score, last)), ListOrder::ScoreAscending)
+            | (Some(ListCursor::ScoreDescending(score, last)), ListOrder::ScoreDescending) => {
                 let column = self.sort_score();
                 let beyond = if order == ListOrder::ScoreAscending {
                     ">"
@@ -133,11 +135,11 @@ mod tests {
         );
         assert_eq!(
             ListCursor::after(ListOrder::ScoreDescending, "A", Some(3.5), 7),
-            ListCursor::Score(3.5, 7)
+            ListCursor::ScoreDescending(3.5, 7)
         );
         assert_eq!(
             ListCursor::after(ListOrder::ScoreAscending, "A", None, 7),
-            ListCursor::Score(UNSCORED, 7)
+            ListCursor::ScoreAscending(UNSCORED, 7)
         );
     }
 
@@ -154,9 +156,16 @@ mod tests {
             columns.push_after(&mut query, ListOrder::ScoreAscending, Some(&by_name)),
             Err(StorageError::CursorMismatch)
         ));
-        let by_score = ListCursor::Score(1.0, "9074729".to_string());
+        let ascending = ListCursor::ScoreAscending(1.0, "9074729".to_string());
+        for order in [ListOrder::Name, ListOrder::ScoreDescending] {
+            assert!(matches!(
+                columns.push_after(&mut query, order, Some(&ascending)),
+                Err(StorageError::CursorMismatch)
+            ));
+        }
+        let descending = ListCursor::ScoreDescending(1.0, "9074729".to_string());
         assert!(matches!(
-            columns.push_after(&mut query, ListOrder::Name, Some(&by_score)),
+            columns.push_after(&mut query, ListOrder::ScoreAscending, Some(&descending)),
             Err(StorageError::CursorMismatch)
         ));
     }
