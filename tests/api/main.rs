@@ -13,6 +13,7 @@ mod bad_values;
 mod cli;
 mod concurrency;
 mod contract;
+mod dashboard;
 mod demo;
 mod errors;
 mod fleets;
@@ -39,6 +40,7 @@ fn cases() -> Vec<TestCase> {
         cli::CASES,
         concurrency::CASES,
         contract::CASES,
+        dashboard::CASES,
         demo::CASES,
         errors::CASES,
         fleets::CASES,
