@@ -80,6 +80,7 @@ pub fn job_context(
         run_lease: settings.run_lease,
         shutdown: CancellationToken::new(),
         tasks: TaskTracker::new(),
+        pause: Default::default(),
     }
 }
 

@@ -2,6 +2,7 @@
 //! with every data change (`rescore`), and the six-hourly schedule
 //! (`schedule`). Scoring itself is the pure engine, run on the compute pool.
 
+pub mod pause;
 pub mod recalculation;
 pub mod rescore;
 pub mod schedule;
@@ -38,6 +39,8 @@ pub struct JobContext {
     pub metrics: Arc<Metrics>,
     /// Where run failures and unscorable vessels are reported (`None`: the process hub).
     pub sentry: Option<Arc<sentry::Hub>>,
+    /// Where tests hold a run (never armed in production).
+    pub pause: pause::RunPausePoints,
 }
 
 impl JobContext {

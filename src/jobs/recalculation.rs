@@ -149,6 +149,7 @@ async fn work(
     let thresholds = ThresholdBook::load(&ctx.db, &ctx.model)
         .await
         .map_err(RunFailure::storage(RunPhase::LoadingThresholds))?;
+    ctx.pause.after_load().await;
     let model = ctx.model.clone();
     let phase = Instant::now();
     let mut publication = ctx

@@ -21,6 +21,7 @@ mod health;
 mod histories;
 mod input;
 mod observability;
+mod publication;
 mod recalculation;
 mod replicas;
 mod risk;
@@ -52,6 +53,7 @@ fn cases() -> Vec<TestCase> {
         risk::CASES,
         thresholds::CASES,
         observability::CASES,
+        publication::CASES,
         vessels::CASES,
     ]
     .concat()

@@ -543,6 +543,38 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Makes every insert into `table` fail with a database error, as a
+    /// real fault would (a trigger, on both backends), until
+    /// [`TestApp::allow_inserts`].
+    pub async fn refuse_inserts(&self, table: &str) {
+        let sql = match self.db.pool() {
+            BackendPool::Sqlite(_) => format!(
+                "CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} \
+                 BEGIN SELECT RAISE(ABORT, 'insert into {table} refused by test'); END"
+            ),
+            BackendPool::Postgres(_) => format!(
+                "CREATE FUNCTION refuse_{table}() RETURNS trigger AS $$ BEGIN \
+                 RAISE EXCEPTION 'insert into {table} refused by test'; END $$ LANGUAGE plpgsql; \
+                 CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} \
+                 FOR EACH ROW EXECUTE FUNCTION refuse_{table}();"
+            ),
+        };
+        self.execute_sql(&sql).await;
+    }
+
+    /// Removes what [`TestApp::refuse_inserts`] installed.
+    pub async fn allow_inserts(&self, table: &str) {
+        let sql = match self.db.pool() {
+            BackendPool::Sqlite(_) => format!("DROP TRIGGER refuse_{table}"),
+            BackendPool::Postgres(_) => {
+                format!("DROP TRIGGER refuse_{table} ON {table}; DROP FUNCTION refuse_{table}();")
+            }
+        };
+        self.execute_sql(&sql).await;
+    }
+}
+
 /// Numbers equal to 1e-9 (relative) or 1e-9 (absolute); everything else exactly.
 pub fn assert_close(actual: &Value, expected: &Value, path: &str) {
     match (actual, expected) {
