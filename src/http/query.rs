@@ -213,6 +213,37 @@ mod tests {
         }
     }
 
+    fn scored(limit: &str, sort: &str, level: &str) -> ScoredListQuery {
+        let sent = |raw: &str| (!raw.is_empty()).then(|| raw.to_string());
+        ScoredListQuery {
+            limit: sent(limit),
+            cursor: None,
+            sort: sent(sort),
+            level: sent(level),
+        }
+    }
+
+    #[test]
+    fn a_scored_list_query_parses_sort_and_levels_and_names_every_bad_one() {
+        let request = scored("", "-score", "high, critical")
+            .parse::<String>()
+            .unwrap();
+        assert_eq!(request.order, ListOrder::ScoreDescending);
+        assert_eq!(request.levels, [RiskLevel::High, RiskLevel::Critical]);
+        assert_eq!(request.page.limit, DEFAULT_LIMIT);
+        let default = scored("", "", "").parse::<String>().unwrap();
+        assert_eq!((default.order, default.levels), (ListOrder::Name, vec![]));
+        assert_eq!(
+            scored("", "score", "").parse::<String>().unwrap().order,
+            ListOrder::ScoreAscending
+        );
+        let error = scored("0", "risk", "low,severe")
+            .parse::<String>()
+            .unwrap_err();
+        let fields: Vec<&str> = error.errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["limit", "sort", "level"]);
+    }
+
     #[test]
     fn a_repeated_parameter_is_named() {
         assert_eq!(
