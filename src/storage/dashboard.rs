@@ -122,7 +122,11 @@ impl Database {
     /// Every fleet's current score, with the score of the latest book-wide
     /// run published before it.
     async fn current_fleet_scores(&self) -> Result<Vec<FleetScoreRow>, StorageError> {
-        Ok(on_pool!(self, pool => {
+        // A LEFT JOIN so that SQLite walks the pointers and looks each score
+        // up: with an inner join it scans the whole score history instead.
+        // A pointer always has its row; one that had not would be left out,
+        // as an inner join leaves it.
+        let rows: Vec<(Uuid, Option<f64>, Option<DateTime<Utc>>, Option<f64>)> = on_pool!(self, pool => {
             sqlx::query_as(
                 "SELECT c.fleet_id, f.score, f.calculated_at, \
                  (SELECT p.score FROM fleet_scores p JOIN risk_runs r ON r.id = p.run_id \
@@ -130,11 +134,15 @@ impl Database {
                   AND r.trigger <> 'data_change' AND p.calculated_at < f.calculated_at \
                   ORDER BY p.calculated_at DESC LIMIT 1) \
                  FROM current_fleet_scores c \
-                 JOIN fleet_scores f ON f.fleet_id = c.fleet_id AND f.run_id = c.run_id",
+                 LEFT JOIN fleet_scores f ON f.fleet_id = c.fleet_id AND f.run_id = c.run_id",
             )
             .fetch_all(pool)
             .await?
-        }))
+        });
+        Ok(rows
+            .into_iter()
+            .filter_map(|(fleet, score, at, previous)| Some((fleet, score?, at?, previous)))
+            .collect())
     }
 
     /// The currently scored vessels of every fleet by level, counted by the
