@@ -59,6 +59,10 @@ type LevelSums = (Option<i64>, Option<i64>, Option<i64>, Option<i64>);
 /// A fleet's current score: `(fleet, score, published at, previous book-wide score)`.
 type FleetScoreRow = (Uuid, f64, DateTime<Utc>, Option<f64>);
 
+/// A [`FleetScoreRow`] as read: the score and time are NULL for a pointer
+/// without its row.
+type PointerRow = (Uuid, Option<f64>, Option<DateTime<Utc>>, Option<f64>);
+
 impl Database {
     /// The dashboard, with levels cut by `default` or a fleet's override,
     /// and the `top` highest current scores.
@@ -126,7 +130,7 @@ impl Database {
         // up: with an inner join it scans the whole score history instead.
         // A pointer always has its row; one that had not would be left out,
         // as an inner join leaves it.
-        let rows: Vec<(Uuid, Option<f64>, Option<DateTime<Utc>>, Option<f64>)> = on_pool!(self, pool => {
+        let rows: Vec<PointerRow> = on_pool!(self, pool => {
             sqlx::query_as(
                 "SELECT c.fleet_id, f.score, f.calculated_at, \
                  (SELECT p.score FROM fleet_scores p JOIN risk_runs r ON r.id = p.run_id \
