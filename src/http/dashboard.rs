@@ -11,10 +11,11 @@ use super::AppState;
 use super::auth::Viewer;
 use super::cache::{CachedBody, ReadKey};
 use super::error::ApiError;
+use super::metrics;
 use crate::domain::{FleetId, Imo, RiskLevel};
 use crate::jobs::ThresholdBook;
 use crate::risk::LevelCounts;
-use crate::storage;
+use crate::storage::{self, RunRecord};
 
 /// How many vessels the top list shows.
 const TOP_RISKS: i64 = 10;
@@ -45,13 +46,37 @@ struct TopRisk {
     level: RiskLevel,
 }
 
+/// How fresh the published data is.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Freshness {
     last_run_id: Option<Uuid>,
     last_run_finished_at: Option<DateTime<Utc>>,
+    /// When the scores in force were published: the last book-wide run (the
+    /// age of the oldest score in force; the one-vessel re-score of an edit
+    /// does not make the book fresh). The `risk_scores` freshness gauge's.
     last_published_at: Option<DateTime<Utc>>,
+    /// When a vessel last changed. The `vessel_data` freshness gauge's.
     last_data_change_at: Option<DateTime<Utc>>,
+}
+
+impl Freshness {
+    /// From the last book-wide run and [`metrics::freshness`], the one
+    /// definition of when each kind of data last changed.
+    fn new(last_run: Option<RunRecord>, changed_at: &[(&str, Option<DateTime<Utc>>)]) -> Self {
+        let changed = |data_type: &str| {
+            changed_at
+                .iter()
+                .find(|(kind, _)| *kind == data_type)
+                .and_then(|(_, at)| *at)
+        };
+        Self {
+            last_run_id: last_run.as_ref().map(|run| run.id),
+            last_run_finished_at: last_run.and_then(|run| run.finished_at),
+            last_published_at: changed("risk_scores"),
+            last_data_change_at: changed("vessel_data"),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -103,7 +128,14 @@ async fn render(state: &AppState) -> Result<CachedBody, ApiError> {
         .db
         .dashboard(&thresholds.default, &thresholds.overrides, TOP_RISKS)
         .await?;
-    Ok(CachedBody::of(&DashboardResponse::from(dashboard)))
+    let changed_at = metrics::freshness(&state.db).await?;
+    Ok(CachedBody::of(&DashboardResponse {
+        fleets: dashboard.fleets.into_iter().map(Into::into).collect(),
+        level_counts: dashboard.level_counts,
+        unscored_vessels: dashboard.unscored_vessels,
+        top_risks: dashboard.top_risks.into_iter().map(Into::into).collect(),
+        freshness: Freshness::new(dashboard.last_run, &changed_at),
+    }))
 }
 
 impl From<storage::DashboardFleet> for DashboardFleet {
@@ -133,23 +165,6 @@ impl From<storage::DashboardRisk> for TopRisk {
             fleet_name: row.fleet_name,
             score: row.score,
             level: row.level,
-        }
-    }
-}
-
-impl From<storage::Dashboard> for DashboardResponse {
-    fn from(dashboard: storage::Dashboard) -> Self {
-        Self {
-            fleets: dashboard.fleets.into_iter().map(Into::into).collect(),
-            level_counts: dashboard.level_counts,
-            unscored_vessels: dashboard.unscored_vessels,
-            top_risks: dashboard.top_risks.into_iter().map(Into::into).collect(),
-            freshness: Freshness {
-                last_run_id: dashboard.last_run.as_ref().map(|r| r.id),
-                last_run_finished_at: dashboard.last_run.and_then(|r| r.finished_at),
-                last_published_at: dashboard.last_published_at,
-                last_data_change_at: dashboard.last_data_change_at,
-            },
         }
     }
 }

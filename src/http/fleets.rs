@@ -1,4 +1,4 @@
-//! Fleets: list, create, read, update, delete.
+//! Fleets: list (with each fleet's current risk), create, read, update, delete.
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
@@ -9,9 +9,10 @@ use super::AppState;
 use super::auth::{Admin, Viewer};
 use super::error::ApiError;
 use super::extract::{FleetPath, JsonBody};
-use super::query::{ListQuery, PageResponse};
-use crate::domain::{FieldErrors, FleetDescription, FleetId, FleetName, JsonFields};
-use crate::storage::{FleetChanges, FleetRecord, NewFleet};
+use super::query::{PageResponse, ScoredListQuery};
+use crate::domain::{FieldErrors, FleetDescription, FleetId, FleetName, JsonFields, RiskLevel};
+use crate::jobs::ThresholdBook;
+use crate::storage::{FleetChanges, FleetRecord, NewFleet, ScoredFleet};
 
 /// `description` as sent: `Some(None)` for `null`, `None` when absent.
 fn description(fields: &mut JsonFields<'_>) -> Option<Option<FleetDescription>> {
@@ -79,13 +80,52 @@ fn no_fleet(id: FleetId) -> ApiError {
     ApiError::not_found(format!("no fleet with id {id}"))
 }
 
+/// A listed fleet: its fields with its current published score, that
+/// score's level under the fleet's thresholds in force, and when it was
+/// published (all three null while it has no published score).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ListedFleet {
+    #[serde(flatten)]
+    fleet: FleetResponse,
+    score: Option<f64>,
+    level: Option<RiskLevel>,
+    calculated_at: Option<DateTime<Utc>>,
+}
+
+impl ListedFleet {
+    fn cut(listed: ScoredFleet, thresholds: &ThresholdBook) -> Self {
+        let score = listed.current.map(|(score, _)| score);
+        Self {
+            level: score.map(|s| thresholds.for_fleet(listed.fleet.id).level_of(s)),
+            calculated_at: listed.current.map(|(_, at)| at),
+            score,
+            fleet: FleetResponse::from(listed.fleet),
+        }
+    }
+}
+
+/// The fleets with their current risk, sorted, filtered to levels and paged
+/// as a fleet's vessel list is.
 pub async fn list(
     _: Viewer,
     state: web::Data<AppState>,
-    query: web::Query<ListQuery>,
+    query: web::Query<ScoredListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = state.db.list_fleets(&query.page()?).await?;
-    Ok(HttpResponse::Ok().json(PageResponse::from(page.map(FleetResponse::from))))
+    let request = query.parse()?;
+    let thresholds = ThresholdBook::load(&state.db, &state.model).await?;
+    let page = state
+        .db
+        .list_fleets(
+            request.order,
+            &request.levels,
+            (&thresholds.default, &thresholds.overrides),
+            &request.page,
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(PageResponse::from(
+        page.map(|listed| ListedFleet::cut(listed, &thresholds)),
+    )))
 }
 
 pub async fn create(

@@ -1,5 +1,5 @@
-//! Query strings: list paging parameters in, pages out with their opaque
-//! cursor, and malformed query strings as 422.
+//! Query strings: list paging, sorting and level parameters in, pages out
+//! with their opaque cursor, and malformed query strings as 422.
 //!
 //! A cursor is the key of a page's last item (a storage [`Page`]'s
 //! `next_after`) as URL-safe base64 of its JSON.
@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use serde_json::Value;
 
 use super::error::ApiError;
-use crate::domain::FieldErrors;
-use crate::storage::{Page, PageRequest};
+use crate::domain::{FieldErrors, RiskLevel};
+use crate::storage::{ListCursor, ListOrder, Page, PageRequest};
 
 pub const DEFAULT_LIMIT: u32 = 50;
 pub const MAX_LIMIT: u32 = 500;
@@ -86,6 +86,62 @@ pub fn parse_page<K: DeserializeOwned>(
     })
 }
 
+/// `?limit=&cursor=&sort=&level=` of a list of scored items (a fleet's
+/// vessels, the fleets), as sent; parsed by [`ScoredListQuery::parse`].
+#[derive(Debug, Deserialize)]
+pub struct ScoredListQuery {
+    limit: Option<String>,
+    cursor: Option<String>,
+    sort: Option<String>,
+    level: Option<String>,
+}
+
+/// A scored list's request: its page, order and the levels it keeps (none: all).
+#[derive(Debug)]
+pub struct ScoredListRequest<K> {
+    pub page: PageRequest<ListCursor<K>>,
+    pub order: ListOrder,
+    pub levels: Vec<RiskLevel>,
+}
+
+impl ScoredListQuery {
+    /// `limit` and `cursor` as [`parse_page`]; `sort` one of `name` (the
+    /// default), `score`, `-score`; `level` a comma-separated list of
+    /// levels. Every bad parameter is named.
+    pub fn parse<K: DeserializeOwned>(&self) -> Result<ScoredListRequest<K>, ApiError> {
+        let mut errors = FieldErrors::new();
+        let page = parse_page(self.limit.as_deref(), self.cursor.as_deref())
+            .map_err(|page_errors| errors.append(page_errors))
+            .ok();
+        let order = match self.sort.as_deref() {
+            None | Some("name") => Some(ListOrder::Name),
+            Some("score") => Some(ListOrder::ScoreAscending),
+            Some("-score") => Some(ListOrder::ScoreDescending),
+            Some(_) => {
+                errors.push("sort", "must be one of name, score, -score");
+                None
+            }
+        };
+        let levels = match self.level.as_deref() {
+            None | Some("") => Some(Vec::new()),
+            Some(raw) => raw
+                .split(',')
+                .map(|level| RiskLevel::parse(level.trim()))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|message| errors.push("level", format!("each level {message}")))
+                .ok(),
+        };
+        match (page, order, levels) {
+            (Some(page), Some(order), Some(levels)) => Ok(ScoredListRequest {
+                page,
+                order,
+                levels,
+            }),
+            _ => Err(errors.into()),
+        }
+    }
+}
+
 /// A cursor is forged when it holds text no list key can hold (a NUL is
 /// refused by PostgreSQL, kept by SQLite): refused like any other forgery.
 fn holds_control_characters(value: &Value) -> bool {
@@ -155,6 +211,37 @@ mod tests {
             let errors = parse_page::<(String, i32)>(None, Some(&cursor(forged))).unwrap_err();
             assert_eq!(errors.iter().next().unwrap().field, "cursor");
         }
+    }
+
+    fn scored(limit: &str, sort: &str, level: &str) -> ScoredListQuery {
+        let sent = |raw: &str| (!raw.is_empty()).then(|| raw.to_string());
+        ScoredListQuery {
+            limit: sent(limit),
+            cursor: None,
+            sort: sent(sort),
+            level: sent(level),
+        }
+    }
+
+    #[test]
+    fn a_scored_list_query_parses_sort_and_levels_and_names_every_bad_one() {
+        let request = scored("", "-score", "high, critical")
+            .parse::<String>()
+            .unwrap();
+        assert_eq!(request.order, ListOrder::ScoreDescending);
+        assert_eq!(request.levels, [RiskLevel::High, RiskLevel::Critical]);
+        assert_eq!(request.page.limit, DEFAULT_LIMIT);
+        let default = scored("", "", "").parse::<String>().unwrap();
+        assert_eq!((default.order, default.levels), (ListOrder::Name, vec![]));
+        assert_eq!(
+            scored("", "score", "").parse::<String>().unwrap().order,
+            ListOrder::ScoreAscending
+        );
+        let error = scored("0", "risk", "low,severe")
+            .parse::<String>()
+            .unwrap_err();
+        let fields: Vec<&str> = error.errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["limit", "sort", "level"]);
     }
 
     #[test]

@@ -4,21 +4,20 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use chrono::{NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::AppState;
 use super::auth::{Admin, Viewer};
 use super::error::ApiError;
 use super::extract::{FleetPath, ImoPath, JsonBody};
-use super::query::PageResponse;
+use super::query::{PageResponse, ScoredListQuery};
 use super::vessel_response::{HistoryItem, VesselResponse};
 use crate::domain::{
     FieldErrors, FleetId, Imo, RiskLevel, VesselInput, VesselPatch, VesselProfile, parse_incident,
     parse_inspection, parse_vessel,
 };
 use crate::jobs::{ThresholdBook, rescore};
-use crate::storage::VesselOrder;
 
 /// `item` as JSON with `status`, or the 404 of a vessel that does not exist.
 fn vessel_answer<T: Serialize>(
@@ -147,15 +146,6 @@ pub async fn delete(
     }
 }
 
-/// `?limit=&cursor=&sort=&level=` of a fleet's vessel list.
-#[derive(Debug, Deserialize)]
-pub struct FleetVesselsQuery {
-    limit: Option<String>,
-    cursor: Option<String>,
-    sort: Option<String>,
-    level: Option<String>,
-}
-
 /// A listed vessel: its fields with its current score and level (null when
 /// it has no published score).
 #[derive(Debug, Serialize)]
@@ -170,56 +160,24 @@ pub async fn list_in_fleet(
     _: Viewer,
     state: web::Data<AppState>,
     path: FleetPath,
-    query: web::Query<FleetVesselsQuery>,
+    query: web::Query<ScoredListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let fleet = path.fleet()?;
-    let mut errors = FieldErrors::new();
-    let page = match super::query::parse_page(query.limit.as_deref(), query.cursor.as_deref()) {
-        Ok(page) => Some(page),
-        Err(page_errors) => {
-            errors.append(page_errors);
-            None
-        }
-    };
-    let order = match query.sort.as_deref() {
-        None | Some("name") => Some(VesselOrder::Name),
-        Some("score") => Some(VesselOrder::ScoreAscending),
-        Some("-score") => Some(VesselOrder::ScoreDescending),
-        Some(_) => {
-            errors.push("sort", "must be one of name, score, -score");
-            None
-        }
-    };
-    let levels = match query.level.as_deref() {
-        None | Some("") => Some(Vec::new()),
-        Some(raw) => raw
-            .split(',')
-            .map(|level| RiskLevel::parse(level.trim()))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|message| errors.push("level", format!("each level {message}")))
-            .ok(),
-    };
-    let (Some(page), Some(order), Some(levels)) = (page, order, levels) else {
-        return Err(errors.into());
-    };
+    let request = query.parse()?;
     if state.db.get_fleet(fleet).await?.is_none() {
         return Err(ApiError::not_found(format!("no fleet with id {fleet}")));
     }
     let thresholds = ThresholdBook::load(&state.db, &state.model).await?;
     let fleet_thresholds = thresholds.for_fleet(fleet);
-    let ranges: Vec<(Option<f64>, Option<f64>)> = levels
-        .iter()
-        .map(|level| {
-            let (from, to) = fleet_thresholds.bounds(*level);
-            (
-                from.is_finite().then_some(from),
-                to.is_finite().then_some(to),
-            )
-        })
-        .collect();
     let vessels = state
         .db
-        .list_fleet_vessels(fleet, order, &ranges, &page)
+        .list_fleet_vessels(
+            fleet,
+            request.order,
+            &request.levels,
+            fleet_thresholds,
+            &request.page,
+        )
         .await?;
     Ok(
         HttpResponse::Ok().json(PageResponse::from(vessels.map(|(record, score)| {

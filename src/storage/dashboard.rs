@@ -1,6 +1,8 @@
 //! The dashboard's read model: every fleet with its current and previous
-//! score, the book's level counts, the riskiest vessels, and how fresh the
-//! data is, in a fixed handful of queries whatever the number of fleets.
+//! score, the book's level counts, the riskiest vessels, and the last
+//! book-wide run, in a fixed handful of queries whatever the number of fleets.
+//! (How fresh the data is comes from the one freshness function the metrics
+//! use too, `http::metrics::freshness`.)
 //! Levels are cut with the thresholds in force now, from the domain's bounds.
 
 use std::collections::HashMap;
@@ -9,6 +11,7 @@ use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
+use super::levels::{overridden, push_fleet_group, threshold_groups};
 use super::scores::push_score_range;
 use super::stored::stored_imo;
 use super::{Database, FleetRecord, RunRecord, StorageError, on_pool};
@@ -46,9 +49,8 @@ pub struct Dashboard {
     pub unscored_vessels: i64,
     /// Highest score first.
     pub top_risks: Vec<DashboardRisk>,
+    /// The last published book-wide run.
     pub last_run: Option<RunRecord>,
-    pub last_published_at: Option<DateTime<Utc>>,
-    pub last_data_change_at: Option<DateTime<Utc>>,
 }
 
 /// Per-level counts as SQL `SUM`s in [`RiskLevel::ALL`] order (NULL over no rows).
@@ -56,6 +58,10 @@ type LevelSums = (Option<i64>, Option<i64>, Option<i64>, Option<i64>);
 
 /// A fleet's current score: `(fleet, score, published at, previous book-wide score)`.
 type FleetScoreRow = (Uuid, f64, DateTime<Utc>, Option<f64>);
+
+/// A [`FleetScoreRow`] as read: the score and time are NULL for a pointer
+/// without its row.
+type PointerRow = (Uuid, Option<f64>, Option<DateTime<Utc>>, Option<f64>);
 
 impl Database {
     /// The dashboard, with levels cut by `default` or a fleet's override,
@@ -114,15 +120,17 @@ impl Database {
             unscored_vessels: (total - scored as i64).max(0),
             top_risks,
             last_run: self.latest_published_book_run().await?,
-            last_published_at: self.latest_publication_at().await?,
-            last_data_change_at: self.latest_vessel_change_at().await?,
         })
     }
 
     /// Every fleet's current score, with the score of the latest book-wide
     /// run published before it.
     async fn current_fleet_scores(&self) -> Result<Vec<FleetScoreRow>, StorageError> {
-        Ok(on_pool!(self, pool => {
+        // A LEFT JOIN so that SQLite walks the pointers and looks each score
+        // up: with an inner join it scans the whole score history instead.
+        // A pointer always has its row; one that had not would be left out,
+        // as an inner join leaves it.
+        let rows: Vec<PointerRow> = on_pool!(self, pool => {
             sqlx::query_as(
                 "SELECT c.fleet_id, f.score, f.calculated_at, \
                  (SELECT p.score FROM fleet_scores p JOIN risk_runs r ON r.id = p.run_id \
@@ -130,11 +138,15 @@ impl Database {
                   AND r.trigger <> 'data_change' AND p.calculated_at < f.calculated_at \
                   ORDER BY p.calculated_at DESC LIMIT 1) \
                  FROM current_fleet_scores c \
-                 JOIN fleet_scores f ON f.fleet_id = c.fleet_id AND f.run_id = c.run_id",
+                 LEFT JOIN fleet_scores f ON f.fleet_id = c.fleet_id AND f.run_id = c.run_id",
             )
             .fetch_all(pool)
             .await?
-        }))
+        });
+        Ok(rows
+            .into_iter()
+            .filter_map(|(fleet, score, at, previous)| Some((fleet, score?, at?, previous)))
+            .collect())
     }
 
     /// The currently scored vessels of every fleet by level, counted by the
@@ -146,15 +158,8 @@ impl Database {
         overrides: &HashMap<FleetId, RiskThresholds>,
     ) -> Result<LevelCounts, StorageError> {
         let mut total = LevelCounts::default();
-        let excluded: Vec<Uuid> = overrides.keys().map(|f| f.as_uuid()).collect();
-        let mut groups: Vec<(&RiskThresholds, FleetFilter<'_>)> =
-            vec![(default, FleetFilter::Except(&excluded))];
-        groups.extend(
-            overrides
-                .iter()
-                .map(|(fleet, thresholds)| (thresholds, FleetFilter::Only(fleet.as_uuid()))),
-        );
-        for (thresholds, filter) in groups {
+        let overridden = overridden(overrides);
+        for (thresholds, group) in threshold_groups(default, overrides, &overridden) {
             let sums: LevelSums = on_pool!(self, pool => {
                 let mut query = QueryBuilder::new("SELECT ");
                 for (i, level) in RiskLevel::ALL.into_iter().enumerate() {
@@ -168,22 +173,7 @@ impl Database {
                 query.push(
                     " FROM current_vessel_scores c JOIN fleets f ON f.id = c.fleet_id WHERE ",
                 );
-                match filter {
-                    FleetFilter::Only(fleet) => {
-                        query.push("c.fleet_id = ").push_bind(fleet);
-                    }
-                    FleetFilter::Except([]) => {
-                        query.push("TRUE");
-                    }
-                    FleetFilter::Except(fleets) => {
-                        query.push("c.fleet_id NOT IN (");
-                        let mut list = query.separated(", ");
-                        for fleet in fleets {
-                            list.push_bind(*fleet);
-                        }
-                        query.push(")");
-                    }
-                }
+                push_fleet_group(&mut query, "c.fleet_id", group);
                 query.build_query_as().fetch_one(pool).await?
             });
             let count = |n: Option<i64>| n.unwrap_or(0).max(0) as u64;
@@ -215,11 +205,4 @@ impl Database {
             })
             .collect()
     }
-}
-
-/// Which fleets' vessels a level count takes.
-#[derive(Clone, Copy)]
-enum FleetFilter<'a> {
-    Only(Uuid),
-    Except(&'a [Uuid]),
 }

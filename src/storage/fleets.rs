@@ -1,10 +1,15 @@
-//! Fleets.
+//! Fleets, and the fleet list with each fleet's current published score.
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use sqlx::QueryBuilder;
 use uuid::Uuid;
 
+use super::levels::push_levels_per_fleet;
+use super::list_order::{ListCursor, ListOrder, SortColumns};
 use super::{Database, Page, PageRequest, StorageError, is_unique_violation, on_pool, on_tx};
-use crate::domain::{FleetId, FleetName};
+use crate::domain::{FleetId, FleetName, RiskLevel, RiskThresholds};
 
 #[derive(Debug, Clone)]
 pub struct NewFleet {
@@ -53,14 +58,70 @@ impl TryFrom<FleetRow> for FleetRecord {
     }
 }
 
-/// The columns of [`FleetRow`], for `concat!` with a query's tail.
-macro_rules! select_fleet {
+/// A fleet with its current published score and when it was published
+/// (`None` while it has none).
+#[derive(Debug, Clone)]
+pub struct ScoredFleet {
+    pub fleet: FleetRecord,
+    pub current: Option<(f64, DateTime<Utc>)>,
+}
+
+/// Where a page of the fleet list ends: the key is the fleet id.
+pub type FleetCursor = ListCursor<Uuid>;
+
+#[derive(sqlx::FromRow)]
+struct ScoredFleetRow {
+    #[sqlx(flatten)]
+    fleet: FleetRow,
+    current_score: Option<f64>,
+    scored_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<ScoredFleetRow> for ScoredFleet {
+    type Error = StorageError;
+    fn try_from(row: ScoredFleetRow) -> Result<Self, StorageError> {
+        Ok(Self {
+            fleet: FleetRecord::try_from(row.fleet)?,
+            current: row.current_score.zip(row.scored_at),
+        })
+    }
+}
+
+/// The columns of [`FleetRow`].
+macro_rules! fleet_columns {
     () => {
-        "SELECT f.id, f.name, f.description, f.created_at, f.updated_at, \
-         (SELECT COUNT(*) FROM vessels v WHERE v.fleet_id = f.id) AS vessel_count \
-         FROM fleets f "
+        "f.id, f.name, f.description, f.created_at, f.updated_at, \
+         (SELECT COUNT(*) FROM vessels v WHERE v.fleet_id = f.id) AS vessel_count"
     };
 }
+
+/// A [`FleetRow`] query, for `concat!` with its tail.
+macro_rules! select_fleet {
+    () => {
+        concat!("SELECT ", fleet_columns!(), " FROM fleets f ")
+    };
+}
+
+/// A [`ScoredFleetRow`] query (each fleet with its current published
+/// score), for `concat!` with its tail.
+macro_rules! select_scored_fleet {
+    () => {
+        concat!(
+            "SELECT ",
+            fleet_columns!(),
+            ", s.score AS current_score, s.calculated_at AS scored_at FROM fleets f \
+             LEFT JOIN current_fleet_scores c ON c.fleet_id = f.id \
+             LEFT JOIN fleet_scores s ON s.fleet_id = c.fleet_id AND s.run_id = c.run_id "
+        )
+    };
+}
+
+/// How the fleet list sorts.
+const FLEET_SORT: SortColumns = SortColumns {
+    name: "f.name",
+    score: "s.score",
+    key: "f.id",
+};
 
 impl Database {
     pub async fn create_fleet(&self, fleet: &NewFleet) -> Result<FleetRecord, StorageError> {
@@ -104,31 +165,38 @@ impl Database {
         row.map(FleetRecord::try_from).transpose()
     }
 
-    /// Fleets by name, then id.
+    /// Fleets with their current published scores, sorted, and filtered to
+    /// `levels` when any are given, each fleet cut by its own thresholds in
+    /// force (`default`, or its override); an unscored fleet is at no level.
     pub async fn list_fleets(
         &self,
-        page: &PageRequest<(String, Uuid)>,
-    ) -> Result<Page<FleetRecord, (String, Uuid)>, StorageError> {
-        const SQL: &str = concat!(
-            select_fleet!(),
-            "WHERE CAST($1 AS TEXT) IS NULL OR f.name > $1 OR (f.name = $1 AND f.id > $2) \
-             ORDER BY f.name, f.id LIMIT $3"
-        );
-        let (after_name, after_id) = page.after.clone().unzip();
-        let rows: Vec<FleetRow> = on_pool!(self, pool => {
-            sqlx::query_as(SQL)
-                .bind(after_name.as_deref())
-                .bind(after_id)
-                .bind(page.fetch_limit())
-                .fetch_all(pool)
-                .await?
+        order: ListOrder,
+        levels: &[RiskLevel],
+        (default, overrides): (&RiskThresholds, &HashMap<FleetId, RiskThresholds>),
+        page: &PageRequest<FleetCursor>,
+    ) -> Result<Page<ScoredFleet, FleetCursor>, StorageError> {
+        let rows: Vec<ScoredFleetRow> = on_pool!(self, pool => {
+            let mut query = QueryBuilder::new(concat!(select_scored_fleet!(), "WHERE TRUE"));
+            if !levels.is_empty() {
+                query.push(" AND ");
+                push_levels_per_fleet(&mut query, ("f.id", FLEET_SORT.score), levels, default, overrides);
+            }
+            FLEET_SORT.push_after(&mut query, order, page.after.as_ref())?;
+            FLEET_SORT.push_order_by(&mut query, order);
+            query.push(" LIMIT ").push_bind(page.fetch_limit());
+            query.build_query_as().fetch_all(pool).await?
         });
-        let records = rows
+        let fleets = rows
             .into_iter()
-            .map(FleetRecord::try_from)
+            .map(ScoredFleet::try_from)
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Page::from_rows(records, page.limit, |f| {
-            (f.name.as_str().to_string(), f.id.as_uuid())
+        Ok(Page::from_rows(fleets, page.limit, |f| {
+            ListCursor::after(
+                order,
+                f.fleet.name.as_str(),
+                f.current.map(|(score, _)| score),
+                f.fleet.id.as_uuid(),
+            )
         }))
     }
 

@@ -21,6 +21,8 @@ mod dashboard;
 mod error;
 mod fleets;
 mod histories;
+mod levels;
+mod list_order;
 mod operation;
 mod page;
 mod postgres;
@@ -53,8 +55,9 @@ pub use book::{Book, UnloadableVessel};
 pub use dashboard::{Dashboard, DashboardFleet, DashboardRisk};
 pub use error::StorageError;
 pub(crate) use error::is_unique_violation;
-pub use fleets::{FleetChanges, FleetRecord, NewFleet};
+pub use fleets::{FleetChanges, FleetCursor, FleetRecord, NewFleet, ScoredFleet};
 pub use histories::{IncidentRecord, InspectionRecord};
+pub use list_order::{ListCursor, ListOrder};
 pub use operation::Operation;
 pub use page::{Page, PageRequest};
 pub use publication::{FleetScore, Publication};
@@ -63,7 +66,7 @@ pub use scores::{MemberScore, PublishedAggregate, PublishedAssessment, ScoreHist
 pub use seed::{DemoBook, DemoFleet, SeedError, SeedReport};
 pub use stored_assessment::ScoreFigures;
 pub use thresholds::{StoredThresholds, ThresholdChange, ThresholdScope};
-pub use vessel_list::{VesselCursor, VesselOrder};
+pub use vessel_list::VesselCursor;
 pub use vessel_score::VesselScore;
 pub use vessels::{ScoringVessel, VesselRecord};
 

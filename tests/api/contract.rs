@@ -360,6 +360,16 @@ async fn real_responses_validate_against_the_spec(backend: Backend) {
         "get",
         &app.get("/api/fleet-risk/dashboard", &viewer).await,
     );
+    // The fleet list again, now with published scores.
+    check(
+        fleets,
+        "get",
+        &app.get(
+            &format!("{fleets}?sort=-score&level=low,medium,high,critical"),
+            &viewer,
+        )
+        .await,
+    );
     check(
         "/api/fleet-risk/vessels/{imo}/risk",
         "get",

@@ -20,6 +20,7 @@ mod bad_values;
 mod cli;
 mod concurrency;
 mod contract;
+mod dashboard;
 mod demo;
 mod errors;
 mod fleets;
@@ -55,6 +56,7 @@ fn cases() -> Vec<TestCase> {
         cli::CASES,
         concurrency::CASES,
         contract::CASES,
+        dashboard::CASES,
         demo::CASES,
         errors::CASES,
         fleets::CASES,

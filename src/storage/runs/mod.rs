@@ -171,15 +171,4 @@ impl Database {
         });
         row.map(RunRecord::try_from).transpose()
     }
-
-    /// When scores were last published (any run), for freshness.
-    pub async fn latest_publication_at(&self) -> Result<Option<DateTime<Utc>>, StorageError> {
-        Ok(on_pool!(self, pool => {
-            sqlx::query_scalar::<_, Option<DateTime<Utc>>>(
-                "SELECT MAX(finished_at) FROM risk_runs WHERE status = 'published'",
-            )
-            .fetch_one(pool)
-            .await?
-        }))
-    }
 }
