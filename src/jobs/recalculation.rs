@@ -4,14 +4,14 @@
 //! A run that fails, times out (`RISK_RUN_TIMEOUT`) or is cancelled by
 //! shutdown publishes nothing; readers keep seeing the previous run.
 
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use uuid::Uuid;
 
-use std::collections::HashMap;
-
-use super::scoring::score_book;
+use super::scoring::{aggregate_book, score_book};
 use super::{JobContext, ThresholdBook, hold};
 use crate::compute::ComputeError;
 use crate::domain::{FleetId, RunTrigger};
@@ -47,6 +47,7 @@ pub enum RunPhase {
     LoadingBook,
     LoadingThresholds,
     Scoring,
+    LoadingKeptScores,
     Publishing,
 }
 
@@ -56,6 +57,7 @@ impl std::fmt::Display for RunPhase {
             Self::LoadingBook => "loading the book",
             Self::LoadingThresholds => "loading thresholds",
             Self::Scoring => "scoring",
+            Self::LoadingKeptScores => "loading the kept scores of vessels that failed",
             Self::Publishing => "publishing",
         })
     }
@@ -187,16 +189,33 @@ async fn work(
         .load_book()
         .await
         .map_err(RunFailure::storage(RunPhase::LoadingBook))?;
-    let thresholds = ThresholdBook::load(&ctx.db, &ctx.model)
-        .await
-        .map_err(RunFailure::storage(RunPhase::LoadingThresholds))?;
+    let thresholds = Arc::new(
+        ThresholdBook::load(&ctx.db, &ctx.model)
+            .await
+            .map_err(RunFailure::storage(RunPhase::LoadingThresholds))?,
+    );
     phases.finished(phase, |p| &mut p.load_ms);
     ctx.pause.after_load().await;
-    let model = ctx.model.clone();
+    // The score phase: scoring, the kept scores of the vessels that failed
+    // (their fleets are aggregated over those), and the aggregation.
     let phase = Instant::now();
+    let (model, scoring_thresholds) = (ctx.model.clone(), thresholds.clone());
+    let scored = ctx
+        .compute
+        .run_waiting(move || score_book(&model, book, as_of, &scoring_thresholds))
+        .await
+        .map_err(|source| RunFailure::Compute { source })?;
+    let kept = ctx
+        .db
+        .kept_members(scored.failed())
+        .await
+        .map_err(RunFailure::storage(RunPhase::LoadingKeptScores))?;
+    for (imo, error) in &kept.unreadable {
+        tracing::warn!(%run_id, vessel = %imo, %error, "the kept score of a vessel that failed does not read; its fleet is aggregated without it");
+    }
     let mut publication = ctx
         .compute
-        .run_waiting(move || score_book(&model, book, as_of, &thresholds))
+        .run_waiting(move || aggregate_book(scored, &kept.members, &thresholds))
         .await
         .map_err(|source| RunFailure::Compute { source })?;
     phases.finished(phase, |p| &mut p.score_ms);

@@ -1,4 +1,10 @@
 //! Turning loaded vessels into a publication: pure, run on the compute pool.
+//!
+//! In two steps, because a vessel that cannot be scored keeps its score in
+//! force, and its fleet is aggregated over that kept score: [`score_book`]
+//! scores the book and names the vessels that failed; the run then loads
+//! their kept scores (`Database::kept_members`), and [`aggregate_book`]
+//! aggregates every fleet over exactly the vessels a reader sees with scores.
 
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -7,22 +13,41 @@ use chrono::NaiveDate;
 use rayon::prelude::*;
 
 use super::ThresholdBook;
-use crate::domain::FleetId;
+use crate::domain::{FleetId, Imo, ShipType};
 use crate::risk::{FleetMember, RiskModel, aggregate_members, assess_within};
-use crate::storage::{Book, FleetScore, Publication, RunVesselError, ScoringVessel, VesselScore};
+use crate::storage::{Book, FleetScore, KeptMember, Publication, RunVesselError, VesselScore};
 
 /// The engine panicked on a vessel (caught: the rest of the book is scored).
 struct EnginePanicked;
 
-/// Scores every vessel (in parallel) with its fleet's thresholds and
-/// aggregates every fleet. A vessel the engine cannot score (a panic) or that
-/// did not load becomes an error of the run; the rest is still published.
+/// A book scored, its fleets not aggregated yet.
+pub struct ScoredBook {
+    /// Each new score with the vessel's type (for the tanker exposure).
+    scored: Vec<(ShipType, VesselScore)>,
+    /// Every fleet with its data version, empty fleets included.
+    fleets: Vec<(FleetId, i64)>,
+    errors: Vec<RunVesselError>,
+    /// The vessels that failed, where their stored IMO reads (one that
+    /// does not cannot have a score in force).
+    failed: Vec<Imo>,
+}
+
+impl ScoredBook {
+    /// The vessels whose kept scores their fleets are aggregated over.
+    pub fn failed(&self) -> &[Imo] {
+        &self.failed
+    }
+}
+
+/// Scores every vessel (in parallel) with its fleet's thresholds. A vessel
+/// the engine cannot score (a panic) or that did not load becomes an error
+/// of the run; the rest is still scored.
 pub fn score_book(
     model: &RiskModel,
     book: Book,
     as_of: NaiveDate,
     thresholds: &ThresholdBook,
-) -> Publication {
+) -> ScoredBook {
     let windows = model.windows(as_of);
     // Scoring and encoding the stored JSON both run in parallel here, not in
     // the publish transaction.
@@ -46,38 +71,65 @@ pub fn score_book(
         })
         .collect();
 
-    let mut publication = Publication::default();
+    let mut scored_book = ScoredBook {
+        scored: Vec::with_capacity(outcomes.len()),
+        fleets: book.fleets,
+        errors: Vec::new(),
+        failed: Vec::new(),
+    };
     for unloadable in book.unloadable {
-        publication.errors.push(RunVesselError {
+        scored_book.failed.extend(Imo::parse(&unloadable.imo).ok());
+        scored_book.errors.push(RunVesselError {
             vessel_imo: unloadable.imo,
             message: format!("stored data is not valid: {}", unloadable.error),
             operation: Some("storage::load_book"),
         });
     }
-    let mut scored: Vec<(&ScoringVessel, VesselScore)> = Vec::with_capacity(outcomes.len());
     for (vessel, outcome) in book.vessels.iter().zip(outcomes) {
         match outcome {
-            Ok(score) => scored.push((vessel, score)),
-            Err(EnginePanicked) => publication.errors.push(RunVesselError {
-                vessel_imo: vessel.profile.imo.to_string(),
-                message: "the engine could not score this vessel".to_string(),
-                operation: Some("risk::assess_within"),
-            }),
+            Ok(score) => scored_book.scored.push((vessel.profile.ship_type, score)),
+            Err(EnginePanicked) => {
+                scored_book.failed.push(vessel.profile.imo);
+                scored_book.errors.push(RunVesselError {
+                    vessel_imo: vessel.profile.imo.to_string(),
+                    message: "the engine could not score this vessel".to_string(),
+                    operation: Some("risk::assess_within"),
+                });
+            }
         }
     }
+    scored_book
+}
 
+/// Aggregates every fleet of the book over its members' new scores and the
+/// `kept` scores of its members that failed, and makes the publication.
+pub fn aggregate_book(
+    book: ScoredBook,
+    kept: &[KeptMember],
+    thresholds: &ThresholdBook,
+) -> Publication {
     let mut members: HashMap<FleetId, Vec<FleetMember<'_>>> = HashMap::new();
-    for (vessel, score) in &scored {
+    for (ship_type, score) in &book.scored {
         members
-            .entry(vessel.fleet_id)
+            .entry(score.fleet_id)
             .or_default()
             .push(FleetMember {
                 insured_value_usd: score.insured_value_usd,
-                ship_type: vessel.profile.ship_type,
+                ship_type: *ship_type,
                 assessment: &score.assessment,
             });
     }
-    publication.fleets = book
+    for member in kept {
+        members
+            .entry(member.fleet_id)
+            .or_default()
+            .push(FleetMember {
+                insured_value_usd: member.score.insured_value_usd,
+                ship_type: member.score.ship_type,
+                assessment: &member.score.assessment,
+            });
+    }
+    let fleets = book
         .fleets
         .iter()
         .map(|(fleet, data_version)| FleetScore {
@@ -89,6 +141,9 @@ pub fn score_book(
             ),
         })
         .collect();
-    publication.vessels = scored.into_iter().map(|(_, score)| score).collect();
-    publication
+    Publication {
+        vessels: book.scored.into_iter().map(|(_, score)| score).collect(),
+        fleets,
+        errors: book.errors,
+    }
 }

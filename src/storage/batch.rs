@@ -2,7 +2,7 @@
 //! bind parameters of a statement, so every batch size is derived from that
 //! cap and the statement's binds per row, never written down by hand.
 
-use super::{WriteConn, WriteTx};
+use super::{BackendPool, Database, WriteConn, WriteTx};
 
 /// SQLite's `SQLITE_MAX_VARIABLE_NUMBER` (its default since 3.32).
 const SQLITE_BIND_LIMIT: usize = 32_766;
@@ -29,6 +29,17 @@ impl WriteTx {
         let limit = match self.conn {
             WriteConn::Sqlite(_) => SQLITE_BIND_LIMIT,
             WriteConn::Postgres(_) => POSTGRES_BIND_LIMIT,
+        };
+        rows_within(limit, per_row, shared)
+    }
+}
+
+impl Database {
+    /// [`WriteTx::rows_per_statement`], for a read on the pool.
+    pub(super) fn rows_per_statement(&self, per_row: usize, shared: usize) -> usize {
+        let limit = match self.pool() {
+            BackendPool::Sqlite(_) => SQLITE_BIND_LIMIT,
+            BackendPool::Postgres(_) => POSTGRES_BIND_LIMIT,
         };
         rows_within(limit, per_row, shared)
     }

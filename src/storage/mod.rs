@@ -62,7 +62,9 @@ pub use operation::Operation;
 pub use page::{Page, PageRequest};
 pub use publication::{FleetScore, Publication};
 pub use runs::{ClaimError, RunEnd, RunPhases, RunRecord, RunVesselError};
-pub use scores::{MemberScore, PublishedAggregate, PublishedAssessment, ScoreHistoryEntry};
+pub use scores::{
+    KeptMember, KeptScores, MemberScore, PublishedAggregate, PublishedAssessment, ScoreHistoryEntry,
+};
 pub use seed::{DemoBook, DemoFleet, SeedError, SeedReport};
 pub use stored_assessment::ScoreFigures;
 pub use thresholds::{StoredThresholds, ThresholdChange, ThresholdScope};

@@ -9,7 +9,7 @@ use sqlx::{AssertSqlSafe, QueryBuilder};
 use uuid::Uuid;
 
 use super::columns::select_list;
-use super::stored::parse_json;
+use super::stored::{corrupt_in, parse_json};
 use super::stored_assessment::{self, ScoreColumns, ScoreFigures, score_columns};
 use super::{Database, Page, PageRequest, StorageError, WriteTx, on_pool, on_tx};
 use crate::domain::{FleetId, Imo, ShipType};
@@ -50,9 +50,27 @@ pub struct ScoreHistoryEntry {
     pub figures: ScoreFigures,
 }
 
+/// A vessel that a book-wide run could not score, with its score in force
+/// (kept from an earlier run or write) and the fleet it is in.
+#[derive(Debug, Clone)]
+pub struct KeptMember {
+    pub fleet_id: FleetId,
+    pub score: MemberScore,
+}
+
+/// The kept scores of the vessels a run could not score.
+#[derive(Debug, Default)]
+pub struct KeptScores {
+    pub members: Vec<KeptMember>,
+    /// `(IMO as stored, why)`: a score in force that no longer reads back
+    /// (say, the vessel's type is corrupt too). Left out, not fatal to the run.
+    pub unreadable: Vec<(String, StorageError)>,
+}
+
 /// A fleet member's stored score with what aggregation reads of the vessel.
 #[derive(sqlx::FromRow)]
 struct MemberRow {
+    member_fleet: Uuid,
     member_value: f64,
     member_type: String,
     #[sqlx(flatten)]
@@ -72,6 +90,40 @@ struct PublishedRow {
 /// The stored-assessment columns of `vessel_scores s`.
 static SCORE_COLUMNS: LazyLock<String> = LazyLock::new(score_columns);
 
+/// Vessels `v` with their scores in force, as [`MemberRow`]s: the one
+/// statement every aggregation over published scores reads (a write's fleet
+/// re-aggregation, a run's kept scores). The insured value is the score's
+/// own, the one its expected loss was computed from.
+static MEMBER_SELECT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT v.fleet_id AS member_fleet, s.insured_value_usd AS member_value, \
+         v.ship_type AS member_type, {} \
+         FROM vessels v \
+         JOIN current_vessel_scores c ON c.vessel_imo = v.imo \
+         JOIN vessel_scores s ON s.vessel_imo = c.vessel_imo AND s.run_id = c.run_id ",
+        *SCORE_COLUMNS
+    )
+});
+
+/// The members of one fleet.
+static FLEET_MEMBERS: LazyLock<String> =
+    LazyLock::new(|| format!("{}WHERE v.fleet_id = $1 ORDER BY v.imo", *MEMBER_SELECT));
+
+impl MemberRow {
+    fn decode(self) -> Result<KeptMember, StorageError> {
+        let assessment = stored_assessment::decode(&self.score)?;
+        Ok(KeptMember {
+            fleet_id: FleetId::from_uuid(self.member_fleet),
+            score: MemberScore {
+                imo: assessment.vessel_imo,
+                insured_value_usd: self.member_value,
+                ship_type: ShipType::parse(&self.member_type).map_err(corrupt_in("ship_type"))?,
+                assessment,
+            },
+        })
+    }
+}
+
 impl WriteTx {
     /// The fleet's data version and the current scores of its members.
     pub async fn fleet_members(
@@ -85,38 +137,47 @@ impl WriteTx {
                 .await?
         });
         let rows: Vec<MemberRow> = on_tx!(self, conn => {
-            sqlx::query_as(
-                AssertSqlSafe(format!(
-                    "SELECT v.insured_value_usd AS member_value, v.ship_type AS member_type, {} \
-                     FROM vessels v \
-                     JOIN current_vessel_scores c ON c.vessel_imo = v.imo \
-                     JOIN vessel_scores s ON s.vessel_imo = c.vessel_imo AND s.run_id = c.run_id \
-                     WHERE v.fleet_id = $1 ORDER BY v.imo",
-                    *SCORE_COLUMNS
-                )),
-            )
-            .bind(fleet.as_uuid())
-            .fetch_all(conn)
-            .await?
+            sqlx::query_as(AssertSqlSafe(FLEET_MEMBERS.as_str()))
+                .bind(fleet.as_uuid())
+                .fetch_all(conn)
+                .await?
         });
         let members = rows
             .into_iter()
-            .map(|row| {
-                let assessment = stored_assessment::decode(&row.score)?;
-                Ok(MemberScore {
-                    imo: assessment.vessel_imo,
-                    insured_value_usd: row.member_value,
-                    ship_type: ShipType::parse(&row.member_type)
-                        .map_err(StorageError::CorruptRow)?,
-                    assessment,
-                })
-            })
+            .map(|row| row.decode().map(|member| member.score))
             .collect::<Result<Vec<_>, StorageError>>()?;
         Ok((version.unwrap_or_default(), members))
     }
 }
 
 impl Database {
+    /// The scores in force of `imos`, the vessels a book-wide run could not
+    /// score, each in the fleet the vessel is in: the run aggregates their
+    /// fleets over them, as a write's re-aggregation does
+    /// ([`WriteTx::fleet_members`]). A vessel with no score in force is absent.
+    pub async fn kept_members(&self, imos: &[Imo]) -> Result<KeptScores, StorageError> {
+        let mut kept = KeptScores::default();
+        for chunk in imos.chunks(self.rows_per_statement(1, 0)) {
+            let rows: Vec<MemberRow> = on_pool!(self, pool => {
+                let mut query = QueryBuilder::new(format!("{}WHERE v.imo IN (", *MEMBER_SELECT));
+                let mut list = query.separated(", ");
+                for imo in chunk {
+                    list.push_bind(imo.to_string());
+                }
+                query.push(") ORDER BY v.imo");
+                query.build_query_as().fetch_all(pool).await?
+            });
+            for row in rows {
+                let imo = row.score.vessel_imo.clone();
+                match row.decode() {
+                    Ok(member) => kept.members.push(member),
+                    Err(error) => kept.unreadable.push((imo, error)),
+                }
+            }
+        }
+        Ok(kept)
+    }
+
     pub async fn current_vessel_assessment(
         &self,
         imo: Imo,

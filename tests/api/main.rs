@@ -12,6 +12,7 @@
 //! `TEST_DATABASE_URL` fails the run.
 
 mod binary;
+mod fleet_aggregate;
 mod support;
 
 mod assess;

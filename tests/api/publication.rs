@@ -6,10 +6,12 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use crate::fleet_aggregate::{Member, published, section_8};
 use crate::support::{Backend, IMOS, TestApp, TestResponse, assert_close, vessel_body};
 
 crate::cases!(
     a_vessel_that_fails_to_score_in_a_run_keeps_its_previous_score,
+    a_fleet_is_aggregated_over_the_kept_scores_of_vessels_that_fail,
     a_run_that_loaded_before_a_write_does_not_replace_its_rescore,
     a_failed_rescore_fails_an_incident_append,
     a_failed_rescore_fails_an_inspection_append,
@@ -125,9 +127,7 @@ async fn a_vessel_that_fails_to_score_in_a_run_keeps_its_previous_score(backend:
         before.push(risk);
     }
     let (broken, changed) = (BOOK[1], BOOK[2]);
-    let score_rows =
-        |imo: &str| format!("SELECT COUNT(*) FROM vessel_scores WHERE vessel_imo = '{imo}'");
-    let broken_rows = app.count_sql(&score_rows(broken)).await;
+    let broken_history = history_runs(&app, broken).await;
     // A flag the reader refuses (lower case, not an assigned code): the run
     // cannot load this vessel.
     app.execute_sql(&format!(
@@ -168,8 +168,8 @@ async fn a_vessel_that_fails_to_score_in_a_run_keeps_its_previous_score(backend:
         "the previous score stays in force"
     );
     assert!(kept.body["score"].is_number() && kept.body["factors"].is_array());
-    // (Its history is read in SQL: the API reads the vessel first, and its row is corrupt.)
-    assert_eq!(app.count_sql(&score_rows(broken)).await, broken_rows);
+    // The run adds nothing to its history (which reads although its row is corrupt).
+    assert_eq!(history_runs(&app, broken).await, broken_history);
 
     // The vessel whose data changed is scored anew, from its new data.
     let rescored = vessel_risk(&app, changed).await;
@@ -185,6 +185,131 @@ async fn a_vessel_that_fails_to_score_in_a_run_keeps_its_previous_score(backend:
     assert_eq!(
         fleet_risk(&app, &fleet_b).await.body["runId"],
         json!(run_id)
+    );
+}
+
+/// The book of the kept-score case: IMO, type, insured value, fleet (A or B).
+const KEPT_BOOK: [(&str, &str, f64, char); 5] = [
+    (IMOS[0], "oil_tanker", 6_000_000.0, 'A'),
+    (IMOS[1], "container", 12_000_000.0, 'A'),
+    (IMOS[2], "bulk_carrier", 18_000_000.0, 'A'),
+    (IMOS[4], "tug", 9_000_000.0, 'A'),
+    (IMOS[3], "chemical_tanker", 24_000_000.0, 'B'),
+];
+
+/// Section 8 over the vessels of `fleet` that answer with a score in force.
+async fn expected_aggregate(app: &TestApp, fleet: char) -> Value {
+    let mut answers = Vec::new();
+    for (imo, ship_type, value, _) in KEPT_BOOK.iter().filter(|v| v.3 == fleet) {
+        let risk = app
+            .get(
+                &format!("/api/fleet-risk/vessels/{imo}/risk"),
+                &app.keys.viewer,
+            )
+            .await;
+        match risk.status {
+            200 => answers.push((*value, ship_type.ends_with("tanker"), risk.body)),
+            404 => {}
+            other => panic!("{imo}: {other} {}", risk.text),
+        }
+    }
+    let members: Vec<Member<'_>> = answers
+        .iter()
+        .map(|(value, tanker, risk)| Member {
+            insured_value_usd: *value,
+            tanker: *tanker,
+            risk,
+        })
+        .collect();
+    section_8(&members)
+}
+
+async fn a_fleet_is_aggregated_over_the_kept_scores_of_vessels_that_fail(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (fleet_a, fleet_b) = (
+        app.create_fleet("Fleet A").await,
+        app.create_fleet("Fleet B").await,
+    );
+    for (i, (imo, ship_type, value, fleet)) in KEPT_BOOK.iter().enumerate() {
+        let mut body = vessel_body(imo);
+        body["shipType"] = json!(ship_type);
+        body["yearBuilt"] = json!(2001 + 4 * i as i64);
+        body["insuredValueUsd"] = json!(value);
+        app.create_vessel(if *fleet == 'A' { &fleet_a } else { &fleet_b }, body)
+            .await;
+    }
+    app.recalculate().await;
+    let (kept_a, unscored, changed, kept_b) = (IMOS[1], IMOS[4], IMOS[2], IMOS[3]);
+    let kept_before = [
+        vessel_risk(&app, kept_a).await,
+        vessel_risk(&app, kept_b).await,
+    ];
+    // Three vessels the run cannot load; one of them never had a score in force.
+    app.execute_sql(&format!(
+        "UPDATE vessels SET flag = 'zz' WHERE imo IN ('{kept_a}', '{unscored}', '{kept_b}')"
+    ))
+    .await;
+    app.execute_sql(&format!(
+        "DELETE FROM current_vessel_scores WHERE vessel_imo = '{unscored}'"
+    ))
+    .await;
+    // New data behind the API's back: the run scores it anew, so fleet A's
+    // aggregate must be computed again, not carried over.
+    app.execute_sql(&format!(
+        "UPDATE vessels SET year_built = 1975, days_in_listed_areas_12m = 80 WHERE imo = '{changed}'"
+    ))
+    .await;
+
+    let run_id = app.recalculate().await;
+    let run = app
+        .get(&format!("/api/fleet-risk/runs/{run_id}"), &app.keys.viewer)
+        .await;
+    assert_eq!(run.body["vesselsScored"], 2, "{}", run.text);
+    assert_eq!(run.body["vesselsFailed"], 3, "{}", run.text);
+    assert_eq!(vessel_risk(&app, kept_a).await.body, kept_before[0].body);
+    assert_eq!(vessel_risk(&app, kept_b).await.body, kept_before[1].body);
+    assert_eq!(
+        vessel_risk(&app, changed).await.body["runId"],
+        json!(run_id)
+    );
+
+    // Fleet A: its two new scores and the kept one; the vessel with no score
+    // in force is left out.
+    let a = fleet_risk(&app, &fleet_a).await;
+    assert_eq!(a.body["runId"], json!(run_id));
+    assert_eq!(a.body["vesselCount"], 3, "{}", a.text);
+    assert_close(
+        &published(&a.body),
+        &expected_aggregate(&app, 'A').await,
+        "A",
+    );
+    // Fleet B: its only vessel failed; its aggregate is over the kept score.
+    let b = fleet_risk(&app, &fleet_b).await;
+    assert_eq!(b.body["runId"], json!(run_id));
+    assert_eq!(b.body["vesselCount"], 1, "{}", b.text);
+    assert_eq!(b.body["largestTankerExposureUsd"], 24_000_000.0);
+    assert_close(
+        &published(&b.body),
+        &expected_aggregate(&app, 'B').await,
+        "B",
+    );
+
+    // A write's re-aggregation of fleet A counts the same vessels.
+    let appended = app
+        .post(
+            &format!("/api/fleet-risk/vessels/{}/incidents", IMOS[0]),
+            &app.keys.admin,
+            &json!({"date": "2026-01-05", "severity": "B", "kind": "grounding", "grossLossUsd": 950000}),
+        )
+        .await;
+    assert_eq!(appended.status, 201, "{}", appended.text);
+    let rewritten = fleet_risk(&app, &fleet_a).await;
+    assert_ne!(rewritten.body["runId"], json!(run_id));
+    assert_ne!(rewritten.body["expectedClaims"], a.body["expectedClaims"]);
+    assert_close(
+        &published(&rewritten.body),
+        &expected_aggregate(&app, 'A').await,
+        "A after a write",
     );
 }
 
