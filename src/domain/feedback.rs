@@ -186,17 +186,13 @@ fn semantic_version(text: &str) -> Result<String, &'static str> {
             && (part == "0" || !part.starts_with('0'))
     };
     let identifier = |part: &str| {
-        !part.is_empty()
-            && part
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
     };
     let parts: Vec<&str> = core.split('.').collect();
     let core_ok = parts.len() == 3 && parts.iter().all(|p| numeric(p));
     let pre_ok = pre.is_none_or(|pre| {
-        pre.split('.').all(|p| {
-            identifier(p) && (!p.bytes().all(|b| b.is_ascii_digit()) || numeric(p))
-        })
+        pre.split('.')
+            .all(|p| identifier(p) && (!p.bytes().all(|b| b.is_ascii_digit()) || numeric(p)))
     });
     let build_ok = build.is_none_or(|build| build.split('.').all(identifier));
     if core_ok && pre_ok && build_ok {
@@ -227,8 +223,19 @@ mod tests {
             assert!(semantic_version(good).is_ok(), "{good}");
         }
         for bad in [
-            "", "1", "1.2", "1.2.3.4", "01.2.3", "1.02.3", "v1.2.3", "1.2.3-", "1.2.3-01",
-            "1.2.3+", "1.2.3-a..b", "1.2.3-a_b", " 1.2.3",
+            "",
+            "1",
+            "1.2",
+            "1.2.3.4",
+            "01.2.3",
+            "1.02.3",
+            "v1.2.3",
+            "1.2.3-",
+            "1.2.3-01",
+            "1.2.3+",
+            "1.2.3-a..b",
+            "1.2.3-a_b",
+            " 1.2.3",
         ] {
             assert!(semantic_version(bad).is_err(), "{bad}");
         }

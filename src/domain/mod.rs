@@ -24,8 +24,8 @@ mod vessel_patch;
 
 pub use class_society::ClassSocietyCode;
 pub use feedback::{
-    FEEDBACK_MESSAGE_MAX_CHARS, FeedbackCategory, FeedbackContext, FeedbackRating, FeedbackSubmission,
-    parse_feedback,
+    FEEDBACK_MESSAGE_MAX_CHARS, FeedbackCategory, FeedbackContext, FeedbackRating,
+    FeedbackSubmission, parse_feedback,
 };
 pub use field_error::{FieldError, FieldErrors};
 pub use flag::FlagState;

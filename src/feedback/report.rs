@@ -91,7 +91,8 @@ pub fn render_markdown(summary: &FeedbackSummary, period: &ReportPeriod) -> Stri
     }
 
     let _ = writeln!(md, "## Priority issues\n");
-    let issues = &summary.priority_issues[..summary.priority_issues.len().min(REPORT_PRIORITY_ISSUES)];
+    let issues =
+        &summary.priority_issues[..summary.priority_issues.len().min(REPORT_PRIORITY_ISSUES)];
     if issues.is_empty() {
         let _ = writeln!(md, "None.\n");
     }
@@ -113,7 +114,13 @@ pub fn render_markdown(summary: &FeedbackSummary, period: &ReportPeriod) -> Stri
         let _ = writeln!(md, "None.\n");
     }
     for (n, request) in summary.feature_requests.iter().enumerate() {
-        let _ = writeln!(md, "{}. {} ({} mentions)", n + 1, request.request, request.mentions);
+        let _ = writeln!(
+            md,
+            "{}. {} ({} mentions)",
+            n + 1,
+            request.request,
+            request.mentions
+        );
     }
     md.push('\n');
 

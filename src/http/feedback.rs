@@ -38,7 +38,10 @@ pub async fn submit(
     let now = Utc::now();
     let feedback = parse_feedback(&body, now)?;
     let submitted_by = viewer.0.key.id.to_string();
-    let id = state.db.insert_feedback(&feedback, now, &submitted_by).await?;
+    let id = state
+        .db
+        .insert_feedback(&feedback, now, &submitted_by)
+        .await?;
     state
         .metrics
         .feedback_submitted(feedback.category.as_str(), feedback.rating.get());
@@ -124,7 +127,13 @@ fn wants_markdown(request: &HttpRequest, format: Option<Format>) -> bool {
             .get_all(header::ACCEPT)
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
-            .map(|item| item.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+            .map(|item| {
+                item.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase()
+            })
             .find(|media| media == "text/markdown" || media == "application/json")
             .is_some_and(|media| media == "text/markdown"),
     }

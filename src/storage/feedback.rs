@@ -29,7 +29,9 @@ const SELECT: &str = "SELECT id, rating, category, message, received_at FROM fee
 
 type EntryRow = (Uuid, i32, String, String, DateTime<Utc>);
 
-fn entry((id, rating, category, message, received_at): EntryRow) -> Result<FeedbackEntry, StorageError> {
+fn entry(
+    (id, rating, category, message, received_at): EntryRow,
+) -> Result<FeedbackEntry, StorageError> {
     let corrupt = |what: String| StorageError::CorruptRow(format!("feedback {id}: {what}"));
     Ok(FeedbackEntry {
         id,

@@ -21,7 +21,9 @@ use uuid::Uuid;
 use crate::domain::{FeedbackCategory, FeedbackRating};
 pub use priority::{PRIORITY_COMPOUND, PRIORITY_RATING, impact_score, is_priority};
 pub use requests::CATALOGUE as FEATURE_REQUEST_CATALOGUE;
-pub use sentiment::{NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD, Sentiment, classify_sentiment, compound};
+pub use sentiment::{
+    NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD, Sentiment, classify_sentiment, compound,
+};
 pub use themes::{Theme, normalise, themes_of};
 
 /// Example quotes per theme.
@@ -130,8 +132,10 @@ pub fn analyse(entries: &[FeedbackEntry], now: DateTime<Utc>) -> FeedbackSummary
         .map(|entry| read_message(&entry.message))
         .collect();
 
-    let mut by_category: BTreeMap<&'static str, u64> =
-        FeedbackCategory::ALL.iter().map(|c| (c.as_str(), 0)).collect();
+    let mut by_category: BTreeMap<&'static str, u64> = FeedbackCategory::ALL
+        .iter()
+        .map(|c| (c.as_str(), 0))
+        .collect();
     let mut by_rating: BTreeMap<String, u64> = (1..=5).map(|r| (r.to_string(), 0)).collect();
     let mut sentiment = SentimentDistribution {
         positive: 0,

@@ -78,7 +78,9 @@ const SUPPLEMENT: &[(&str, f64)] = &[
 /// because VADER's booster rule gives a 0-valence lexicon word a sign.
 /// "risks" too: underwriters call the ships they insure risks ("I review
 /// risks on the road").
-const NOT_OPINIONS: &[&str] = &["excel", "clean", "active", "save", "please", "wish", "risks"];
+const NOT_OPINIONS: &[&str] = &[
+    "excel", "clean", "active", "save", "please", "wish", "risks",
+];
 
 static FEEDBACK_LEXICON: LazyLock<HashMap<UniCase<&'static str>, f64>> = LazyLock::new(|| {
     let mut lexicon = LEXICON.clone();

@@ -18,7 +18,10 @@ pub fn is_feedback_field(name: &str) -> bool {
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_lowercase)
         .collect();
-    matches!(folded.as_str(), "feedback" | "feedbackmessage" | "feedbacktext")
+    matches!(
+        folded.as_str(),
+        "feedback" | "feedbackmessage" | "feedbacktext"
+    )
 }
 
 /// Whether an object is a feedback submission, whose `message` must go.

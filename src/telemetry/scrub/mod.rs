@@ -353,7 +353,10 @@ mod tests {
         assert!(!text.contains("Acme"), "{text}");
         assert_eq!(event["request"]["data"], "[feedback]");
         assert_eq!(event["breadcrumbs"][0]["message"], "[feedback]");
-        assert_eq!(event["breadcrumbs"][1]["data"]["body"]["message"], "[feedback]");
+        assert_eq!(
+            event["breadcrumbs"][1]["data"]["body"]["message"],
+            "[feedback]"
+        );
         assert_eq!(event["breadcrumbs"][1]["data"]["body"]["rating"], 1);
         assert_eq!(event["extra"]["feedbackMessage"], "[feedback]");
         assert_eq!(event["message"], "a plain event message stays");
