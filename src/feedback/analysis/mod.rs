@@ -171,15 +171,8 @@ pub fn analyse(entries: &[FeedbackEntry], now: DateTime<Utc>) -> FeedbackSummary
             }
         }
         if is_priority(reading.compound, rating) {
-            priority.push(PriorityIssue {
-                id: entry.id,
-                rating,
-                category: entry.category.as_str(),
-                compound: reading.compound,
-                impact_score: impact_score(reading.compound, rating, entry.received_at, now),
-                received_at: entry.received_at,
-                message: quote(&entry.message),
-            });
+            let impact = impact_score(reading.compound, rating, entry.received_at, now);
+            priority.push((impact, index));
         }
     }
 
@@ -208,13 +201,29 @@ pub fn analyse(entries: &[FeedbackEntry], now: DateTime<Utc>) -> FeedbackSummary
         })
         .collect();
 
-    priority.sort_by(|a, b| {
-        b.impact_score
-            .total_cmp(&a.impact_score)
-            .then(b.received_at.cmp(&a.received_at))
-            .then(a.id.cmp(&b.id))
+    // Most urgent first; ties newer first, then by id. Only the listed few
+    // are quoted.
+    priority.sort_by(|(a_impact, a), (b_impact, b)| {
+        b_impact
+            .total_cmp(a_impact)
+            .then_with(|| newest_first(a, b))
     });
     priority.truncate(PRIORITY_ISSUES_LISTED);
+    let priority_issues = priority
+        .into_iter()
+        .map(|(impact_score, index)| {
+            let entry = &entries[index];
+            PriorityIssue {
+                id: entry.id,
+                rating: entry.rating.get(),
+                category: entry.category.as_str(),
+                compound: readings[index].compound,
+                impact_score,
+                received_at: entry.received_at,
+                message: quote(&entry.message),
+            }
+        })
+        .collect();
 
     let mut feature_requests: Vec<FeatureRequest> = requests
         .into_iter()
@@ -230,7 +239,7 @@ pub fn analyse(entries: &[FeedbackEntry], now: DateTime<Utc>) -> FeedbackSummary
         by_rating,
         sentiment,
         themes,
-        priority_issues: priority,
+        priority_issues,
         feature_requests,
     }
 }
