@@ -174,6 +174,13 @@ impl<'a> JsonFields<'a> {
         self.member(name, default, "true or false", Value::as_bool)
     }
 
+    /// A required JSON object, handed back whole for its own reader.
+    pub fn object(&mut self, name: &'static str) -> Option<&'a Value> {
+        self.member(name, None, "an object", |value| {
+            value.is_object().then_some(value)
+        })
+    }
+
     /// An array, empty when absent (`required`: named when absent).
     pub fn array(&mut self, name: &'static str, required: bool) -> Option<&'a [Value]> {
         let default = (!required).then_some(&[][..]);

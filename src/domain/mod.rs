@@ -5,6 +5,7 @@
 //! string, an unchecked flag code or a negative insured value.
 
 mod class_society;
+mod feedback;
 mod field_error;
 mod flag;
 mod fleet;
@@ -22,6 +23,10 @@ mod vessel_input;
 mod vessel_patch;
 
 pub use class_society::ClassSocietyCode;
+pub use feedback::{
+    FEEDBACK_MESSAGE_MAX_CHARS, FeedbackCategory, FeedbackContext, FeedbackRating,
+    FeedbackSubmission, parse_feedback,
+};
 pub use field_error::{FieldError, FieldErrors};
 pub use flag::FlagState;
 pub use fleet::{FleetDescription, FleetId, FleetName};

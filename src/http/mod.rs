@@ -9,6 +9,7 @@ pub mod cache;
 mod dashboard;
 pub mod error;
 pub mod extract;
+mod feedback;
 mod fleets;
 mod health;
 pub mod metrics;
@@ -101,6 +102,8 @@ routes! {
     "/api/fleet-risk/runs/{runId}" => { get => runs::show },
     "/api/fleet-risk/model" => { get => model::show },
     "/api/cron/risk-calculations" => { post => runs::trigger },
+    "/api/feedback" => { post => feedback::submit },
+    "/api/feedback/summary" => { get => feedback::summary },
 }
 
 /// The route of a method named in the table; GET routes answer HEAD too.

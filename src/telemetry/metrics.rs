@@ -73,6 +73,7 @@ pub struct Metrics {
     http_errors: IntCounterVec,
     calculations: IntCounterVec,
     dashboard_loads: IntCounterVec,
+    feedback_submissions: IntCounterVec,
     data_freshness: GaugeVec,
     run_duration: HistogramVec,
     run_failures: IntCounter,
@@ -190,6 +191,11 @@ impl Metrics {
                 "Dashboard loads by user type and region",
                 &["user_type", "region"],
             ),
+            feedback_submissions: counter_vec(
+                "fleet_feedback_submissions_total",
+                "In-app feedback submissions stored, by category and rating (1-5)",
+                &["category", "rating"],
+            ),
             run_duration: histogram(
                 "fleet_risk_recalculation_duration_seconds",
                 "Duration of recalculation runs by outcome",
@@ -261,6 +267,13 @@ impl Metrics {
     pub fn dashboard_loaded(&self, user_type: &str, region: &str) {
         self.dashboard_loads
             .with_label_values(&[user_type, region])
+            .inc();
+    }
+
+    /// One feedback submission stored (both labels are bounded: 4 categories, 5 ratings).
+    pub fn feedback_submitted(&self, category: &str, rating: u8) {
+        self.feedback_submissions
+            .with_label_values(&[category, &rating.to_string()])
             .inc();
     }
 

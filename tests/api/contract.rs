@@ -455,6 +455,28 @@ async fn real_responses_validate_against_the_spec(backend: Backend) {
     check(fleet_path, "delete", &app.delete(&one, &admin).await);
     check(fleet_path, "get", &app.get(&one, &viewer).await);
 
+    let feedback_body = json!({"rating": 2, "category": "Usability", "message": "The menu is confusing.",
+        "context": {"feature": "fleet-dashboard", "version": "2.4.0", "sessionId": "s-1",
+            "timestamp": chrono::Utc::now().to_rfc3339()}});
+    check(
+        "/api/feedback",
+        "post",
+        &app.post("/api/feedback", &viewer, &feedback_body).await,
+    );
+    check(
+        "/api/feedback",
+        "post",
+        &app.post("/api/feedback", &viewer, &json!({"rating": 9}))
+            .await,
+    );
+    let summary = "/api/feedback/summary";
+    check(summary, "get", &app.get(summary, &admin).await);
+    check(
+        summary,
+        "get",
+        &app.get(&format!("{summary}?since=never"), &admin).await,
+    );
+
     let missing: Vec<_> = spec_operations(&spec)
         .difference(&covered)
         .cloned()

@@ -24,6 +24,7 @@ mod contract;
 mod dashboard;
 mod demo;
 mod errors;
+mod feedback;
 mod fleets;
 mod health;
 mod histories;
@@ -60,6 +61,7 @@ fn cases() -> Vec<TestCase> {
         dashboard::CASES,
         demo::CASES,
         errors::CASES,
+        feedback::CASES,
         fleets::CASES,
         health::CASES,
         histories::CASES,

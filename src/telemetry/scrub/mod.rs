@@ -22,6 +22,7 @@
 //! The URL decoding underneath is the `percent-encoding` crate's.
 
 mod envelope;
+mod feedback;
 mod field;
 
 use std::borrow::Cow;
@@ -31,6 +32,8 @@ use regex::Regex;
 use serde_json::Value;
 
 use crate::domain::{Imo, PolicyIdPattern};
+pub use feedback::FEEDBACK_MARKER;
+use feedback::{holds_feedback_body, is_feedback_field, is_feedback_submission};
 pub use field::sensitive_field;
 
 pub const IMO_MARKER: &str = "[imo]";
@@ -59,6 +62,9 @@ impl Scrubber {
 
     /// `text` with every IMO number and policy id replaced by a marker.
     pub fn scrub_text<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        if holds_feedback_body(text) {
+            return Cow::Owned(FEEDBACK_MARKER.to_string());
+        }
         let raw = self.scrub_plain(text);
         // Percent-encoding can hide an IMO (`IMO%209074729` reads as nine
         // digits): when the decoded text still holds one, send the decoded,
@@ -155,8 +161,12 @@ impl Scrubber {
             }
             Value::Array(items) => items.iter_mut().for_each(|item| self.scrub_json(item)),
             Value::Object(map) => {
+                let submission = is_feedback_submission(map);
                 let entries = std::mem::take(map);
                 for (key, mut item) in entries {
+                    if is_feedback_field(&key) || (submission && key == "message") {
+                        item = Value::String(FEEDBACK_MARKER.into());
+                    }
                     match sensitive_field(&key) {
                         Some(marker) => item = Value::String(marker.into()),
                         None => self.scrub_json(&mut item),
@@ -325,6 +335,31 @@ mod tests {
                 "route": "/api/fleet-risk/vessels/{imo}",
             })
         );
+    }
+
+    #[test]
+    fn feedback_messages_are_removed_whole() {
+        let secret = "our broker at Acme is useless, call me on 555";
+        let body = json!({"rating": 1, "category": "Usability", "message": secret,
+            "context": {"feature": "dashboard"}});
+        let mut event = json!({
+            "request": {"data": body.to_string(), "url": "/api/feedback"},
+            "breadcrumbs": [{"message": format!("body: {body}")}, {"data": {"body": body.clone()}}],
+            "extra": {"feedbackMessage": secret, "submission": body},
+            "message": "a plain event message stays",
+        });
+        scrubber().scrub_json(&mut event);
+        let text = event.to_string();
+        assert!(!text.contains("Acme"), "{text}");
+        assert_eq!(event["request"]["data"], "[feedback]");
+        assert_eq!(event["breadcrumbs"][0]["message"], "[feedback]");
+        assert_eq!(
+            event["breadcrumbs"][1]["data"]["body"]["message"],
+            "[feedback]"
+        );
+        assert_eq!(event["breadcrumbs"][1]["data"]["body"]["rating"], 1);
+        assert_eq!(event["extra"]["feedbackMessage"], "[feedback]");
+        assert_eq!(event["message"], "a plain event message stays");
     }
 
     proptest! {
