@@ -177,6 +177,7 @@ impl Application {
                 publication_poll,
             ),
             key_cache: http::auth::KeyCache::new(key_cache_ttl),
+            flag_cache: http::flag_cache::FlagCache::new(publication_poll),
         });
         let app_state = state.clone();
         let metrics_here = metrics_listener.is_none();

@@ -9,10 +9,13 @@ pub mod cache;
 mod dashboard;
 pub mod error;
 pub mod extract;
+pub mod flag_cache;
+mod flags;
 mod fleets;
 mod health;
 pub mod metrics;
 mod model;
+mod ofrep;
 mod query;
 mod risk;
 pub(crate) mod runs;
@@ -43,6 +46,8 @@ pub struct AppState {
     pub jobs: JobContext,
     /// Rendered published-risk bodies per publication version.
     pub read_cache: cache::ReadCache,
+    /// Feature flags of this replica (`PUBLICATION_POLL_MS`).
+    pub flag_cache: flag_cache::FlagCache,
     /// Recently authenticated API keys (`API_KEY_CACHE_SECONDS`).
     pub key_cache: auth::KeyCache,
     /// The model file as JSON, for `GET /model`.
@@ -101,6 +106,13 @@ routes! {
     "/api/fleet-risk/runs/{runId}" => { get => runs::show },
     "/api/fleet-risk/model" => { get => model::show },
     "/api/cron/risk-calculations" => { post => runs::trigger },
+    "/api/flags" => { get => flags::for_caller },
+    "/api/admin/flags" => { get => flags::list },
+    "/api/admin/flags/{key}" => { get => flags::show, put => flags::put },
+    "/api/admin/flags/{key}/audit" => { get => flags::audit },
+    "/ofrep/v1/evaluate/flags" => { post => ofrep::evaluate_all },
+    "/ofrep/v1/evaluate/flags/{key}" => { post => ofrep::evaluate_one },
+    "/ofrep/v1/configuration" => { get => ofrep::configuration },
 }
 
 /// The route of a method named in the table; GET routes answer HEAD too.
