@@ -84,6 +84,9 @@ pub fn job_context(
         runtime: tokio::runtime::Handle::current(),
         hold_before_publish: crate::jobs::hold::armed_by_environment(),
         pause: Default::default(),
+        rollout_guard: Arc::new(crate::jobs::rollout_guard::RolloutGuard::new(
+            settings.rollout_guard_window,
+        )),
     }
 }
 

@@ -118,13 +118,20 @@ pub async fn dashboard(
     if viewer.0.key.role == Role::Viewer {
         gate(&state, &who).await?;
     }
+    let started = std::time::Instant::now();
     state
         .metrics
         .dashboard_loaded(viewer.0.key.role.as_str(), region_label(&request));
     let cache = &state.read_cache;
-    cache
+    let response = cache
         .serve(&state, &request, ReadKey::Dashboard, || render(&state))
-        .await
+        .await;
+    state.jobs.rollout_guard.dashboard_loaded(
+        &state.jobs,
+        started.elapsed(),
+        std::time::Instant::now(),
+    );
+    response
 }
 
 /// Viewers see the dashboard when `fleetRiskDashboard` is on for them
