@@ -579,3 +579,152 @@ async fn the_guard_caps_the_rollout_once_across_replicas(backend: Backend) {
     assert_eq!(first.scrape().await.value(actions), 1.0);
     assert_eq!(second.scrape().await.value(actions), 0.0);
 }
+
+/// The flag routes' answers for the contract test (`contract.rs`), each
+/// handed to `check`; leaves the dashboard open to every viewer.
+pub async fn contract_checks(app: &TestApp, check: &mut impl FnMut(&str, &str, &TestResponse)) {
+    let admin = &app.keys.admin;
+    let viewer = &app.keys.viewer;
+    put_flag(
+        app,
+        "fleetRiskDashboard",
+        json!({"enabled": true, "rolloutPercentage": 0,
+        "enabledForUsers": ["beta-testers"]}),
+    )
+    .await;
+    let dashboard = "/api/fleet-risk/dashboard";
+    check(
+        dashboard,
+        "get",
+        &app.get(&format!("{dashboard}?userId=u1"), viewer).await,
+    );
+    check(
+        dashboard,
+        "get",
+        &app.get(&format!("{dashboard}?region=EU"), viewer).await,
+    );
+    check(
+        "/api/flags",
+        "get",
+        &app.get("/api/flags?userId=u1&groups=beta-testers", viewer)
+            .await,
+    );
+    check(
+        "/api/flags",
+        "get",
+        &app.get("/api/flags?groups=A", viewer).await,
+    );
+    check(
+        "/api/admin/flags",
+        "get",
+        &app.get("/api/admin/flags", admin).await,
+    );
+    check(
+        "/api/admin/flags",
+        "get",
+        &app.get("/api/admin/flags", viewer).await,
+    );
+    let one = "/api/admin/flags/{key}";
+    check(one, "get", &app.get(DASHBOARD, admin).await);
+    check(one, "get", &app.get("/api/admin/flags/none", admin).await);
+    let change = json!({"enabled": true, "rolloutPercentage": 10, "reason": "contract",
+        "schedule": [{"at": "2030-01-01T00:00:00Z", "percentage": 20}]});
+    let put = |path: &str, body: Value| {
+        let path = path.to_string();
+        async move {
+            app.request(Method::PUT, &path, Some(admin), Some(&body))
+                .await
+        }
+    };
+    check(one, "put", &put(DASHBOARD, change.clone()).await);
+    check(
+        one,
+        "put",
+        &put("/api/admin/flags/contractFlag", change).await,
+    );
+    check(
+        one,
+        "put",
+        &put(DASHBOARD, json!({"rolloutPercentage": -1})).await,
+    );
+    let audit = "/api/admin/flags/{key}/audit";
+    check(
+        audit,
+        "get",
+        &app.get(&format!("{DASHBOARD}/audit"), admin).await,
+    );
+    check(
+        audit,
+        "get",
+        &app.get("/api/admin/flags/none/audit", admin).await,
+    );
+    let single = "/ofrep/v1/evaluate/flags/{key}";
+    let context = json!({"context": {"targetingKey": "u1", "groups": ["beta-testers"]}});
+    check(
+        single,
+        "post",
+        &app.post(
+            "/ofrep/v1/evaluate/flags/fleetRiskDashboard",
+            viewer,
+            &context,
+        )
+        .await,
+    );
+    check(
+        single,
+        "post",
+        &app.post("/ofrep/v1/evaluate/flags/none", viewer, &context)
+            .await,
+    );
+    check(
+        single,
+        "post",
+        &app.post(
+            "/ofrep/v1/evaluate/flags/fleetRiskDashboard",
+            viewer,
+            &json!({"context": {}}),
+        )
+        .await,
+    );
+    check(
+        single,
+        "post",
+        &app.request(
+            Method::POST,
+            "/ofrep/v1/evaluate/flags/fleetRiskDashboard",
+            None,
+            Some(&context),
+        )
+        .await,
+    );
+    check(
+        single,
+        "post",
+        &app.post_raw(
+            "/ofrep/v1/evaluate/flags/fleetRiskDashboard",
+            "text/plain",
+            b"{}".to_vec(),
+        )
+        .await,
+    );
+    let bulk = "/ofrep/v1/evaluate/flags";
+    check(bulk, "post", &app.post(bulk, viewer, &context).await);
+    check(
+        bulk,
+        "post",
+        &app.post(bulk, viewer, &json!({"context": {"targetingKey": 5}}))
+            .await,
+    );
+    check(
+        "/ofrep/v1/configuration",
+        "get",
+        &app.get("/ofrep/v1/configuration", viewer).await,
+    );
+    check(
+        "/ofrep/v1/configuration",
+        "get",
+        &app.request(Method::GET, "/ofrep/v1/configuration", None, None)
+            .await,
+    );
+    open_dashboard(app).await;
+}

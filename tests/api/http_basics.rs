@@ -71,7 +71,7 @@ fn placeholder_ids() -> HashMap<&'static str, String> {
         ("fleetId", uuid::Uuid::new_v4().to_string()),
         ("imo", IMOS[5].to_string()),
         ("runId", uuid::Uuid::new_v4().to_string()),
-        ("key", "fleetRiskDashboard".to_string()),
+        ("key", "noSuchFlag".to_string()),
     ])
 }
 
@@ -179,6 +179,7 @@ async fn head_answers_every_get_like_the_get_with_no_body(backend: Backend) {
         ("fleetId", fleet),
         ("imo", IMOS[0].to_string()),
         ("runId", run),
+        ("key", "fleetRiskDashboard".to_string()),
     ]);
     let admin = app.keys.admin.clone();
     for (_, template) in operations(|method, _| method == "get") {
