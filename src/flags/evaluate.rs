@@ -242,7 +242,7 @@ mod tests {
             region: Some(Region::parse("europe").unwrap()),
             ..Default::default()
         };
-        assert_eq!(evaluate(&key(), &flag, &european, now()).value, true);
+        assert!(evaluate(&key(), &flag, &european, now()).value);
         flag.rollout_percentage = Percentage::new(99).unwrap();
         let anonymous = evaluate(&key(), &flag, &european, now());
         assert_eq!(

@@ -54,9 +54,9 @@ pub fn cap_reason(timeouts: usize, window: Duration) -> String {
 /// A window as people write it: `1h`, `30m`, `90s`.
 pub fn window_text(window: Duration) -> String {
     let seconds = window.as_secs();
-    if seconds >= 3600 && seconds % 3600 == 0 {
+    if seconds >= 3600 && seconds.is_multiple_of(3600) {
         format!("{}h", seconds / 3600)
-    } else if seconds >= 60 && seconds % 60 == 0 {
+    } else if seconds >= 60 && seconds.is_multiple_of(60) {
         format!("{}m", seconds / 60)
     } else {
         format!("{seconds}s")
