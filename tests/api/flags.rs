@@ -519,7 +519,11 @@ async fn answers_agree_across_replicas_and_a_restart(backend: Backend) {
 }
 
 async fn the_guard_caps_the_rollout_once_across_replicas(backend: Backend) {
-    let first = TestApp::spawn(backend).await;
+    let sink = crate::sentry_sink::Sink::start();
+    let first = TestApp::spawn_with(backend, |env| {
+        env.insert("SENTRY_DSN", sink.dsn());
+    })
+    .await;
     put_flag(
         &first,
         "fleetRiskDashboard",
@@ -574,6 +578,19 @@ async fn the_guard_caps_the_rollout_once_across_replicas(backend: Backend) {
     assert_eq!(
         guard[0]["reason"],
         "automatic: 6 calculation timeouts in 1h"
+    );
+    let (warnings, _) = sink
+        .wait_for_events(&first, 1, |event| event["level"] == "warning")
+        .await;
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(warnings[0]["tags"]["guard_action"], "rollout_capped");
+    assert!(
+        warnings[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("automatic: 6 calculation timeouts in 1h"),
+        "{}",
+        warnings[0]
     );
     let actions = r#"fleet_risk_rollout_guard_actions_total{action="rollout_capped"}"#;
     assert_eq!(first.scrape().await.value(actions), 1.0);
