@@ -47,6 +47,9 @@ export DATABASE_URL="sqlite://$WORK/load.db" RUST_LOG=warn DEMO_DATA=false RISK_
 "$BIN" seed --fixtures "$WORK/book" >/dev/null
 "$BIN" recalc >/dev/null
 KEY="$("$BIN" keys create --role viewer --name load | tail -1)"
+UNDERWRITER_KEY="$("$BIN" keys create --role underwriter --name load | tail -1)"
+# Viewers pass the fleetRiskDashboard gate as a member of a listed group.
+WHO="userId=load-user&groups=internal-team"
 IMO="$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[4242 % $VESSELS])" "$WORK/imos.json")"
 
 PORT="$PORT" HTTP_WORKERS=1 "$BIN" serve >"$WORK/server.log" 2>&1 &
@@ -69,8 +72,16 @@ measure() {
 cold() {
     curl -s -o /dev/null -w '%{time_total}' -H "Authorization: Bearer $KEY" "http://127.0.0.1:$PORT$1"
 }
-echo "cold (first render after a publication): vessel risk $(cold "/api/fleet-risk/vessels/$IMO/risk") s, dashboard $(cold /api/fleet-risk/dashboard) s"
+echo "cold (first render after a publication): vessel risk $(cold "/api/fleet-risk/vessels/$IMO/risk") s, dashboard $(cold "/api/fleet-risk/dashboard?$WHO") s"
 echo "book: $VESSELS vessels; wrk -t1 -c$CONNECTIONS -d$DURATION; server: 1 HTTP worker (client and server share $(nproc) cores)"
 measure "static JSON (GET /api/health/live)" /api/health/live
 measure "GET /vessels/{imo}/risk" "/api/fleet-risk/vessels/$IMO/risk" -H "Authorization: Bearer $KEY"
-measure "GET /dashboard" /api/fleet-risk/dashboard -H "Authorization: Bearer $KEY"
+measure "GET /dashboard (viewer, gated)" "/api/fleet-risk/dashboard?$WHO" -H "Authorization: Bearer $KEY"
+measure "GET /dashboard (underwriter)" /api/fleet-risk/dashboard -H "Authorization: Bearer $UNDERWRITER_KEY"
+measure "GET /api/flags" "/api/flags?$WHO" -H "Authorization: Bearer $KEY"
+cat >"$WORK/ofrep.lua" <<'LUA'
+wrk.method = "POST"
+wrk.body = '{"context": {"targetingKey": "load-user", "groups": ["internal-team"]}}'
+wrk.headers["Content-Type"] = "application/json"
+LUA
+measure "POST /ofrep/v1/evaluate/flags" /ofrep/v1/evaluate/flags -H "Authorization: Bearer $KEY" -s "$WORK/ofrep.lua"

@@ -61,6 +61,8 @@ pub struct Settings {
     pub sentry_traces_sample_rate: f32,
     /// Serve `/metrics` on this address instead of the API listener.
     pub metrics_addr: Option<SocketAddr>,
+    /// The rollout guard's window: timeouts and dashboard loads within it count.
+    pub rollout_guard_window: std::time::Duration,
 }
 
 pub const DEFAULT_RECALC_CRON: &str = "0 0 */6 * * *";
@@ -119,6 +121,28 @@ impl RecalcSchedule {
         let first = times.next()?;
         let second = times.next()?;
         Some(second - first)
+    }
+}
+
+/// `90s`, `30m`, `1h` or plain seconds (`3600`), from 1 s to 7 days.
+fn parse_window(raw: &str) -> Result<std::time::Duration, String> {
+    let (digits, unit) = match raw.trim().char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((at, _)) => raw.trim().split_at(at),
+        None => (raw.trim(), "s"),
+    };
+    let scale = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        _ => 0,
+    };
+    match digits.parse::<u64>() {
+        Ok(n) if scale > 0 && n > 0 && n * scale <= 7 * 86_400 => {
+            Ok(std::time::Duration::from_secs(n * scale))
+        }
+        _ => Err(format!(
+            "expected a duration such as 1h, 30m or 90s (1 s to 7 days), got {raw:?}"
+        )),
     }
 }
 
@@ -301,6 +325,12 @@ impl Settings {
                     _ => Err(format!("expected a number from 0 to 1, got {raw:?}")),
                 }
             })?,
+            rollout_guard_window: parse_var(
+                env,
+                "ROLLOUT_GUARD_WINDOW",
+                std::time::Duration::from_secs(3600),
+                parse_window,
+            )?,
             metrics_addr: parse_var(env, "METRICS_ADDR", None, |raw| {
                 raw.parse()
                     .map(Some)

@@ -10,6 +10,7 @@ pub mod compute;
 pub mod config;
 pub mod domain;
 pub mod feedback;
+pub mod flags;
 pub mod http;
 pub mod jobs;
 pub mod model_file;

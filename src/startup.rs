@@ -84,6 +84,9 @@ pub fn job_context(
         runtime: tokio::runtime::Handle::current(),
         hold_before_publish: crate::jobs::hold::armed_by_environment(),
         pause: Default::default(),
+        rollout_guard: Arc::new(crate::jobs::rollout_guard::RolloutGuard::new(
+            settings.rollout_guard_window,
+        )),
     }
 }
 
@@ -177,6 +180,7 @@ impl Application {
                 publication_poll,
             ),
             key_cache: http::auth::KeyCache::new(key_cache_ttl),
+            flag_cache: http::flag_cache::FlagCache::new(publication_poll),
         });
         let app_state = state.clone();
         let metrics_here = metrics_listener.is_none();

@@ -86,7 +86,15 @@ pub fn bearer_token(request: &HttpRequest) -> Option<String> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_string())
 }
 
-async fn authenticate(
+/// The `X-API-Key` header, as OFREP clients may send the key (accepted on
+/// the OFREP routes only).
+pub fn api_key_header(request: &HttpRequest) -> Option<String> {
+    let value = request.headers().get("x-api-key")?.to_str().ok()?.trim();
+    (!value.is_empty()).then(|| value.to_string())
+}
+
+/// The caller of `token`, when it is a valid key of at least `required`.
+pub(crate) async fn authenticate(
     state: web::Data<AppState>,
     token: Option<String>,
     required: Role,

@@ -10,9 +10,11 @@ use uuid::Uuid;
 use super::AppState;
 use super::auth::Viewer;
 use super::cache::{CachedBody, ReadKey};
-use super::error::ApiError;
+use super::error::{ApiError, ErrorCode};
+use super::flags::{ContextQuery, flag_set};
 use super::metrics;
-use crate::domain::{FleetId, Imo, RiskLevel};
+use crate::domain::{FleetId, Imo, RiskLevel, Role};
+use crate::flags::{FLEET_RISK_DASHBOARD, FlagKey, evaluate};
 use crate::jobs::ThresholdBook;
 use crate::risk::LevelCounts;
 use crate::storage::{self, RunRecord};
@@ -111,14 +113,43 @@ pub async fn dashboard(
     viewer: Viewer,
     state: web::Data<AppState>,
     request: HttpRequest,
+    who: web::Query<ContextQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    if viewer.0.key.role == Role::Viewer {
+        gate(&state, &who).await?;
+    }
+    let started = std::time::Instant::now();
     state
         .metrics
         .dashboard_loaded(viewer.0.key.role.as_str(), region_label(&request));
     let cache = &state.read_cache;
-    cache
+    let response = cache
         .serve(&state, &request, ReadKey::Dashboard, || render(&state))
-        .await
+        .await;
+    state.jobs.rollout_guard.dashboard_loaded(
+        &state.jobs,
+        started.elapsed(),
+        std::time::Instant::now(),
+    );
+    response
+}
+
+/// Viewers see the dashboard when `fleetRiskDashboard` is on for them
+/// (their `userId`, `groups` and `region`, as for `/api/flags`), from the
+/// flag cache; a missing flag gates nothing.
+async fn gate(state: &AppState, who: &ContextQuery) -> Result<(), ApiError> {
+    let context = who.context()?;
+    let set = flag_set(state).await?;
+    let key = FlagKey::parse(FLEET_RISK_DASHBOARD).expect("the dashboard flag's key parses");
+    match set.get(&key) {
+        Some(flag) if !evaluate(&key, &flag.rules, &context, Utc::now()).value => {
+            Err(ApiError::new(
+                ErrorCode::FeatureDisabled,
+                "the dashboard is not enabled for this user yet (fleetRiskDashboard)",
+            ))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The dashboard as of the current publication.

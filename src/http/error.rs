@@ -43,6 +43,7 @@ error_codes! {
     MalformedJson => ("malformed_json", BAD_REQUEST, "Malformed JSON"),
     Unauthorized => ("unauthorized", UNAUTHORIZED, "Missing or invalid API key"),
     Forbidden => ("forbidden", FORBIDDEN, "Role not allowed"),
+    FeatureDisabled => ("feature_disabled", FORBIDDEN, "Feature not enabled for this user"),
     NotFound => ("not_found", NOT_FOUND, "Resource not found"),
     RouteNotFound => ("route_not_found", NOT_FOUND, "No such route"),
     MethodNotAllowed => ("method_not_allowed", METHOD_NOT_ALLOWED, "Method not allowed"),

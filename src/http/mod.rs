@@ -10,10 +10,13 @@ mod dashboard;
 pub mod error;
 pub mod extract;
 mod feedback;
+pub mod flag_cache;
+mod flags;
 mod fleets;
 mod health;
 pub mod metrics;
 mod model;
+mod ofrep;
 mod query;
 mod risk;
 pub(crate) mod runs;
@@ -44,6 +47,8 @@ pub struct AppState {
     pub jobs: JobContext,
     /// Rendered published-risk bodies per publication version.
     pub read_cache: cache::ReadCache,
+    /// Feature flags of this replica (`PUBLICATION_POLL_MS`).
+    pub flag_cache: flag_cache::FlagCache,
     /// Recently authenticated API keys (`API_KEY_CACHE_SECONDS`).
     pub key_cache: auth::KeyCache,
     /// The model file as JSON, for `GET /model`.
@@ -104,6 +109,13 @@ routes! {
     "/api/cron/risk-calculations" => { post => runs::trigger },
     "/api/feedback" => { post => feedback::submit },
     "/api/feedback/summary" => { get => feedback::summary },
+    "/api/flags" => { get => flags::for_caller },
+    "/api/admin/flags" => { get => flags::list },
+    "/api/admin/flags/{key}" => { get => flags::show, put => flags::put },
+    "/api/admin/flags/{key}/audit" => { get => flags::audit },
+    "/ofrep/v1/evaluate/flags" => { post => ofrep::evaluate_all },
+    "/ofrep/v1/evaluate/flags/{key}" => { post => ofrep::evaluate_one },
+    "/ofrep/v1/configuration" => { get => ofrep::configuration },
 }
 
 /// The route of a method named in the table; GET routes answer HEAD too.

@@ -6,6 +6,7 @@ pub mod hold;
 pub mod pause;
 pub mod recalculation;
 pub mod rescore;
+pub mod rollout_guard;
 pub mod schedule;
 mod scoring;
 
@@ -51,6 +52,8 @@ pub struct JobContext {
     pub sentry: Option<Arc<sentry::Hub>>,
     /// Where tests hold a run (never armed in production).
     pub pause: pause::RunPausePoints,
+    /// Caps the dashboard rollout on repeated timeouts; watches its latency.
+    pub rollout_guard: Arc<rollout_guard::RolloutGuard>,
 }
 
 impl JobContext {

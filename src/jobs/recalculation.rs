@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, Utc};
 use uuid::Uuid;
 
 use super::scoring::{aggregate_book, score_book};
@@ -134,6 +134,13 @@ pub async fn execute(
                 .record_run(started.elapsed(), RunOutcome::Failed);
             if matches!(failure, RunFailure::TimedOut(_)) {
                 ctx.metrics.calculation_timeout();
+                if let Err(error) = ctx
+                    .rollout_guard
+                    .run_timed_out(ctx, run_id, Utc::now())
+                    .await
+                {
+                    tracing::error!(%run_id, %error, "the rollout guard could not record the timeout");
+                }
             }
             let error = failure.to_string();
             ctx.report_run_failure(run_id, failure);

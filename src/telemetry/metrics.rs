@@ -47,6 +47,24 @@ impl RunOutcome {
     }
 }
 
+/// What the rollout guard did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GuardAction {
+    /// Recalculation timeouts capped `fleetRiskDashboard`.
+    RolloutCapped,
+    /// A dashboard p95 over the plan's limit was reported.
+    DashboardSlow,
+}
+
+impl GuardAction {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::RolloutCapped => "rollout_capped",
+            Self::DashboardSlow => "dashboard_slow",
+        }
+    }
+}
+
 /// Values read at scrape time from memory (never from the database).
 #[derive(Debug, Clone, Default)]
 pub struct ScrapeInputs {
@@ -80,6 +98,7 @@ pub struct Metrics {
     calculation_errors: IntCounter,
     calculation_timeouts: IntCounter,
     runs_skipped: IntCounter,
+    rollout_guard_actions: IntCounterVec,
     pool_connections: IntGaugeVec,
     pool_max_connections: IntGauge,
     db_snapshot: Mutex<Option<DbSnapshot>>,
@@ -218,6 +237,12 @@ impl Metrics {
                 "fleet_risk_recalculation_skipped_total",
                 "Scheduled runs skipped because another replica holds the slot",
             ),
+            rollout_guard_actions: counter_vec(
+                "fleet_risk_rollout_guard_actions_total",
+                "Rollout guard actions: rollout_capped (timeouts capped fleetRiskDashboard), \
+                 dashboard_slow (dashboard p95 over 3 s reported)",
+                &["action"],
+            ),
             db_refresh_failures: counter(
                 "fleet_risk_metrics_db_refresh_failures_total",
                 "Background reads of the database-backed gauges that failed or timed out",
@@ -233,6 +258,11 @@ impl Metrics {
         // Families whose label values are all known start at zero, so rates work from the start.
         for outcome in [RunOutcome::Published, RunOutcome::Failed] {
             metrics.run_duration.with_label_values(&[outcome.as_str()]);
+        }
+        for action in [GuardAction::RolloutCapped, GuardAction::DashboardSlow] {
+            metrics
+                .rollout_guard_actions
+                .with_label_values(&[action.as_str()]);
         }
         for size in [1, 11, 51, 201, 1001] {
             for level in RiskLevel::ALL {
@@ -293,6 +323,13 @@ impl Metrics {
 
     pub fn calculation_timeout(&self) {
         self.calculation_timeouts.inc();
+    }
+
+    /// The rollout guard acted (see `jobs::rollout_guard`).
+    pub fn rollout_guard_acted(&self, action: GuardAction) {
+        self.rollout_guard_actions
+            .with_label_values(&[action.as_str()])
+            .inc();
     }
 
     /// A scheduled run skipped because another replica holds the slot.

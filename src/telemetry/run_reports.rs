@@ -84,3 +84,19 @@ fn report(
     event.tags.insert("failure".into(), kind.into());
     hub.capture_event(event)
 }
+
+/// Reports a warning of the rollout guard (`kind`: `rollout_capped`,
+/// `dashboard_slow`) to `hub`, or the current hub; scrubbed like every event.
+pub fn report_guard_warning(hub: Option<&Hub>, kind: &str, message: &str) -> sentry::types::Uuid {
+    let mut event = Event {
+        level: Level::Warning,
+        message: Some(message.to_string()),
+        logger: Some("fleet_risk::jobs::rollout_guard".into()),
+        ..Event::default()
+    };
+    event.tags.insert("guard_action".into(), kind.into());
+    match hub {
+        Some(hub) => hub.capture_event(event),
+        None => Hub::current().capture_event(event),
+    }
+}

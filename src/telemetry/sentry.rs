@@ -19,7 +19,7 @@ use sentry::transports::DefaultTransportFactory;
 use sentry::{ClientInitGuard, ClientOptions, Envelope, Hub, Transport, TransportFactory};
 
 pub use super::run_reports::{
-    report_run_failure, report_run_failure_to, report_vessel_scoring_failure,
+    report_guard_warning, report_run_failure, report_run_failure_to, report_vessel_scoring_failure,
     report_vessel_scoring_failure_to,
 };
 use super::scrub::Scrubber;

@@ -198,6 +198,7 @@ async fn money_is_bounded_and_every_answer_stays_finite(backend: Backend) {
     ]) {
         assert_finite_like(extreme, ordinary, what);
     }
+    crate::flags::open_dashboard(&app).await;
     let dashboard = app.get("/api/fleet-risk/dashboard", &app.keys.viewer).await;
     assert_eq!(dashboard.status, 200, "{}", dashboard.text);
     let assess = |insured: f64, loss: f64| {

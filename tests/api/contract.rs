@@ -316,6 +316,8 @@ async fn real_responses_validate_against_the_spec(backend: Backend) {
             .await,
     );
 
+    crate::flags::contract_checks(&app, &mut check).await;
+
     // Published risk, runs, thresholds, dashboard and model.
     let run = app
         .request(

@@ -29,6 +29,7 @@ fn vessel(imo: &str, year_built: i64, sanctioned: bool) -> Value {
 }
 
 async fn dashboard(app: &TestApp) -> Value {
+    crate::flags::open_dashboard(app).await;
     let dashboard = app.get("/api/fleet-risk/dashboard", &app.keys.viewer).await;
     assert_eq!(dashboard.status, 200, "{}", dashboard.text);
     dashboard.body

@@ -25,6 +25,7 @@ mod dashboard;
 mod demo;
 mod errors;
 mod feedback;
+mod flags;
 mod fleets;
 mod health;
 mod histories;
@@ -62,6 +63,7 @@ fn cases() -> Vec<TestCase> {
         demo::CASES,
         errors::CASES,
         feedback::CASES,
+        flags::CASES,
         fleets::CASES,
         health::CASES,
         histories::CASES,

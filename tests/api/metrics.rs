@@ -57,6 +57,7 @@ async fn dashboard_loads_count_the_role_and_a_bounded_region(backend: Backend) {
         (&keys.viewer, Some(""), "viewer", "unknown"),
         (&keys.admin, None, "admin", "unknown"),
     ];
+    crate::flags::open_dashboard(&app).await;
     let before = all_loads(&app.scrape().await);
     assert!(before.is_empty(), "{before:?}");
     for (key, region, _, _) in sent {

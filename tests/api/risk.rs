@@ -156,6 +156,7 @@ async fn a_move_re_aggregates_both_fleets(backend: Backend) {
 
 async fn risk_reads_carry_an_etag_and_answer_304(backend: Backend) {
     let app = TestApp::spawn(backend).await;
+    crate::flags::open_dashboard(&app).await;
     let fleet = app.create_fleet("Fleet A").await;
     app.create_vessel(&fleet, vessel_body(IMOS[0])).await;
     for path in [
@@ -335,6 +336,7 @@ async fn the_dashboard_has_the_first_screen(backend: Backend) {
         env.insert("DEMO_DATA", "true".into());
     })
     .await;
+    crate::flags::open_dashboard(&app).await;
     let first_run = app.recalculate().await;
     let second_run = app.recalculate().await;
     let dashboard = app.get("/api/fleet-risk/dashboard", &app.keys.viewer).await;
@@ -483,6 +485,7 @@ async fn a_replica_never_serves_a_read_cached_before_another_replicas_write(back
         base_environment(&first.database.url),
     )
     .await;
+    crate::flags::open_dashboard(&first).await;
     let fleet = first.create_fleet("Shared").await;
     first.create_vessel(&fleet, vessel_body(IMOS[0])).await;
     let path = format!("/api/fleet-risk/vessels/{}/risk", IMOS[0]);

@@ -263,6 +263,7 @@ async fn threshold_changes_are_recorded_and_admin_only(backend: Backend) {
 /// force: an override re-levels only its own fleet's vessels.
 async fn the_dashboard_cuts_each_fleet_by_its_own_thresholds(backend: Backend) {
     let app = TestApp::spawn(backend).await;
+    crate::flags::open_dashboard(&app).await;
     let strict = app.create_fleet("Fleet Strict").await;
     let plain = app.create_fleet("Fleet Plain").await;
     for imo in &IMOS[..2] {
