@@ -22,8 +22,8 @@ use serde_json::Value;
 use uuid::Uuid;
 
 const RUNS: usize = 5;
-const INSERT: &str = "INSERT INTO feedback (id, rating, category, message, feature, app_version, \
-    session_id, sent_at, received_at, submitted_by) VALUES ($1, $2, $3, $4, $5, '2.4.0', $6, $7, $7, 'bench')";
+const INSERT: &str = "INSERT INTO feedback (id, rating, category, message, compound, feature, app_version, \
+    session_id, sent_at, received_at, submitted_by) VALUES ($1, $2, $3, $4, $8, $5, '2.4.0', $6, $7, $7, 'bench')";
 const BASELINE: &str = "SELECT id, rating, category, message, received_at FROM feedback \
     WHERE received_at <= $1 ORDER BY received_at, id";
 
@@ -39,7 +39,14 @@ fn corpus() -> Vec<String> {
 }
 
 async fn load(db: &Database, count: usize, now: DateTime<Utc>) {
-    let messages = corpus();
+    // Scored once per corpus message, as submission scores each one.
+    let messages: Vec<(String, f64)> = corpus()
+        .into_iter()
+        .map(|m| {
+            let c = fleet_risk::feedback::compound(&m);
+            (m, c)
+        })
+        .collect();
     let categories = ["Performance", "Accuracy", "Usability", "Features"];
     macro_rules! insert_all {
         ($pool:expr) => {{
@@ -50,7 +57,7 @@ async fn load(db: &Database, count: usize, now: DateTime<Utc>) {
                     .bind(Uuid::now_v7())
                     .bind((i % 5) as i32 + 1)
                     .bind(categories[i % 4])
-                    .bind(format!("{} (ref {i})", messages[i % messages.len()]))
+                    .bind(format!("{} (ref {i})", messages[i % messages.len()].0))
                     .bind(if i % 10 == 0 {
                         "vessel-map"
                     } else {
@@ -58,6 +65,7 @@ async fn load(db: &Database, count: usize, now: DateTime<Utc>) {
                     })
                     .bind(format!("s-{}", i % 977))
                     .bind(chrono::SubsecRound::trunc_subsecs(at, 0))
+                    .bind(messages[i % messages.len()].1)
                     .execute(&mut *tx)
                     .await
                     .unwrap();

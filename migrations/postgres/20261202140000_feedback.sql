@@ -6,6 +6,8 @@ CREATE TABLE feedback (
     rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5),
     category TEXT NOT NULL,
     message TEXT NOT NULL,
+    -- VADER's compound score of the message, scored once at submission.
+    compound DOUBLE PRECISION NOT NULL,
     feature TEXT NOT NULL,
     app_version TEXT NOT NULL,
     session_id TEXT NOT NULL,

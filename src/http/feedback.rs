@@ -20,7 +20,7 @@ use super::error::ApiError;
 use super::extract::JsonBody;
 use crate::domain::{FieldErrors, parse_feedback};
 use crate::feedback::report::{ReportPeriod, render_markdown};
-use crate::feedback::{FeedbackSummary, analyse};
+use crate::feedback::{FeedbackSummary, analyse, compound};
 use crate::storage::FeedbackFilter;
 
 #[derive(Debug, Serialize)]
@@ -38,9 +38,12 @@ pub async fn submit(
     let now = Utc::now();
     let feedback = parse_feedback(&body, now)?;
     let submitted_by = viewer.0.key.id.to_string();
+    // Scored once here, so a summary over many messages only counts.
+    let message = feedback.message.clone();
+    let compound = state.compute.run(move || compound(&message)).await?;
     let id = state
         .db
-        .insert_feedback(&feedback, now, &submitted_by)
+        .insert_feedback(&feedback, compound, now, &submitted_by)
         .await?;
     state
         .metrics

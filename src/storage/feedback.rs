@@ -20,17 +20,17 @@ pub struct FeedbackFilter {
 }
 
 const INSERT: &str = "INSERT INTO feedback \
-    (id, rating, category, message, feature, app_version, session_id, sent_at, received_at, submitted_by) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+    (id, rating, category, message, compound, feature, app_version, session_id, sent_at, received_at, submitted_by) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 
-const SELECT: &str = "SELECT id, rating, category, message, received_at FROM feedback \
+const SELECT: &str = "SELECT id, rating, category, message, compound, received_at FROM feedback \
     WHERE ($1 IS NULL OR feature = $1) AND ($2 IS NULL OR received_at >= $2) AND received_at <= $3 \
     ORDER BY received_at, id";
 
-type EntryRow = (Uuid, i32, String, String, DateTime<Utc>);
+type EntryRow = (Uuid, i32, String, String, f64, DateTime<Utc>);
 
 fn entry(
-    (id, rating, category, message, received_at): EntryRow,
+    (id, rating, category, message, compound, received_at): EntryRow,
 ) -> Result<FeedbackEntry, StorageError> {
     let corrupt = |what: String| StorageError::CorruptRow(format!("feedback {id}: {what}"));
     Ok(FeedbackEntry {
@@ -38,6 +38,7 @@ fn entry(
         rating: FeedbackRating::parse(i64::from(rating)).map_err(corrupt)?,
         category: FeedbackCategory::parse(&category).map_err(|e| corrupt(e.to_string()))?,
         message,
+        compound,
         received_at,
     })
 }
@@ -54,10 +55,12 @@ fn ceil_second(at: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 impl Database {
-    /// Stores one submission received at `received_at` from `submitted_by`; its new id.
+    /// Stores one submission, with its message's `compound` sentiment,
+    /// received at `received_at` from `submitted_by`; its new id.
     pub async fn insert_feedback(
         &self,
         feedback: &FeedbackSubmission,
+        compound: f64,
         received_at: DateTime<Utc>,
         submitted_by: &str,
     ) -> Result<Uuid, StorageError> {
@@ -69,6 +72,7 @@ impl Database {
                 .bind(i32::from(feedback.rating.get()))
                 .bind(feedback.category.as_str())
                 .bind(&feedback.message)
+                .bind(compound)
                 .bind(&context.feature)
                 .bind(&context.version)
                 .bind(&context.session_id)

@@ -1,8 +1,9 @@
 //! The summary of a set of feedback entries: counts, sentiment, themes,
 //! priority issues, feature requests.
 //!
-//! Each message is read once ([`read_message`]: VADER compound, themes,
-//! requests), in parallel with rayon on whichever pool runs the analysis
+//! A message's VADER compound is scored once, when it is submitted, and
+//! stored with it ([`FeedbackEntry::compound`]); each message is read once
+//! here ([`read_message`]: themes, requests), in parallel with rayon on whichever pool runs the analysis
 //! (the compute bridge's); the summary is then folded in entry order, so
 //! the answer does not depend on the thread count.
 
@@ -40,6 +41,8 @@ pub struct FeedbackEntry {
     pub rating: FeedbackRating,
     pub category: FeedbackCategory,
     pub message: String,
+    /// The message's [`compound`] sentiment, as scored at submission.
+    pub compound: f64,
     pub received_at: DateTime<Utc>,
 }
 
@@ -51,11 +54,11 @@ struct MessageReading {
     requests: Vec<&'static str>,
 }
 
-fn read_message(message: &str) -> MessageReading {
-    let normalised = normalise(message);
+fn read_message(entry: &FeedbackEntry) -> MessageReading {
+    let normalised = normalise(&entry.message);
     let themes = themes::themes_of_normalised(&normalised);
     MessageReading {
-        compound: compound(message),
+        compound: entry.compound,
         requests: requests::requests_in(&normalised),
         themes,
     }
@@ -129,7 +132,7 @@ pub fn analyse(entries: &[FeedbackEntry], now: DateTime<Utc>) -> FeedbackSummary
     let readings: Vec<MessageReading> = entries
         .par_iter()
         .with_min_len(256)
-        .map(|entry| read_message(&entry.message))
+        .map(read_message)
         .collect();
 
     let mut by_category: BTreeMap<&'static str, u64> = FeedbackCategory::ALL
