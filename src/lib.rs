@@ -9,6 +9,7 @@ pub mod cli;
 pub mod compute;
 pub mod config;
 pub mod domain;
+pub mod export;
 pub mod http;
 pub mod jobs;
 pub mod model_file;
