@@ -23,6 +23,7 @@ mod contract;
 mod dashboard;
 mod demo;
 mod errors;
+mod export;
 mod fleets;
 mod health;
 mod histories;
@@ -59,6 +60,7 @@ fn cases() -> Vec<TestCase> {
         dashboard::CASES,
         demo::CASES,
         errors::CASES,
+        export::CASES,
         fleets::CASES,
         health::CASES,
         histories::CASES,
