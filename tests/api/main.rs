@@ -24,6 +24,7 @@ mod dashboard;
 mod demo;
 mod errors;
 mod export;
+mod export_workbook;
 mod fleets;
 mod health;
 mod histories;
@@ -61,6 +62,7 @@ fn cases() -> Vec<TestCase> {
         demo::CASES,
         errors::CASES,
         export::CASES,
+        export_workbook::CASES,
         fleets::CASES,
         health::CASES,
         histories::CASES,
