@@ -1,4 +1,4 @@
-//! The command line: `serve` (the default), `migrate`, `seed`, `keys`, and
+//! The command line: `serve` (the default), `migrate`, `seed`, `keys`, `export`, and
 //! the database-free `assess` and `simulate`.
 
 mod error;
@@ -13,7 +13,8 @@ use clap::{Parser, Subcommand};
 use self::error::CliError;
 use crate::compute::ComputeBridge;
 use crate::config::Settings;
-use crate::domain::{Role, RunStatus, RunTrigger, VesselProfile, parse_vessel_list};
+use crate::domain::{FleetId, Role, RunStatus, RunTrigger, VesselProfile, parse_vessel_list};
+use crate::export::{BookExport, ExportFormat};
 use crate::http::runs::{RunResponse, vessel_errors};
 use crate::jobs;
 use crate::model_file;
@@ -76,6 +77,18 @@ enum Command {
         #[arg(long, value_parser = parse_date)]
         as_of: Option<NaiveDate>,
     },
+    /// Export one fleet or the whole book as CSV or Excel (the file the
+    /// export routes answer).
+    Export {
+        /// The fleet's id; the whole book when left out.
+        #[arg(long)]
+        fleet: Option<uuid::Uuid>,
+        #[arg(long, value_parser = parse_format)]
+        format: ExportFormat,
+        /// The file to write.
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+    },
     /// Exit 0 when the local server's readiness check answers 200 (container HEALTHCHECK).
     Healthcheck,
     /// Manage API keys.
@@ -98,6 +111,10 @@ enum KeysCommand {
     List,
     /// Revoke a key by its id.
     Revoke { id: uuid::Uuid },
+}
+
+fn parse_format(raw: &str) -> Result<ExportFormat, String> {
+    ExportFormat::parse(raw)
 }
 
 fn parse_role(raw: &str) -> Result<Role, String> {
@@ -218,6 +235,11 @@ async fn run(command: Command, settings: Settings) -> Result<(), CliError> {
             print_json(&risk::simulate_fleet(&model, &exposures, years, seed))
         }
         Command::Recalc { as_of } => recalc(&settings, as_of).await,
+        Command::Export {
+            fleet,
+            format,
+            output,
+        } => export(&settings, fleet.map(FleetId::from_uuid), format, &output).await,
         Command::Healthcheck => healthcheck(settings.port),
         Command::Keys { command } => {
             let db = startup::open_database(&settings).await?;
@@ -256,6 +278,42 @@ async fn recalc(settings: &Settings, as_of: Option<NaiveDate>) -> Result<(), Cli
         })),
         Err(ClaimError::Storage(error)) => Err(error.into()),
     }
+}
+
+/// Writes the export the routes answer to `output` (the CSV page by page).
+async fn export(
+    settings: &Settings,
+    fleet: Option<FleetId>,
+    format: ExportFormat,
+    output: &Path,
+) -> Result<(), CliError> {
+    use futures_util::TryStreamExt;
+    use std::io::Write;
+    let model = configured_model(settings)?;
+    let db = startup::open_database(settings).await?;
+    let export = BookExport::prepare(&db, &model, fleet)
+        .await?
+        .ok_or_else(|| CliError::NoSuchFleet(fleet.expect("only a named fleet can be missing")))?;
+    let write_error = |source| CliError::Write {
+        path: output.display().to_string(),
+        source,
+    };
+    let mut file = std::io::BufWriter::new(std::fs::File::create(output).map_err(write_error)?);
+    match format {
+        ExportFormat::Csv => {
+            let mut chunks = std::pin::pin!(export.csv());
+            while let Some(chunk) = chunks.try_next().await? {
+                file.write_all(&chunk).map_err(write_error)?;
+            }
+        }
+        ExportFormat::Xlsx => {
+            let compute = ComputeBridge::new(settings.compute_threads, settings.compute_queue)?;
+            let bytes = export.xlsx(&compute, Utc::now()).await?;
+            file.write_all(&bytes).map_err(write_error)?;
+        }
+    }
+    file.flush().map_err(write_error)?;
+    Ok(())
 }
 
 /// The configured model and the vessels of `input` (a file, or stdin for

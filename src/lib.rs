@@ -11,6 +11,7 @@ pub mod config;
 pub mod domain;
 pub mod feedback;
 pub mod flags;
+pub mod export;
 pub mod http;
 pub mod jobs;
 pub mod model_file;

@@ -57,6 +57,16 @@ pub(super) enum CliError {
         #[source]
         source: std::io::Error,
     },
+    #[error("no fleet with id {0}")]
+    NoSuchFleet(crate::domain::FleetId),
+    #[error(transparent)]
+    Export(#[from] crate::export::ExportError),
+    #[error("{path}: {source}")]
+    Write {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("not ready: {0}")]
     NotReady(String),
     /// Writing the output, serving, or speaking to the health endpoint.

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod cache;
 mod dashboard;
 pub mod error;
+mod export;
 pub mod extract;
 mod feedback;
 pub mod flag_cache;
@@ -89,6 +90,7 @@ routes! {
     "/api/fleet-risk/fleets/{fleetId}/vessels" => { get => vessels::list_in_fleet },
     "/api/fleet-risk/fleets/{fleetId}/risk" => { get => risk::fleet_risk },
     "/api/fleet-risk/fleets/{fleetId}/risk/simulation" => { get => risk::fleet_simulation },
+    "/api/fleet-risk/fleets/{fleetId}/export" => { get => export::fleet_export },
     "/api/fleet-risk/fleets/{fleetId}/thresholds" => {
         get => thresholds::get_fleet, put => thresholds::put_fleet, delete => thresholds::delete_fleet,
     },
@@ -102,6 +104,7 @@ routes! {
     "/api/fleet-risk/vessels/{imo}/incidents" => { post => vessels::add_incident },
     "/api/fleet-risk/assess" => { post => assess::assess },
     "/api/fleet-risk/dashboard" => { get => dashboard::dashboard },
+    "/api/fleet-risk/export" => { get => export::book_export },
     "/api/fleet-risk/thresholds" => { get => thresholds::get_default, put => thresholds::put_default },
     "/api/fleet-risk/runs" => { get => runs::list },
     "/api/fleet-risk/runs/{runId}" => { get => runs::show },

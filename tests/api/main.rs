@@ -26,6 +26,8 @@ mod demo;
 mod errors;
 mod feedback;
 mod flags;
+mod export;
+mod export_workbook;
 mod fleets;
 mod health;
 mod histories;
@@ -64,6 +66,8 @@ fn cases() -> Vec<TestCase> {
         errors::CASES,
         feedback::CASES,
         flags::CASES,
+        export::CASES,
+        export_workbook::CASES,
         fleets::CASES,
         health::CASES,
         histories::CASES,
