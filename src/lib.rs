@@ -10,6 +10,7 @@ pub mod compute;
 pub mod config;
 pub mod domain;
 pub mod http;
+pub mod import;
 pub mod jobs;
 pub mod model_file;
 pub mod risk;
