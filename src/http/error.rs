@@ -68,11 +68,12 @@ pub struct ApiError {
     pub detail: String,
     pub errors: Vec<FieldError>,
     pub retry_after_seconds: Option<u32>,
-    pub allow: Option<String>,
+    // Boxed: an error travels in every handler's Result, so it stays small.
+    pub allow: Option<Box<str>>,
     /// The run a `run_in_progress` conflict is about.
     pub run_id: Option<uuid::Uuid>,
     /// How many problems there are in all, when `errors` lists only the first ones (an import).
-    pub error_count: Option<usize>,
+    pub error_count: Option<u32>,
     /// What went wrong inside, for a 5xx: reported, never answered.
     pub cause: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
@@ -90,7 +91,7 @@ struct ProblemBody<'a> {
     #[serde(rename = "runId", skip_serializing_if = "Option::is_none")]
     run_id: Option<uuid::Uuid>,
     #[serde(rename = "errorCount", skip_serializing_if = "Option::is_none")]
-    error_count: Option<usize>,
+    error_count: Option<u32>,
 }
 
 impl ApiError {
@@ -177,7 +178,7 @@ impl ApiError {
             .join(", ");
         Self {
             detail: format!("this route accepts {allow}"),
-            allow: Some(allow),
+            allow: Some(allow.into_boxed_str()),
             ..Self::new(ErrorCode::MethodNotAllowed, "")
         }
     }

@@ -11,6 +11,7 @@ pub mod error;
 pub mod extract;
 mod fleets;
 mod health;
+mod import;
 pub mod metrics;
 mod model;
 mod query;
@@ -87,6 +88,7 @@ routes! {
         get => thresholds::get_fleet, put => thresholds::put_fleet, delete => thresholds::delete_fleet,
     },
     "/api/fleet-risk/vessels" => { post => vessels::create },
+    "/api/fleet-risk/vessels/import" => { post => import::import },
     "/api/fleet-risk/vessels/{imo}" => {
         get => vessels::show, patch => vessels::update, delete => vessels::delete,
     },

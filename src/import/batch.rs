@@ -70,11 +70,6 @@ impl ImportBatch {
             }
         }
     }
-
-    /// The import's vessels, sorted by IMO number (the order they are written in).
-    pub fn by_imo(&self) -> HashMap<Imo, &ImportedVessel> {
-        self.vessels.iter().map(|v| (v.profile.imo, v)).collect()
-    }
 }
 
 /// Every problem of an import: the first [`MAX_PROBLEMS`] listed, all counted.
@@ -131,6 +126,16 @@ impl ImportProblems {
             let mut error = errors.into_vec().pop().expect("one error");
             error.line = Some(line);
             self.listed.append(error.into());
+        }
+    }
+
+    /// Adds every problem of `other` (listed up to the limit, all counted).
+    pub fn append(&mut self, other: ImportProblems) {
+        self.total += other.total;
+        for error in other.listed.into_vec() {
+            if self.listed.len() < MAX_PROBLEMS {
+                self.listed.append(error.into());
+            }
         }
     }
 

@@ -284,9 +284,7 @@ impl CsvImport {
         match file.kind {
             CsvKind::Vessels => self.vessel(row, line, object, errors),
             CsvKind::Inspections => {
-                let parsed = self.history(object, errors, |value, as_of| {
-                    parse_inspection(value, as_of)
-                });
+                let parsed = self.history(object, errors, parse_inspection);
                 match parsed {
                     Ok((imo, event)) => self.inspections.push(HistoryRow {
                         imo,
@@ -300,8 +298,7 @@ impl CsvImport {
                 }
             }
             CsvKind::Incidents => {
-                let parsed =
-                    self.history(object, errors, |value, as_of| parse_incident(value, as_of));
+                let parsed = self.history(object, errors, parse_incident);
                 match parsed {
                     Ok((imo, event)) => self.incidents.push(HistoryRow {
                         imo,
