@@ -1,7 +1,8 @@
-//! The command line: `serve` (the default), `migrate`, `seed`, `keys`, `export`, and
+//! The command line: `serve` (the default), `migrate`, `seed`, `import`, `keys`, `export`, and
 //! the database-free `assess` and `simulate`.
 
 mod error;
+mod import;
 mod interrupt;
 
 use std::path::{Path, PathBuf};
@@ -45,6 +46,19 @@ enum Command {
         /// A directory holding `book.json` (the format of fixtures/demo/book.json).
         #[arg(long)]
         fixtures: Option<PathBuf>,
+    },
+    /// Import vessels from FILE: a JSON import body (`{"fleetId"?, "vessels":
+    /// [...]}`) or a CSV of vessels (by the `.json` name or a leading `{`).
+    /// All or nothing; what is imported is scored and published. Prints the
+    /// answer of `POST /api/fleet-risk/vessels/import`; exit 1 names every problem.
+    Import {
+        file: PathBuf,
+        /// The fleet of vessels that name none.
+        #[arg(long)]
+        fleet: Option<String>,
+        /// Replace vessels already on the book (histories included).
+        #[arg(long)]
+        upsert: bool,
     },
     /// Assess vessels without a database: a JSON array of section 1 inputs in
     /// (FILE or `-` for stdin), a JSON array of assessments out, in input order.
@@ -194,8 +208,8 @@ async fn run(command: Command, settings: Settings) -> Result<(), CliError> {
                     })?
                 }
             };
-            let db = startup::open_database(&settings).await?;
-            let report = startup::seed(&db, &settings, &book).await?;
+            let ctx = cli_job_context(&settings).await?;
+            let report = startup::seed(&ctx, &settings, &book).await?;
             let report = SeedOutput {
                 fleets_created: report.fleets_created,
                 vessels_created: report.vessels_created,
@@ -240,6 +254,11 @@ async fn run(command: Command, settings: Settings) -> Result<(), CliError> {
             format,
             output,
         } => export(&settings, fleet.map(FleetId::from_uuid), format, &output).await,
+        Command::Import {
+            file,
+            fleet,
+            upsert,
+        } => import::run(&settings, &file, fleet.as_deref(), upsert).await,
         Command::Healthcheck => healthcheck(settings.port),
         Command::Keys { command } => {
             let db = startup::open_database(&settings).await?;
@@ -248,12 +267,21 @@ async fn run(command: Command, settings: Settings) -> Result<(), CliError> {
     }
 }
 
-async fn recalc(settings: &Settings, as_of: Option<NaiveDate>) -> Result<(), CliError> {
+/// What a command that writes the book needs: the database, the model and
+/// a compute pool of its own.
+async fn cli_job_context(settings: &Settings) -> Result<jobs::JobContext, CliError> {
     let model = std::sync::Arc::new(configured_model(settings)?);
     let db = startup::open_database(settings).await?;
     let compute = ComputeBridge::new(settings.compute_threads, settings.compute_queue)?;
     let metrics = std::sync::Arc::new(crate::telemetry::metrics::Metrics::new());
-    let ctx = startup::job_context(settings, db.clone(), model, compute, metrics, None);
+    Ok(startup::job_context(
+        settings, db, model, compute, metrics, None,
+    ))
+}
+
+async fn recalc(settings: &Settings, as_of: Option<NaiveDate>) -> Result<(), CliError> {
+    let ctx = cli_job_context(settings).await?;
+    let db = ctx.db.clone();
     let interrupted = interrupt::cancel_on_signal(&ctx.shutdown)?;
     let as_of = as_of.unwrap_or_else(|| Utc::now().date_naive());
     match jobs::run_once(&ctx, RunTrigger::Cli, as_of).await {

@@ -19,6 +19,10 @@ pub enum LogFormat {
     Pretty,
 }
 
+/// 50,000 vessels with five histories each are about 45 MB of JSON (36 MB
+/// as the three CSVs): 128 MiB leaves room for longer names and more events.
+pub const DEFAULT_IMPORT_MAX_BODY_BYTES: u64 = 128 * 1024 * 1024;
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub database_url: DatabaseUrl,
@@ -34,6 +38,8 @@ pub struct Settings {
     pub model_path: Option<PathBuf>,
     pub policy_ids: PolicyIdPattern,
     pub max_body_bytes: usize,
+    /// The body limit of the bulk import alone (sized for 50,000 vessels with histories).
+    pub import_max_body_bytes: usize,
     /// Most simulated years one simulation may ask for.
     pub simulation_max_years: u32,
     /// Six-field cron (with seconds, UTC) of the book-wide recalculation.
@@ -257,6 +263,12 @@ impl Settings {
             max_body_bytes: parse_var(env, "MAX_BODY_BYTES", 4 * 1024 * 1024, |raw| {
                 parse_in_range(raw, 1024, 256 * 1024 * 1024)
             })? as usize,
+            import_max_body_bytes: parse_var(
+                env,
+                "IMPORT_MAX_BODY_BYTES",
+                DEFAULT_IMPORT_MAX_BODY_BYTES,
+                |raw| parse_in_range(raw, 1024, 1024 * 1024 * 1024),
+            )? as usize,
             simulation_max_years: parse_var(env, "SIMULATION_MAX_YEARS", 1_000_000, |raw| {
                 parse_in_range(raw, 1, 10_000_000)
             })? as u32,

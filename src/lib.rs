@@ -13,6 +13,7 @@ pub mod feedback;
 pub mod flags;
 pub mod export;
 pub mod http;
+pub mod import;
 pub mod jobs;
 pub mod model_file;
 pub mod risk;

@@ -110,14 +110,14 @@ pub fn embedded_demo_book() -> DemoBook {
         .expect("the embedded demo book is valid JSON of the book format")
 }
 
-/// Loads `book` as of today (idempotent).
+/// Loads `book` as of today through the import (idempotent): what it
+/// loads is scored and published before this returns.
 pub async fn seed(
-    db: &Database,
+    ctx: &JobContext,
     settings: &Settings,
     book: &DemoBook,
 ) -> Result<SeedReport, SeedError> {
-    db.seed_book(book, Utc::now().date_naive(), &settings.policy_ids)
-        .await
+    crate::jobs::import::seed(ctx, book, Utc::now().date_naive(), &settings.policy_ids).await
 }
 
 impl Application {
@@ -138,14 +138,6 @@ impl Application {
             .map_err(StartupError::Model)?;
         tracing::info!(model = %model.version(), "risk model loaded");
         let db = open_database(&settings).await?;
-        if settings.demo_data && db.count_vessels().await? == 0 {
-            let report = seed(&db, &settings, &embedded_demo_book()).await?;
-            tracing::info!(
-                fleets = report.fleets_created,
-                vessels = report.vessels_created,
-                "loaded the demo book into an empty database"
-            );
-        }
         let compute = ComputeBridge::new(settings.compute_threads, settings.compute_queue)?;
         let listener = TcpListener::bind((settings.host, settings.port))?;
         let port = listener.local_addr()?.port();
@@ -165,6 +157,14 @@ impl Application {
             metrics.clone(),
             sentry_hub.clone(),
         );
+        if settings.demo_data && db.count_vessels().await? == 0 {
+            let report = seed(&jobs, &settings, &embedded_demo_book()).await?;
+            tracing::info!(
+                fleets = report.fleets_created,
+                vessels = report.vessels_created,
+                "loaded the demo book into an empty database"
+            );
+        }
         let state = web::Data::new(AppState {
             db,
             settings,

@@ -40,6 +40,17 @@ pub(super) enum CliError {
     },
     #[error("{name}: {} invalid field(s):\n{}", .errors.len(), field_lines(.errors))]
     InvalidVessels { name: String, errors: FieldErrors },
+    /// An import refused: nothing was stored.
+    #[error("{name}: nothing imported, {total} problem(s):\n{}", field_lines(.errors))]
+    ImportRefused {
+        name: String,
+        total: usize,
+        errors: FieldErrors,
+    },
+    #[error("the import could not be completed: {0}")]
+    Import(String),
+    #[error("--fleet: {0}")]
+    FleetId(String),
     #[error("--years must be from 1 to {max} (SIMULATION_MAX_YEARS)")]
     Years { max: u32 },
     #[error("--name must be 1 to 120 characters")]
@@ -98,7 +109,10 @@ impl CliError {
 fn field_lines(errors: &FieldErrors) -> String {
     let lines: Vec<String> = errors
         .iter()
-        .map(|e| format!("  {}: {}", e.field, e.message))
+        .map(|e| match e.line {
+            Some(line) => format!("  line {line}: {}: {}", e.field, e.message),
+            None => format!("  {}: {}", e.field, e.message),
+        })
         .collect();
     lines.join("\n")
 }

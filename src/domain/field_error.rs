@@ -8,6 +8,12 @@ use serde::Serialize;
 pub struct FieldError {
     pub field: String,
     pub message: String,
+    /// The row of a bulk import the field belongs to (0-based, per file).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<usize>,
+    /// The line of a CSV file the row starts on (1-based, the header is line 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
 }
 
 impl FieldError {
@@ -15,6 +21,8 @@ impl FieldError {
         Self {
             field: field.into(),
             message: message.into(),
+            row: None,
+            line: None,
         }
     }
 }
@@ -59,8 +67,30 @@ impl FieldErrors {
             } else {
                 format!("{prefix}.{}", error.field)
             };
-            self.0.push(FieldError::new(field, error.message));
+            self.0.push(FieldError { field, ..error });
         }
+    }
+
+    /// Adds `errors` under `prefix` as [`FieldErrors::extend_prefixed`]
+    /// does, each marked as of import row `row` (and CSV line `line`).
+    pub fn extend_in_row(
+        &mut self,
+        prefix: &str,
+        row: usize,
+        line: Option<u64>,
+        errors: FieldErrors,
+    ) {
+        let start = self.0.len();
+        self.extend_prefixed(prefix, errors);
+        for error in &mut self.0[start..] {
+            error.row = Some(row);
+            error.line = line;
+        }
+    }
+
+    /// Keeps the first `limit` errors, dropping the rest.
+    pub fn truncate(&mut self, limit: usize) {
+        self.0.truncate(limit);
     }
 
     pub fn append(&mut self, other: FieldErrors) {

@@ -51,6 +51,7 @@ error_codes! {
     DuplicateFleetName => ("duplicate_fleet_name", CONFLICT, "Fleet name already taken"),
     FleetNotEmpty => ("fleet_not_empty", CONFLICT, "Fleet still has vessels"),
     RunInProgress => ("run_in_progress", CONFLICT, "A recalculation run is in progress"),
+    IdempotencyKeyReused => ("idempotency_key_reused", UNPROCESSABLE_ENTITY, "Idempotency key used for another request"),
     PayloadTooLarge => ("payload_too_large", PAYLOAD_TOO_LARGE, "Request body too large"),
     UnsupportedMediaType => ("unsupported_media_type", UNSUPPORTED_MEDIA_TYPE, "Unsupported media type"),
     ValidationFailed => ("validation_failed", UNPROCESSABLE_ENTITY, "Invalid request"),
@@ -68,9 +69,12 @@ pub struct ApiError {
     pub detail: String,
     pub errors: Vec<FieldError>,
     pub retry_after_seconds: Option<u32>,
-    pub allow: Option<String>,
+    // Boxed: an error travels in every handler's Result, so it stays small.
+    pub allow: Option<Box<str>>,
     /// The run a `run_in_progress` conflict is about.
     pub run_id: Option<uuid::Uuid>,
+    /// How many problems there are in all, when `errors` lists only the first ones (an import).
+    pub error_count: Option<u32>,
     /// What went wrong inside, for a 5xx: reported, never answered.
     pub cause: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
@@ -87,6 +91,8 @@ struct ProblemBody<'a> {
     errors: &'a [FieldError],
     #[serde(rename = "runId", skip_serializing_if = "Option::is_none")]
     run_id: Option<uuid::Uuid>,
+    #[serde(rename = "errorCount", skip_serializing_if = "Option::is_none")]
+    error_count: Option<u32>,
 }
 
 impl ApiError {
@@ -98,6 +104,7 @@ impl ApiError {
             retry_after_seconds: None,
             allow: None,
             run_id: None,
+            error_count: None,
             cause: None,
         }
     }
@@ -123,7 +130,10 @@ impl ApiError {
             .into_vec()
             .into_iter()
             .map(|error| match error.field.as_str() {
-                "" => FieldError::new("body", error.message),
+                "" => FieldError {
+                    field: "body".to_string(),
+                    ..error
+                },
                 _ => error,
             })
             .collect();
@@ -169,7 +179,7 @@ impl ApiError {
             .join(", ");
         Self {
             detail: format!("this route accepts {allow}"),
-            allow: Some(allow),
+            allow: Some(allow.into_boxed_str()),
             ..Self::new(ErrorCode::MethodNotAllowed, "")
         }
     }
@@ -208,6 +218,7 @@ impl ResponseError for ApiError {
             code: self.code.as_str(),
             errors: &self.errors,
             run_id: self.run_id,
+            error_count: self.error_count,
         };
         let mut response = HttpResponse::build(self.code.status());
         response.insert_header((

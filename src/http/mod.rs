@@ -15,6 +15,7 @@ pub mod flag_cache;
 mod flags;
 mod fleets;
 mod health;
+mod import;
 pub mod metrics;
 mod model;
 mod ofrep;
@@ -95,6 +96,7 @@ routes! {
         get => thresholds::get_fleet, put => thresholds::put_fleet, delete => thresholds::delete_fleet,
     },
     "/api/fleet-risk/vessels" => { post => vessels::create },
+    "/api/fleet-risk/vessels/import" => { post => import::import },
     "/api/fleet-risk/vessels/{imo}" => {
         get => vessels::show, patch => vessels::update, delete => vessels::delete,
     },

@@ -3,6 +3,7 @@
 //! (`schedule`). Scoring itself is the pure engine, run on the compute pool.
 
 pub mod hold;
+pub mod import;
 pub mod pause;
 pub mod recalculation;
 pub mod rescore;

@@ -24,6 +24,7 @@ mod feedback;
 mod export_rows;
 mod fleets;
 mod histories;
+mod import;
 mod levels;
 mod list_order;
 mod operation;
@@ -63,6 +64,7 @@ pub use feedback::FeedbackFilter;
 pub use export_rows::ExportedVessel;
 pub use fleets::{FleetChanges, FleetCursor, FleetRecord, NewFleet, ScoredFleet};
 pub use histories::{IncidentRecord, InspectionRecord};
+pub use import::RememberedAnswer;
 pub use list_order::{ListCursor, ListOrder};
 pub use operation::Operation;
 pub use page::{Page, PageRequest};
@@ -71,7 +73,7 @@ pub use runs::{ClaimError, RunEnd, RunPhases, RunRecord, RunVesselError};
 pub use scores::{
     KeptMember, KeptScores, MemberScore, PublishedAggregate, PublishedAssessment, ScoreHistoryEntry,
 };
-pub use seed::{DemoBook, DemoFleet, SeedError, SeedReport};
+pub use seed::{DemoBook, DemoFleet, ParsedFleet, SeedError, SeedReport};
 pub use stored_assessment::ScoreFigures;
 pub use thresholds::{StoredThresholds, ThresholdChange, ThresholdScope};
 pub use vessel_list::VesselCursor;

@@ -1,4 +1,6 @@
-//! Loading a book of fleets and vessels (the demo book) idempotently.
+//! The book fixture format (the demo book), its parse, and its fleets found
+//! or created by name; its vessels are loaded by the import
+//! ([`crate::jobs::import::seed`]), so they are scored as they are stored.
 
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -35,16 +37,20 @@ pub enum SeedError {
     Invalid(FieldErrors),
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// The compute pool could not score the book.
+    #[error("the book could not be scored: {0}")]
+    Scoring(String),
 }
 
-struct ParsedFleet {
-    fleet: NewFleet,
-    vessels: Vec<VesselProfile>,
+/// One fleet of a parsed book.
+pub struct ParsedFleet {
+    pub fleet: NewFleet,
+    pub vessels: Vec<VesselProfile>,
 }
 
 impl DemoBook {
     /// Parses every fleet and vessel first, so a bad book writes nothing.
-    fn parse(
+    pub fn parse(
         &self,
         as_of: NaiveDate,
         policy_ids: &PolicyIdPattern,
@@ -75,32 +81,11 @@ impl DemoBook {
 }
 
 impl Database {
-    /// Loads `book`: fleets are matched by name, vessels by IMO number, and
-    /// what already exists is left as it is, so seeding twice changes nothing.
-    pub async fn seed_book(
-        &self,
-        book: &DemoBook,
-        as_of: NaiveDate,
-        policy_ids: &PolicyIdPattern,
-    ) -> Result<SeedReport, SeedError> {
-        let fleets = book.parse(as_of, policy_ids).map_err(SeedError::Invalid)?;
-        let mut report = SeedReport::default();
-        for parsed in fleets {
-            let fleet: FleetRecord = match self.find_fleet_by_name(&parsed.fleet.name).await? {
-                Some(existing) => existing,
-                None => {
-                    report.fleets_created += 1;
-                    self.create_fleet(&parsed.fleet).await?
-                }
-            };
-            for vessel in &parsed.vessels {
-                match self.insert_vessel(fleet.id, vessel).await {
-                    Ok(_) => report.vessels_created += 1,
-                    Err(StorageError::DuplicateImo) => report.vessels_already_present += 1,
-                    Err(other) => return Err(other.into()),
-                }
-            }
+    /// The fleet of this name, created when there is none; `true` when created.
+    pub async fn seed_fleet(&self, fleet: &NewFleet) -> Result<(FleetRecord, bool), StorageError> {
+        match self.find_fleet_by_name(&fleet.name).await? {
+            Some(existing) => Ok((existing, false)),
+            None => Ok((self.create_fleet(fleet).await?, true)),
         }
-        Ok(report)
     }
 }

@@ -262,6 +262,29 @@ async fn real_responses_validate_against_the_spec(backend: Backend) {
     let minimal = json!({"vesselIMO": IMOS[1], "name": "MIN", "shipType": "tug", "yearBuilt": 2001,
         "grossTonnage": 300, "flag": "NO", "insuredValueUsd": 0, "classSociety": null, "fleetId": fleet});
     check(vessels, "post", &app.post(vessels, &admin, &minimal).await);
+    let import = "/api/fleet-risk/vessels/import";
+    // A fleet of its own: the one above is deleted further on.
+    let fleet = app.create_fleet("Imported").await;
+    let mut imported = vessel_body("9176187");
+    imported.as_object_mut().unwrap().remove("incidents");
+    let batch = json!({"fleetId": fleet, "vessels": [imported]});
+    check(import, "post", &app.post(import, &admin, &batch).await);
+    check(import, "post", &app.post(import, &admin, &batch).await);
+    let upsert = format!("{import}?mode=upsert");
+    check(import, "post", &app.post(&upsert, &admin, &batch).await);
+    let csv = format!(
+        "fleetId,vesselIMO,name,shipType,yearBuilt,grossTonnage,flag,insuredValueUsd\n{fleet},9321483,CSV,tug,2001,300,NO,0\n"
+    );
+    check(
+        import,
+        "post",
+        &app.post_raw(import, "text/csv", csv.into_bytes()).await,
+    );
+    check(
+        import,
+        "post",
+        &app.post_raw(import, "text/plain", b"x".to_vec()).await,
+    );
 
     let imo = format!("{vessels}/{}", IMOS[0]);
     check(vessel_path, "get", &app.get(&imo, &viewer).await);

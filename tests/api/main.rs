@@ -32,6 +32,8 @@ mod fleets;
 mod health;
 mod histories;
 mod http_basics;
+mod import;
+mod import_formats;
 mod input;
 mod metrics;
 mod observability;
@@ -72,6 +74,8 @@ fn cases() -> Vec<TestCase> {
         health::CASES,
         histories::CASES,
         http_basics::CASES,
+        import::CASES,
+        import_formats::CASES,
         input::CASES,
         metrics::CASES,
         recalculation::CASES,
