@@ -14,13 +14,13 @@ use chrono::{Duration, NaiveDate, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::{JobContext, ThresholdBook, scoring::score_book};
+use super::scoring::{aggregate_book, score_book};
+use super::{JobContext, ThresholdBook};
 use crate::compute::ComputeError;
-use crate::domain::{FleetId, Imo, PolicyIdPattern, ShipType, VesselInput, VesselProfile};
+use crate::domain::{FleetId, Imo, PolicyIdPattern, VesselInput, VesselProfile};
 use crate::import::{ImportBatch, ImportMode, ImportProblems, ImportedVessel};
-use crate::risk::{FleetMember, aggregate_members};
 use crate::storage::{
-    Book, DemoBook, FleetScore, RememberedAnswer, ScoringVessel, SeedError, SeedReport,
+    Book, DemoBook, KeptMember, RememberedAnswer, ScoringVessel, SeedError, SeedReport,
     StorageError, WriteTx,
 };
 
@@ -286,16 +286,21 @@ async fn publish(
     // Through the write's own transaction: see `Database::begin_write`.
     let thresholds = ThresholdBook::load_in(tx, &ctx.model).await?;
     let fresh: HashSet<Imo> = vessels.iter().map(|v| v.profile.imo).collect();
-    let types: HashMap<Imo, ShipType> = vessels
-        .iter()
-        .map(|v| (v.profile.imo, v.profile.ship_type))
-        .collect();
     // The other members of each fleet count with their published scores.
-    let mut others = Vec::with_capacity(fleets.len());
+    let mut touched = Vec::with_capacity(fleets.len());
+    let mut others = Vec::new();
     for fleet in fleets {
-        let (data_version, mut members) = tx.fleet_members(*fleet).await?;
-        members.retain(|member| !fresh.contains(&member.imo));
-        others.push((*fleet, data_version, members));
+        let (data_version, members) = tx.fleet_members(*fleet).await?;
+        touched.push((*fleet, data_version));
+        others.extend(
+            members
+                .into_iter()
+                .filter(|member| !fresh.contains(&member.imo))
+                .map(|score| KeptMember {
+                    fleet_id: *fleet,
+                    score,
+                }),
+        );
     }
     let model = ctx.model.clone();
     let publication = ctx
@@ -303,38 +308,11 @@ async fn publish(
         .run(move || {
             let book = Book {
                 vessels,
+                fleets: touched,
                 ..Book::default()
             };
-            let mut publication = score_book(&model, book, as_of, &thresholds);
-            let mut by_fleet: HashMap<FleetId, Vec<FleetMember<'_>>> = HashMap::new();
-            for score in &publication.vessels {
-                by_fleet
-                    .entry(score.fleet_id)
-                    .or_default()
-                    .push(FleetMember {
-                        insured_value_usd: score.insured_value_usd,
-                        ship_type: types[&score.assessment.vessel_imo],
-                        assessment: &score.assessment,
-                    });
-            }
-            let aggregates: Vec<FleetScore> = others
-                .iter()
-                .map(|(fleet, data_version, members)| {
-                    let mut all = by_fleet.remove(fleet).unwrap_or_default();
-                    all.extend(members.iter().map(|m| FleetMember {
-                        insured_value_usd: m.insured_value_usd,
-                        ship_type: m.ship_type,
-                        assessment: &m.assessment,
-                    }));
-                    FleetScore {
-                        fleet_id: *fleet,
-                        data_version: *data_version,
-                        aggregate: aggregate_members(&all, thresholds.for_fleet(*fleet)),
-                    }
-                })
-                .collect();
-            publication.fleets = aggregates;
-            publication
+            let scored = score_book(&model, book, as_of, &thresholds);
+            aggregate_book(scored, &others, &thresholds)
         })
         .await?;
     let run_id = tx
