@@ -51,7 +51,7 @@ error_codes! {
     DuplicateFleetName => ("duplicate_fleet_name", CONFLICT, "Fleet name already taken"),
     FleetNotEmpty => ("fleet_not_empty", CONFLICT, "Fleet still has vessels"),
     RunInProgress => ("run_in_progress", CONFLICT, "A recalculation run is in progress"),
-    IdempotencyKeyReused => ("idempotency_key_reused", UNPROCESSABLE_ENTITY, "Idempotency key used for another request"),
+    IdempotencyKeyReused => ("idempotency_key_reused", CONFLICT, "Idempotency key used for another request"),
     PayloadTooLarge => ("payload_too_large", PAYLOAD_TOO_LARGE, "Request body too large"),
     UnsupportedMediaType => ("unsupported_media_type", UNSUPPORTED_MEDIA_TYPE, "Unsupported media type"),
     ValidationFailed => ("validation_failed", UNPROCESSABLE_ENTITY, "Invalid request"),

@@ -5,25 +5,30 @@
 //! The message is free text that may hold an IMO number or a policy id:
 //! nothing here logs it or puts it in an error; Sentry never receives
 //! request bodies and its scrubber removes feedback messages (telemetry::scrub).
-//! `Idempotency-Key` is not handled here yet: it is wired to the shared
-//! idempotency-key store once that lands (issue 13, item 8).
+//! An `Idempotency-Key` makes a retry replay the first answer: the key is
+//! kept with its answer and a fingerprint of the body (the shared store the
+//! bulk import uses, scoped to the route and the caller's API key); the same key with another body is
+//! 409 `idempotency_key_reused`.
 
-use actix_web::http::header;
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::AppState;
 use super::auth::{Admin, Viewer};
-use super::error::ApiError;
+use super::error::{ApiError, ErrorCode};
 use super::extract::JsonBody;
+use super::idempotency;
 use crate::domain::{FieldErrors, parse_feedback};
 use crate::feedback::report::{ReportPeriod, render_markdown};
 use crate::feedback::{FeedbackSummary, analyse, compound};
-use crate::storage::FeedbackFilter;
+use crate::jobs::import::IDEMPOTENCY_RETENTION;
+use crate::storage::{FeedbackFilter, FeedbackStored, NewFeedback, RememberedAnswer};
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct FeedbackCreated {
     id: Uuid,
@@ -33,27 +38,74 @@ struct FeedbackCreated {
 pub async fn submit(
     viewer: Viewer,
     state: web::Data<AppState>,
+    request: HttpRequest,
     JsonBody(body): JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     let now = Utc::now();
-    let feedback = parse_feedback(&body, now)?;
     let submitted_by = viewer.0.key.id.to_string();
-    // Scored once here, so a summary over many messages only counts.
+    // Per caller: two users' widgets may pick the same key.
+    let key = idempotency::scoped_key(&request, &format!("feedback:{submitted_by}"))?;
+    let feedback = parse_feedback(&body, now)?;
+    // Scored once here, so a summary over many messages only counts. The
+    // fingerprint is of the parsed JSON value, whose objects keep their
+    // keys sorted: the same body in another key order is the same request.
     let message = feedback.message.clone();
-    let compound = state.compute.run(move || compound(&message)).await?;
-    let id = state
-        .db
-        .insert_feedback(&feedback, compound, now, &submitted_by)
+    let (compound, fingerprint) = state
+        .compute
+        .run(move || {
+            let fingerprint = hex::encode(Sha256::digest(body.to_string()));
+            (compound(&message), fingerprint)
+        })
         .await?;
-    state
-        .metrics
-        .feedback_submitted(feedback.category.as_str(), feedback.rating.get());
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/feedback/{id}")))
-        .json(FeedbackCreated {
-            id,
-            received_at: now,
-        }))
+    let id = Uuid::now_v7();
+    let answer = serde_json::to_string(&FeedbackCreated {
+        id,
+        received_at: now,
+    })
+    .map_err(ApiError::internal)?;
+    let remember = key.as_deref().map(|key| {
+        let answer = RememberedAnswer {
+            fingerprint: fingerprint.clone(),
+            status: StatusCode::CREATED.as_u16(),
+            body: answer.clone(),
+        };
+        (key, answer)
+    });
+    let new = NewFeedback {
+        id,
+        feedback: &feedback,
+        compound,
+        received_at: now,
+        submitted_by: &submitted_by,
+        remember,
+    };
+    let retained_since = now - IDEMPOTENCY_RETENTION;
+    let (status, body, replayed) = match state.db.insert_feedback(new, retained_since).await? {
+        FeedbackStored::Stored => {
+            state
+                .metrics
+                .feedback_submitted(feedback.category.as_str(), feedback.rating.get());
+            (StatusCode::CREATED.as_u16(), answer, false)
+        }
+        FeedbackStored::KeyAnswered(first) => {
+            let (status, body) = idempotency::replay(first, &fingerprint).ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::IdempotencyKeyReused,
+                    "this Idempotency-Key was first sent with another submission; use a new key",
+                )
+            })?;
+            (status, body, true)
+        }
+    };
+    let location = serde_json::from_str::<FeedbackCreated>(&body)
+        .map(|created| format!("/api/feedback/{}", created.id))
+        .map_err(ApiError::internal)?;
+    let mut response = idempotency::json_answer(status, body, replayed)?;
+    response.headers_mut().insert(
+        header::LOCATION,
+        header::HeaderValue::from_str(&location).map_err(ApiError::internal)?,
+    );
+    Ok(response)
 }
 
 /// `?feature=&since=&until=&format=` as sent; parsed by [`SummaryQuery::parse`].

@@ -4,7 +4,7 @@
 //! [`jobs::import`](crate::jobs::import). Parsing runs on the compute pool,
 //! a megabyte at a time as the body arrives.
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use futures_util::{Stream, StreamExt};
@@ -14,6 +14,7 @@ use super::AppState;
 use super::auth::Admin;
 use super::error::{ApiError, ErrorCode};
 use super::extract::decode_json;
+use super::idempotency;
 use crate::domain::{FieldErrors, FleetId};
 use crate::import::{
     CsvImport, CsvKind, ImportBatch, ImportMode, ImportProblems, parse_json_import,
@@ -53,26 +54,6 @@ fn format_of(request: &HttpRequest) -> Result<Format, ApiError> {
         _ => Err(ApiError::new(
             ErrorCode::UnsupportedMediaType,
             "send the import as application/json, text/csv or multipart/form-data",
-        )),
-    }
-}
-
-/// The `Idempotency-Key` header: 1 to 255 visible ASCII characters.
-fn idempotency_key(request: &HttpRequest) -> Result<Option<String>, ApiError> {
-    let Some(value) = request.headers().get("idempotency-key") else {
-        return Ok(None);
-    };
-    match value.to_str() {
-        Ok(key)
-            if !key.is_empty()
-                && key.len() <= IdempotencyKey::MAX_CHARS
-                && key.bytes().all(|b| b.is_ascii_graphic()) =>
-        {
-            Ok(Some(key.to_string()))
-        }
-        _ => Err(ApiError::field(
-            "Idempotency-Key",
-            "must be 1 to 255 visible ASCII characters",
         )),
     }
 }
@@ -131,7 +112,7 @@ pub async fn import(
         None => None,
         Some(raw) => errors.check("fleetId", FleetId::parse(raw)),
     };
-    let key = idempotency_key(&request)?;
+    let key = idempotency::scoped_key(&request, "import")?;
     let Some(mode) = mode else {
         return Err(ApiError::validation(errors));
     };
@@ -185,14 +166,7 @@ pub async fn import(
             ImportError::Storage(storage) => storage.into(),
             ImportError::Compute(compute) => compute.into(),
         })?;
-    let status = StatusCode::from_u16(answer.status).map_err(ApiError::internal)?;
-    let mut response = HttpResponse::build(status);
-    response.content_type("application/json");
-    if answer.replayed {
-        // Tells a client the import was not run again.
-        response.insert_header(("Idempotent-Replayed", "true"));
-    }
-    Ok(response.body(answer.body))
+    idempotency::json_answer(answer.status, answer.body, answer.replayed)
 }
 
 fn new_csv(state: &AppState, default_fleet: Option<FleetId>) -> CsvImport {

@@ -15,6 +15,7 @@ pub mod flag_cache;
 mod flags;
 mod fleets;
 mod health;
+mod idempotency;
 mod import;
 pub mod metrics;
 mod model;

@@ -70,9 +70,6 @@ pub struct IdempotencyKey {
 }
 
 impl IdempotencyKey {
-    /// The most characters a key may have.
-    pub const MAX_CHARS: usize = 255;
-
     /// The key of a request asking for `batch` in `mode`: the fingerprint
     /// is of what is imported, not of the bytes, so a CSV retried with a new
     /// multipart boundary is the same request. CPU work: call it on the

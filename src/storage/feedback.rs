@@ -7,7 +7,7 @@
 use chrono::{DateTime, SubsecRound, Utc};
 use uuid::Uuid;
 
-use super::{Database, StorageError, on_pool};
+use super::{Database, RememberedAnswer, StorageError, on_pool, on_tx};
 use crate::domain::{FeedbackCategory, FeedbackRating, FeedbackSubmission};
 use crate::feedback::FeedbackEntry;
 
@@ -54,35 +54,66 @@ fn ceil_second(at: DateTime<Utc>) -> DateTime<Utc> {
     }
 }
 
+/// One submission to store, under the idempotency key it came with.
+pub struct NewFeedback<'a> {
+    pub id: Uuid,
+    pub feedback: &'a FeedbackSubmission,
+    /// The message's sentiment, scored before the write.
+    pub compound: f64,
+    pub received_at: DateTime<Utc>,
+    pub submitted_by: &'a str,
+    /// `(key, the answer to remember)`, when the request had a key.
+    pub remember: Option<(&'a str, RememberedAnswer)>,
+}
+
+/// What became of a submission.
+pub enum FeedbackStored {
+    Stored,
+    /// The key already had an answer (the caller compares fingerprints);
+    /// nothing was stored.
+    KeyAnswered(RememberedAnswer),
+}
+
 impl Database {
-    /// Stores one submission, with its message's `compound` sentiment,
-    /// received at `received_at` from `submitted_by`; its new id.
+    /// Stores `new` and remembers its answer under its key, in one
+    /// transaction, unless the key already has an answer newer than
+    /// `retained_since`. The key is looked up under the writers' lock, so
+    /// two retries sent at once store one submission.
     pub async fn insert_feedback(
         &self,
-        feedback: &FeedbackSubmission,
-        compound: f64,
-        received_at: DateTime<Utc>,
-        submitted_by: &str,
-    ) -> Result<Uuid, StorageError> {
-        let id = Uuid::now_v7();
+        new: NewFeedback<'_>,
+        retained_since: DateTime<Utc>,
+    ) -> Result<FeedbackStored, StorageError> {
+        let mut tx = self.begin_write().await?;
+        if let Some((key, _)) = &new.remember
+            && let Some(answer) = tx.remembered_answer(key, retained_since).await?
+        {
+            return Ok(FeedbackStored::KeyAnswered(answer));
+        }
+        let feedback = new.feedback;
         let context = &feedback.context;
-        on_pool!(self, pool => {
+        on_tx!(tx, conn => {
             sqlx::query(INSERT)
-                .bind(id)
+                .bind(new.id)
                 .bind(i32::from(feedback.rating.get()))
                 .bind(feedback.category.as_str())
                 .bind(&feedback.message)
-                .bind(compound)
+                .bind(new.compound)
                 .bind(&context.feature)
                 .bind(&context.version)
                 .bind(&context.session_id)
                 .bind(context.timestamp)
-                .bind(received_at.trunc_subsecs(0))
-                .bind(submitted_by)
-                .execute(pool)
-                .await?;
+                .bind(new.received_at.trunc_subsecs(0))
+                .bind(new.submitted_by)
+                .execute(conn)
+                .await?
+                .rows_affected()
         });
-        Ok(id)
+        if let Some((key, answer)) = &new.remember {
+            tx.remember_answer(key, answer, retained_since).await?;
+        }
+        tx.commit().await?;
+        Ok(FeedbackStored::Stored)
     }
 
     /// The feedback `filter` selects, oldest first.

@@ -61,7 +61,7 @@ pub use error::StorageError;
 pub(crate) use error::is_unique_violation;
 pub use export_rows::ExportedVessel;
 pub use feature_flags::{FlagChangeRecord, GuardAction, ROLLOUT_GUARD_ACTOR};
-pub use feedback::FeedbackFilter;
+pub use feedback::{FeedbackFilter, FeedbackStored, NewFeedback};
 pub use fleets::{FleetChanges, FleetCursor, FleetRecord, NewFleet, ScoredFleet};
 pub use histories::{IncidentRecord, InspectionRecord};
 pub use import::RememberedAnswer;

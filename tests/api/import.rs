@@ -242,7 +242,7 @@ async fn a_retried_idempotent_import_stores_once_and_answers_the_same(backend: B
 
     let other = json!({"fleetId": fleet, "vessels": vessels(5, 1)});
     let reused = import_json(&app, "", &other, Some("batch-42")).await;
-    reused.assert_problem(422, "idempotency_key_reused");
+    reused.assert_problem(409, "idempotency_key_reused");
     assert_eq!(count_vessels(&app).await, 5);
     let fresh = import_json(&app, "", &other, Some("batch-43")).await;
     assert_eq!(fresh.status, 201, "{}", fresh.text);

@@ -27,6 +27,7 @@ mod errors;
 mod export;
 mod export_workbook;
 mod feedback;
+mod feedback_retries;
 mod flags;
 mod fleets;
 mod health;
@@ -67,6 +68,7 @@ fn cases() -> Vec<TestCase> {
         demo::CASES,
         errors::CASES,
         feedback::CASES,
+        feedback_retries::CASES,
         flags::CASES,
         export::CASES,
         export_workbook::CASES,

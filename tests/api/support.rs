@@ -362,6 +362,23 @@ impl TestApp {
         TestResponse::read(request.send().await.expect("the request is sent")).await
     }
 
+    /// POSTs `body` with `key` and an `Idempotency-Key` header.
+    pub async fn post_idempotent(
+        &self,
+        path: &str,
+        key: &str,
+        idempotency_key: &str,
+        body: &Value,
+    ) -> TestResponse {
+        let request = self
+            .client
+            .post(self.url(path))
+            .bearer_auth(key)
+            .header("Idempotency-Key", idempotency_key)
+            .json(body);
+        TestResponse::read(request.send().await.expect("the request is sent")).await
+    }
+
     pub async fn get(&self, path: &str, key: &str) -> TestResponse {
         self.request(Method::GET, path, Some(key), None).await
     }
