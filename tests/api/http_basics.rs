@@ -309,6 +309,8 @@ async fn every_body_over_the_limit_is_413(backend: Backend) {
     const LIMIT: usize = 1024;
     let app = TestApp::spawn_with(backend, |env| {
         env.insert("MAX_BODY_BYTES", LIMIT.to_string());
+        // The bulk import has a limit of its own, sized for 50,000 vessels.
+        env.insert("IMPORT_MAX_BODY_BYTES", LIMIT.to_string());
     })
     .await;
     let ids = placeholder_ids();
