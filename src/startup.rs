@@ -220,6 +220,8 @@ impl Application {
         })
         .workers(workers)
         .listen(listener)?
+        // Signals are ours (`stop_on_signal`), installed before any run starts.
+        .disable_signals()
         .run();
         let metrics_server = match metrics_listener {
             Some(listener) => {
@@ -232,6 +234,7 @@ impl Application {
                 })
                 .workers(1)
                 .listen(listener)?
+                .disable_signals()
                 .run();
                 Some((metrics_port, server))
             }
@@ -282,6 +285,7 @@ impl Application {
     /// recorded `failed`, cancelled, and publishes nothing), the metrics
     /// listener stops, and pending Sentry events are flushed.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let signals = stop_on_signal(self.server.handle())?;
         let settings = &self.state.settings;
         let jobs = self.state.jobs.clone();
         let mut scheduler = None;
@@ -306,6 +310,7 @@ impl Application {
             handle
         });
         let served = self.server.await;
+        signals.abort();
         if !jobs.tasks.is_empty() {
             tracing::info!(
                 runs = jobs.tasks.len(),
@@ -343,4 +348,29 @@ impl Application {
     pub fn jobs(&self) -> JobContext {
         self.state.jobs.clone()
     }
+}
+
+/// SIGTERM stops the server gracefully (requests in flight drain), SIGINT
+/// and SIGQUIT at once, as actix's own handling would. Installed before the
+/// schedule and the catch-up start: actix installs its handlers only once
+/// the server is first polled, and a SIGTERM that came before would kill
+/// the process with a run left `running`.
+fn stop_on_signal(server: ServerHandle) -> std::io::Result<tokio::task::JoinHandle<()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut quit = signal(SignalKind::quit())?;
+    Ok(tokio::spawn(async move {
+        let (name, graceful) = tokio::select! {
+            _ = terminate.recv() => ("SIGTERM", true),
+            _ = interrupt.recv() => ("SIGINT", false),
+            _ = quit.recv() => ("SIGQUIT", false),
+        };
+        tracing::info!(
+            signal = name,
+            graceful,
+            "signal received; stopping the server"
+        );
+        server.stop(graceful).await;
+    }))
 }

@@ -144,7 +144,7 @@ pub async fn execute(
             }
             let error = failure.to_string();
             ctx.report_run_failure(run_id, failure);
-            match ctx.db.fail_run_after(run_id, &error, &end).await {
+            match record_failed(ctx, run_id, &error, &end).await {
                 Ok(()) => tracing::info!(%run_id, error = %failure, "the run is recorded failed"),
                 Err(error) => {
                     tracing::error!(%run_id, %error, "could not mark the run failed; its lease will expire")
@@ -279,6 +279,25 @@ async fn heartbeat(ctx: JobContext, run_id: Uuid) {
         ticks.tick().await;
         if let Err(error) = ctx.db.heartbeat_run(run_id).await {
             tracing::warn!(%run_id, %error, "run heartbeat failed");
+        }
+    }
+}
+
+/// Marks the run failed, trying again on a lost connection: on shutdown a
+/// pooled connection opened on an actix worker's runtime dies with that
+/// runtime, and the pool drops it, so a second connection is a live one.
+async fn record_failed(
+    ctx: &JobContext,
+    run_id: uuid::Uuid,
+    error: &str,
+    end: &RunEnd,
+) -> Result<(), StorageError> {
+    const ATTEMPTS: usize = 3;
+    let mut attempt = 1;
+    loop {
+        match ctx.db.fail_run_after(run_id, error, end).await {
+            Err(StorageError::Unavailable { .. }) if attempt < ATTEMPTS => attempt += 1,
+            outcome => return outcome,
         }
     }
 }
