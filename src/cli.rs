@@ -2,8 +2,11 @@
 //! the database-free `assess` and `simulate`.
 
 mod error;
+mod export;
+mod healthcheck;
 mod import;
 mod interrupt;
+mod keys;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -12,10 +15,13 @@ use chrono::{NaiveDate, Utc};
 use clap::{Parser, Subcommand};
 
 use self::error::CliError;
+use self::export::export;
+use self::healthcheck::healthcheck;
+use self::keys::{KeysCommand, keys};
 use crate::compute::ComputeBridge;
 use crate::config::Settings;
-use crate::domain::{FleetId, Role, RunStatus, RunTrigger, VesselProfile, parse_vessel_list};
-use crate::export::{BookExport, ExportFormat};
+use crate::domain::{FleetId, RunStatus, RunTrigger, VesselProfile, parse_vessel_list};
+use crate::export::ExportFormat;
 use crate::http::runs::{RunResponse, vessel_errors};
 use crate::jobs;
 use crate::model_file;
@@ -112,27 +118,8 @@ enum Command {
     },
 }
 
-#[derive(Debug, Subcommand)]
-enum KeysCommand {
-    /// Create a key; the key is printed once, alone on the last line.
-    Create {
-        #[arg(long, value_parser = parse_role)]
-        role: Role,
-        #[arg(long)]
-        name: String,
-    },
-    /// List keys (never the keys themselves).
-    List,
-    /// Revoke a key by its id.
-    Revoke { id: uuid::Uuid },
-}
-
 fn parse_format(raw: &str) -> Result<ExportFormat, String> {
     ExportFormat::parse(raw)
-}
-
-fn parse_role(raw: &str) -> Result<Role, String> {
-    Role::parse(raw)
 }
 
 fn parse_date(raw: &str) -> Result<NaiveDate, String> {
@@ -308,42 +295,6 @@ async fn recalc(settings: &Settings, as_of: Option<NaiveDate>) -> Result<(), Cli
     }
 }
 
-/// Writes the export the routes answer to `output` (the CSV page by page).
-async fn export(
-    settings: &Settings,
-    fleet: Option<FleetId>,
-    format: ExportFormat,
-    output: &Path,
-) -> Result<(), CliError> {
-    use futures_util::TryStreamExt;
-    use std::io::Write;
-    let model = configured_model(settings)?;
-    let db = startup::open_database(settings).await?;
-    let export = BookExport::prepare(&db, &model, fleet)
-        .await?
-        .ok_or_else(|| CliError::NoSuchFleet(fleet.expect("only a named fleet can be missing")))?;
-    let write_error = |source| CliError::Write {
-        path: output.display().to_string(),
-        source,
-    };
-    let mut file = std::io::BufWriter::new(std::fs::File::create(output).map_err(write_error)?);
-    match format {
-        ExportFormat::Csv => {
-            let mut chunks = std::pin::pin!(export.csv());
-            while let Some(chunk) = chunks.try_next().await? {
-                file.write_all(&chunk).map_err(write_error)?;
-            }
-        }
-        ExportFormat::Xlsx => {
-            let compute = ComputeBridge::new(settings.compute_threads, settings.compute_queue)?;
-            let bytes = export.xlsx(&compute, Utc::now()).await?;
-            file.write_all(&bytes).map_err(write_error)?;
-        }
-    }
-    file.flush().map_err(write_error)?;
-    Ok(())
-}
-
 /// The configured model and the vessels of `input` (a file, or stdin for
 /// `-`/none), every bad vessel reported by index and field.
 fn read_vessels(
@@ -394,69 +345,4 @@ fn print_json<T: serde::Serialize>(value: &T) -> Result<(), CliError> {
     let mut out = std::io::BufWriter::new(stdout.lock());
     serde_json::to_writer_pretty(&mut out, value)?;
     Ok(std::io::Write::write_all(&mut out, b"\n")?)
-}
-
-/// A plain HTTP/1.0 GET of /api/health on loopback, so the runtime image needs no curl.
-fn healthcheck(port: u16) -> Result<(), CliError> {
-    use std::io::{Read, Write};
-    use std::time::Duration;
-    let address = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-    let mut stream = std::net::TcpStream::connect_timeout(&address, Duration::from_secs(3))
-        .map_err(|source| CliError::Connect { address, source })?;
-    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
-    stream.write_all(b"GET /api/health HTTP/1.0\r\nHost: localhost\r\n\r\n")?;
-    let mut head = [0u8; 12];
-    stream.read_exact(&mut head)?;
-    if head.starts_with(b"HTTP/1.") && &head[9..12] == b"200" {
-        Ok(())
-    } else {
-        Err(CliError::NotReady(
-            String::from_utf8_lossy(&head).into_owned(),
-        ))
-    }
-}
-
-async fn keys(db: &crate::storage::Database, command: KeysCommand) -> Result<(), CliError> {
-    match command {
-        KeysCommand::Create { role, name } => {
-            let name = name.trim();
-            if name.is_empty() || name.chars().count() > 120 {
-                return Err(CliError::KeyName);
-            }
-            let key = db.create_api_key(name, role).await?;
-            println!(
-                "created {} key {} ({})",
-                role, key.record.id, key.record.name
-            );
-            println!("store it now; it is not shown again:");
-            println!("{}", key.secret);
-            Ok(())
-        }
-        KeysCommand::List => {
-            for key in db.list_api_keys().await? {
-                let status = match key.revoked_at {
-                    Some(at) => format!("revoked {}", at.to_rfc3339()),
-                    None => "active".to_string(),
-                };
-                println!(
-                    "{}\t{}\t{}\t{}…\t{}\t{}",
-                    key.id,
-                    key.role,
-                    key.name,
-                    key.prefix,
-                    key.created_at.to_rfc3339(),
-                    status
-                );
-            }
-            Ok(())
-        }
-        KeysCommand::Revoke { id } => {
-            if db.revoke_api_key(id).await? {
-                println!("revoked {id}");
-                Ok(())
-            } else {
-                Err(CliError::NoSuchKey(id))
-            }
-        }
-    }
 }

@@ -14,6 +14,7 @@ use chrono::{Duration, NaiveDate, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use super::data_change::publish_data_change;
 use super::scoring::{aggregate_book, score_book};
 use super::{JobContext, ThresholdBook};
 use crate::compute::ComputeError;
@@ -312,15 +313,7 @@ async fn publish(
             aggregate_book(scored, &others, &thresholds)
         })
         .await?;
-    let run_id = tx
-        .insert_data_change_run(
-            as_of,
-            ctx.model.version().as_str(),
-            publication.vessels.len() as i64,
-        )
-        .await?;
-    tx.publish_scores(run_id, &publication).await?;
-    super::recalculation::record_calculations(ctx, &publication);
+    let run_id = publish_data_change(ctx, tx, as_of, &publication).await?;
     Ok(run_id)
 }
 

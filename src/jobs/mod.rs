@@ -2,6 +2,7 @@
 //! with every data change (`rescore`), and the six-hourly schedule
 //! (`schedule`). Scoring itself is the pure engine, run on the compute pool.
 
+mod data_change;
 pub mod hold;
 pub mod import;
 pub mod pause;

@@ -7,6 +7,7 @@
 
 use chrono::Utc;
 
+use super::data_change::publish_data_change;
 use super::{JobContext, ThresholdBook};
 use crate::compute::ComputeError;
 use crate::domain::{FleetId, Imo, Incident, Inspection, ShipType, VesselProfile};
@@ -179,14 +180,6 @@ async fn rescore(
         });
     }
 
-    let run_id = tx
-        .insert_data_change_run(
-            as_of,
-            ctx.model.version().as_str(),
-            publication.vessels.len() as i64,
-        )
-        .await?;
-    tx.publish_scores(run_id, &publication).await?;
-    super::recalculation::record_calculations(ctx, &publication);
+    publish_data_change(ctx, tx, as_of, &publication).await?;
     Ok(())
 }

@@ -3,9 +3,10 @@
 //! [`table_row!`] declares a row struct whose fields are a table's columns,
 //! in the order the bulk paths send and read them. From that one
 //! declaration come the SELECT lists ([`select_list`]), SQLite's JSON form
-//! of a row ([`json_row`]), the positional decoder the COPY load uses (`from_positional`) and the binds of
-//! a write (`push_binds`); sqlx decodes the struct by column name. A new
-//! column is one field.
+//! of a row ([`json_row`]), the positional decoder the COPY load uses
+//! (`from_positional`), the binds of a write (`push_binds`) and the fields
+//! of PostgreSQL's COPY in (`copy_fields`); sqlx decodes the struct by
+//! column name. A new column is one field.
 
 use std::str::FromStr;
 
@@ -155,6 +156,18 @@ macro_rules! table_row {
             {
                 $(if !skip.contains(&stringify!($field)) {
                     row.push_bind(self.$field);
+                })+
+            }
+
+            /// Writes every column but those in `skip`, in declared order,
+            /// as fields of a binary COPY row (PostgreSQL's bulk insert).
+            pub(in crate::storage) fn copy_fields(
+                &self,
+                out: &mut $crate::storage::postgres::BinaryRows,
+                skip: &[&str],
+            ) {
+                $(if !skip.contains(&stringify!($field)) {
+                    $crate::storage::postgres::CopyField::copy_to(&self.$field, out);
                 })+
             }
         }

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::columns::{select_list, table_row};
 use super::stored::{corrupt_in, stored_count, stored_imo};
 use super::vessels::VesselRow;
-use super::{Database, StorageError, VesselRecord, WriteTx, on_pool, on_tx};
+use super::{Database, StorageError, VesselRecord, WriteConn, WriteTx, on_pool, on_tx, postgres};
 use crate::domain::{
     FleetId, Imo, Incident, IncidentKind, IncidentSeverity, Inspection, InspectionRegime,
     UsdAmount, VesselProfile,
@@ -275,30 +275,47 @@ fn group_by_imo<R>(rows: Vec<R>, imo_of: impl Fn(&R) -> String) -> HashMap<Strin
 }
 
 /// Inserts `$rows` (of row type `$row`) into `$table`, each with its
-/// `created_at`, in as many multi-row statements as the bind limit needs.
+/// `created_at`: with binary COPY on PostgreSQL, in as many multi-row
+/// statements as the bind limit needs on SQLite.
 macro_rules! insert_history {
     ($tx:expr, $table:literal, $row:ty, $rows:expr, $now:expr) => {{
-        let sql = format!(
-            concat!("INSERT INTO ", $table, " ({}, created_at) "),
-            select_list(<$row>::COLUMNS, None)
-        );
-        let per_statement = $tx.rows_per_statement(<$row>::COLUMNS.len() + 1, 0);
-        let mut rows = $rows.into_iter().peekable();
-        while rows.peek().is_some() {
-            let chunk: Vec<$row> = rows.by_ref().take(per_statement).collect();
-            on_tx!($tx, conn => {
-                let mut insert = QueryBuilder::new(sql.as_str());
-                insert.push_values(chunk, |mut row, history| {
-                    history.push_binds(&mut row, &[]);
-                    row.push_bind($now);
-                });
-                insert.build().execute(&mut *conn).await?.rows_affected()
-            });
+        let now: DateTime<Utc> = $now;
+        match &mut ($tx).conn {
+            WriteConn::Postgres(conn) => {
+                let columns: Vec<&str> = <$row>::COLUMNS
+                    .iter()
+                    .copied()
+                    .chain(["created_at"])
+                    .collect();
+                postgres::copy_in(&mut **conn, $table, &columns, $rows, |out, history| {
+                    history.copy_fields(out, &[]);
+                    out.timestamptz(now);
+                })
+                .await?;
+            }
+            WriteConn::Sqlite(conn) => {
+                let sql = format!(
+                    concat!("INSERT INTO ", $table, " ({}, created_at) "),
+                    select_list(<$row>::COLUMNS, None)
+                );
+                let per_statement =
+                    super::batch::sqlite_rows_per_statement(<$row>::COLUMNS.len() + 1, 0);
+                let mut rows = $rows.into_iter().peekable();
+                while rows.peek().is_some() {
+                    let chunk: Vec<$row> = rows.by_ref().take(per_statement).collect();
+                    let mut insert = QueryBuilder::new(sql.as_str());
+                    insert.push_values(chunk, |mut row, history| {
+                        history.push_binds(&mut row, &[]);
+                        row.push_bind(now);
+                    });
+                    insert.build().execute(&mut **conn).await?;
+                }
+            }
         }
     }};
 }
 
-/// Inserts inspections with multi-row statements; returns their new ids in order.
+/// Inserts inspections in bulk; returns their new ids in order.
 async fn insert_inspections(
     tx: &mut WriteTx,
     rows: &[(Imo, &Inspection)],
@@ -320,7 +337,7 @@ async fn insert_inspections(
     Ok(ids)
 }
 
-/// Inserts incidents with multi-row statements; returns their new ids in order.
+/// Inserts incidents in bulk; returns their new ids in order.
 async fn insert_incidents(
     tx: &mut WriteTx,
     rows: &[(Imo, &Incident)],

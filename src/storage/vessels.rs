@@ -7,9 +7,12 @@ use chrono::{DateTime, Utc};
 use sqlx::{AssertSqlSafe, QueryBuilder};
 use uuid::Uuid;
 
+use super::batch::sqlite_rows_per_statement;
 use super::columns::{columns_except, select_list, table_row};
 use super::stored::{corrupt_in, stored_count, stored_imo};
-use super::{Database, StorageError, WriteTx, is_unique_violation, on_pool, on_tx};
+use super::{
+    Database, StorageError, WriteConn, WriteTx, is_unique_violation, on_pool, on_tx, postgres,
+};
 use crate::domain::{
     ClassSocietyCode, CompanyPerformance, FlagState, FleetId, Imo, PolicyId, ShipType, UsdAmount,
     VesselName, VesselProfile,
@@ -165,37 +168,28 @@ impl WriteTx {
             .await
     }
 
-    /// Stores many new vessels of one fleet with multi-row inserts (bulk
-    /// loads and the benchmarks); all or nothing with the transaction. A
+    /// Stores many new vessels of one fleet with their histories in bulk
+    /// (imports, seeds and the benchmarks): binary COPY on PostgreSQL,
+    /// multi-row inserts on SQLite; all or nothing with the transaction. A
     /// duplicate IMO number fails the whole batch.
     pub async fn insert_vessels(
         &mut self,
         fleet_id: FleetId,
         vessels: &[VesselProfile],
     ) -> Result<(), StorageError> {
-        const SKIP: &[&str] = &["data_version"];
         ensure_fleet_exists(self, fleet_id).await?;
         let now = Utc::now();
-        let columns = columns_except(VesselColumns::COLUMNS, SKIP);
-        // The vessel's columns and its two timestamps.
-        let binds = VesselColumns::COLUMNS.len() - SKIP.len() + 2;
-        for chunk in vessels.chunks(self.rows_per_statement(binds, 0)) {
-            let inserted = on_tx!(self, conn => {
-                let mut insert = QueryBuilder::new(format!(
-                    "INSERT INTO vessels ({columns}, created_at, updated_at) "
-                ));
-                insert.push_values(chunk, |mut row, v| {
-                    VesselColumns::of(fleet_id, v).push_binds(&mut row, SKIP);
-                    row.push_bind(now).push_bind(now);
-                });
-                insert.build().execute(&mut *conn).await.map(|done| done.rows_affected())
-            });
-            match inserted {
-                Err(e) if is_unique_violation(&e) => return Err(StorageError::DuplicateImo),
-                other => other?,
-            };
-            self.insert_histories_of(chunk, now).await?;
+        let inserted = match &mut self.conn {
+            WriteConn::Postgres(conn) => copy_vessels(conn, fleet_id, vessels, now).await,
+            WriteConn::Sqlite(conn) => insert_vessel_rows(conn, fleet_id, vessels, now).await,
+        };
+        match inserted {
+            Err(StorageError::Database { source, .. }) if is_unique_violation(&source) => {
+                return Err(StorageError::DuplicateImo);
+            }
+            other => other?,
         }
+        self.insert_histories_of(vessels, now).await?;
         self.mark_fleet_changed(fleet_id).await
     }
 
@@ -311,6 +305,52 @@ impl WriteTx {
         });
         self.bump_publication().await
     }
+}
+
+/// Columns a new vessel's row does not send: the database starts its version at 1.
+const NEW_VESSEL_SKIP: &[&str] = &["data_version"];
+
+/// New vessels' rows with binary COPY, their two timestamps last.
+async fn copy_vessels(
+    conn: &mut sqlx::PgConnection,
+    fleet_id: FleetId,
+    vessels: &[VesselProfile],
+    now: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    let columns: Vec<&str> = VesselColumns::COLUMNS
+        .iter()
+        .copied()
+        .filter(|column| !NEW_VESSEL_SKIP.contains(column))
+        .chain(["created_at", "updated_at"])
+        .collect();
+    postgres::copy_in(conn, "vessels", &columns, vessels, |out, vessel| {
+        VesselColumns::of(fleet_id, vessel).copy_fields(out, NEW_VESSEL_SKIP);
+        out.timestamptz(now).timestamptz(now);
+    })
+    .await
+}
+
+/// New vessels' rows in as many multi-row inserts as SQLite's bind limit needs.
+async fn insert_vessel_rows(
+    conn: &mut sqlx::SqliteConnection,
+    fleet_id: FleetId,
+    vessels: &[VesselProfile],
+    now: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    let columns = columns_except(VesselColumns::COLUMNS, NEW_VESSEL_SKIP);
+    // The vessel's columns and its two timestamps.
+    let binds = VesselColumns::COLUMNS.len() - NEW_VESSEL_SKIP.len() + 2;
+    for chunk in vessels.chunks(sqlite_rows_per_statement(binds, 0)) {
+        let mut insert = QueryBuilder::new(format!(
+            "INSERT INTO vessels ({columns}, created_at, updated_at) "
+        ));
+        insert.push_values(chunk, |mut row, v| {
+            VesselColumns::of(fleet_id, v).push_binds(&mut row, NEW_VESSEL_SKIP);
+            row.push_bind(now).push_bind(now);
+        });
+        insert.build().execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 impl Database {

@@ -54,6 +54,17 @@ impl BinaryRows {
         self.field(value.as_bytes())
     }
 
+    /// A NULL field: length -1, no bytes.
+    pub(in crate::storage) fn null(&mut self) -> &mut Self {
+        self.buffer.extend_from_slice(&(-1_i32).to_be_bytes());
+        self
+    }
+
+    /// A `boolean` field: one byte, 1 or 0.
+    pub(in crate::storage) fn boolean(&mut self, value: bool) -> &mut Self {
+        self.field(&[u8::from(value)])
+    }
+
     /// A `bigint` field.
     pub(in crate::storage) fn int8(&mut self, value: i64) -> &mut Self {
         self.field(&value.to_be_bytes())
@@ -98,6 +109,67 @@ impl BinaryRows {
     pub(in crate::storage) fn finish(mut self) -> Vec<u8> {
         self.buffer.extend_from_slice(&(-1_i16).to_be_bytes());
         self.buffer
+    }
+}
+
+/// A column type written as one binary COPY field, in the PostgreSQL type
+/// the migrations give it (`TEXT`, `UUID`, `BIGINT`, `DOUBLE PRECISION`,
+/// `BOOLEAN`, `DATE`, `TIMESTAMPTZ`; `None` is NULL). The rows of [`table_row!`](crate::storage::columns)
+/// write themselves with it (`copy_fields`).
+pub(in crate::storage) trait CopyField {
+    fn copy_to(&self, rows: &mut BinaryRows);
+}
+
+impl CopyField for String {
+    fn copy_to(&self, rows: &mut BinaryRows) {
+        rows.text(self);
+    }
+}
+
+impl<T: CopyField> CopyField for Option<T> {
+    fn copy_to(&self, rows: &mut BinaryRows) {
+        match self {
+            Some(value) => value.copy_to(rows),
+            None => {
+                rows.null();
+            }
+        }
+    }
+}
+
+impl CopyField for DateTime<Utc> {
+    fn copy_to(&self, rows: &mut BinaryRows) {
+        rows.timestamptz(*self);
+    }
+}
+
+impl CopyField for Uuid {
+    fn copy_to(&self, rows: &mut BinaryRows) {
+        rows.uuid(*self);
+    }
+}
+
+impl CopyField for i64 {
+    fn copy_to(&self, rows: &mut BinaryRows) {
+        rows.int8(*self);
+    }
+}
+
+impl CopyField for f64 {
+    fn copy_to(&self, rows: &mut BinaryRows) {
+        rows.float8(*self);
+    }
+}
+
+impl CopyField for bool {
+    fn copy_to(&self, rows: &mut BinaryRows) {
+        rows.boolean(*self);
+    }
+}
+
+impl CopyField for NaiveDate {
+    fn copy_to(&self, rows: &mut BinaryRows) {
+        rows.date(*self);
     }
 }
 
@@ -164,6 +236,25 @@ mod tests {
                 r.timestamptz(at);
             }),
             expected
+        );
+    }
+
+    #[test]
+    fn null_is_length_minus_one_and_booleans_one_byte() {
+        let mut rows = BinaryRows::with_capacity(0);
+        rows.take();
+        None::<String>.copy_to(&mut rows);
+        Some("x".to_string()).copy_to(&mut rows);
+        true.copy_to(&mut rows);
+        false.copy_to(&mut rows);
+        assert_eq!(
+            rows.take(),
+            [
+                255, 255, 255, 255, // NULL
+                0, 0, 0, 1, b'x', // text
+                0, 0, 0, 1, 1, // true
+                0, 0, 0, 1, 0, // false
+            ]
         );
     }
 

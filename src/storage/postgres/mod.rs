@@ -1,4 +1,4 @@
-//! What only PostgreSQL does: COPY in and out ([`copy_text`],
+//! What only PostgreSQL does: COPY in and out ([`copy_in`], [`copy_text`],
 //! [`copy_binary`]), the book load on one exported snapshot ([`book`]), the
 //! staged publication ([`publication`]), and the advisory single-writer lock.
 //! The jobs reach these only through [`Database`](super::Database) and
@@ -6,12 +6,15 @@
 
 pub(super) mod book;
 mod copy_binary;
+mod copy_in;
 mod copy_text;
 pub(super) mod publication;
 
 use sqlx::PgPool;
 
 use super::{StorageError, WriteConn};
+pub(super) use copy_binary::{BinaryRows, CopyField};
+pub(super) use copy_in::copy_in;
 pub(super) use copy_text::parse_rows;
 
 /// The PostgreSQL advisory-lock key of the single-writer lock ("fleetrsk").

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::copy_binary::BinaryRows;
+use super::copy_in::copy_in;
 use super::own_connection;
 use crate::storage::StorageError;
 use crate::storage::vessel_score::{HistoryRows, ImoRow, VESSEL_SCORE_COLUMNS};
@@ -69,50 +69,40 @@ pub(in crate::storage) async fn discard_unpublished_rows(
     Ok(())
 }
 
-/// A run's vessel rows with `COPY ... FROM STDIN` in the binary format, the
-/// cheapest bulk insert PostgreSQL has (no field is parsed as text).
+/// A run's vessel rows with binary `COPY ... FROM STDIN` ([`copy_in`]).
 async fn copy_vessel_scores(
     conn: &mut sqlx::PgConnection,
     run_id: Uuid,
     rows: &[ImoRow<'_>],
     calculated_at: DateTime<Utc>,
 ) -> Result<(), StorageError> {
-    /// Bytes per COPY message.
-    const SEND_AT: usize = 1 << 20;
-    const FIELDS: i16 = VESSEL_SCORE_COLUMNS.len() as i16;
-    let statement = format!(
-        "COPY vessel_scores ({}) FROM STDIN (FORMAT binary)",
-        VESSEL_SCORE_COLUMNS.join(", ")
-    );
-    let mut copy = conn.copy_in_raw(&statement).await?;
-    let mut buffer = BinaryRows::with_capacity(SEND_AT + 4096);
-    for (v, imo) in rows {
-        let a = &v.assessment;
-        // In the order of VESSEL_SCORE_COLUMNS.
-        buffer
-            .row(FIELDS)
-            .text(imo)
-            .uuid(run_id)
-            .uuid(v.fleet_id.as_uuid())
-            .int8(v.data_version)
-            .text(a.model_version.as_str())
-            .date(a.as_of)
-            .float8(a.score)
-            .float8(a.scorecard)
-            .text(a.level.as_str())
-            .text(a.srp.profile.as_str())
-            .float8(a.expected_claims)
-            .float8(a.expected_annual_loss_usd)
-            .float8(v.insured_value_usd)
-            .text(&v.json)
-            .timestamptz(calculated_at);
-        if buffer.len() >= SEND_AT {
-            copy.send(buffer.take()).await?;
-        }
-    }
-    copy.send(buffer.finish()).await?;
-    copy.finish().await?;
-    Ok(())
+    copy_in(
+        conn,
+        "vessel_scores",
+        &VESSEL_SCORE_COLUMNS,
+        rows,
+        |buffer, (v, imo)| {
+            let a = &v.assessment;
+            // In the order of VESSEL_SCORE_COLUMNS.
+            buffer
+                .text(imo)
+                .uuid(run_id)
+                .uuid(v.fleet_id.as_uuid())
+                .int8(v.data_version)
+                .text(a.model_version.as_str())
+                .date(a.as_of)
+                .float8(a.score)
+                .float8(a.scorecard)
+                .text(a.level.as_str())
+                .text(a.srp.profile.as_str())
+                .float8(a.expected_claims)
+                .float8(a.expected_annual_loss_usd)
+                .float8(v.insured_value_usd)
+                .text(&v.json)
+                .timestamptz(calculated_at);
+        },
+    )
+    .await
 }
 
 /// A run's pointer moves as column arrays, which plan once per statement
