@@ -7,91 +7,15 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Value};
 
+use super::csv_columns::{Cell, CsvKind, typed};
 use super::csv_stream::{CsvRecord, CsvStream};
 use super::{ImportBatch, ImportProblems, ImportedVessel, MAX_VESSELS};
 use crate::domain::{
     FieldErrors, FleetId, Imo, Incident, Inspection, PolicyIdPattern, parse_incident,
     parse_inspection, parse_vessel,
 };
-
-/// What a CSV file of an import holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CsvKind {
-    Vessels,
-    Inspections,
-    Incidents,
-}
-
-/// How a column's cells become JSON values.
-#[derive(Debug, Clone, Copy)]
-enum Cell {
-    Text,
-    Integer,
-    Number,
-    Boolean,
-}
-
-const VESSEL_COLUMNS: &[(&str, Cell)] = &[
-    ("fleetId", Cell::Text),
-    ("vesselIMO", Cell::Text),
-    ("name", Cell::Text),
-    ("shipType", Cell::Text),
-    ("yearBuilt", Cell::Integer),
-    ("grossTonnage", Cell::Integer),
-    ("flag", Cell::Text),
-    ("classSociety", Cell::Text),
-    ("companyPerformance", Cell::Text),
-    ("insuredValueUsd", Cell::Number),
-    ("insurancePolicyId", Cell::Text),
-    ("sanctioned", Cell::Boolean),
-    ("bannedListed", Cell::Boolean),
-    ("daysInListedAreas12m", Cell::Integer),
-    ("aisGaps12m", Cell::Integer),
-    ("flagChanges36m", Cell::Integer),
-];
-
-const INSPECTION_COLUMNS: &[(&str, Cell)] = &[
-    ("vesselIMO", Cell::Text),
-    ("date", Cell::Text),
-    ("regime", Cell::Text),
-    ("deficiencies", Cell::Integer),
-    ("detained", Cell::Boolean),
-];
-
-const INCIDENT_COLUMNS: &[(&str, Cell)] = &[
-    ("vesselIMO", Cell::Text),
-    ("date", Cell::Text),
-    ("severity", Cell::Text),
-    ("kind", Cell::Text),
-    ("grossLossUsd", Cell::Number),
-];
-
-impl CsvKind {
-    /// The form part (and problem prefix) of this kind of file.
-    pub fn part(self) -> &'static str {
-        match self {
-            Self::Vessels => "vessels",
-            Self::Inspections => "inspections",
-            Self::Incidents => "incidents",
-        }
-    }
-
-    pub fn from_part(name: &str) -> Option<Self> {
-        [Self::Vessels, Self::Inspections, Self::Incidents]
-            .into_iter()
-            .find(|kind| kind.part() == name)
-    }
-
-    fn columns(self) -> &'static [(&'static str, Cell)] {
-        match self {
-            Self::Vessels => VESSEL_COLUMNS,
-            Self::Inspections => INSPECTION_COLUMNS,
-            Self::Incidents => INCIDENT_COLUMNS,
-        }
-    }
-}
 
 /// One file being read: its kind, its header once read, its rows so far.
 struct CsvFile {
@@ -205,17 +129,13 @@ impl CsvImport {
             .enumerate()
             .map(|(i, v)| (v.profile.imo, i))
             .collect();
-        for row in std::mem::take(&mut self.inspections) {
-            match index.get(&row.imo) {
-                Some(&i) => batch.vessels[i].profile.inspections.push(row.event),
-                None => self.unknown_vessel("inspections", row.row, row.line),
-            }
+        let inspections = std::mem::take(&mut self.inspections);
+        for (i, row) in self.joined("inspections", &index, inspections) {
+            batch.vessels[i].profile.inspections.push(row);
         }
-        for row in std::mem::take(&mut self.incidents) {
-            match index.get(&row.imo) {
-                Some(&i) => batch.vessels[i].profile.incidents.push(row.event),
-                None => self.unknown_vessel("incidents", row.row, row.line),
-            }
+        let incidents = std::mem::take(&mut self.incidents);
+        for (i, row) in self.joined("incidents", &index, incidents) {
+            batch.vessels[i].profile.incidents.push(row);
         }
         for vessel in &mut batch.vessels {
             vessel.profile.inspections.sort_by_key(|i| i.date);
@@ -228,14 +148,28 @@ impl CsvImport {
         }
     }
 
-    fn unknown_vessel(&mut self, part: &str, row: usize, line: u64) {
-        self.problems.row(
-            part,
-            row,
-            Some(line),
-            "vesselIMO",
-            "is not the IMO number of a vessel in the vessels file",
-        );
+    /// Each history row with the index of its vessel in the batch; a row
+    /// whose vessel is not in the vessels file is a problem.
+    fn joined<T>(
+        &mut self,
+        part: &str,
+        index: &HashMap<Imo, usize>,
+        rows: Vec<HistoryRow<T>>,
+    ) -> Vec<(usize, T)> {
+        let mut joined = Vec::with_capacity(rows.len());
+        for row in rows {
+            match index.get(&row.imo) {
+                Some(&i) => joined.push((i, row.event)),
+                None => self.problems.row(
+                    part,
+                    row.row,
+                    Some(row.line),
+                    "vesselIMO",
+                    "is not the IMO number of a vessel in the vessels file",
+                ),
+            }
+        }
+        joined
     }
 
     fn record(&mut self, file: &mut CsvFile, record: CsvRecord) {
@@ -285,31 +219,37 @@ impl CsvImport {
             CsvKind::Vessels => self.vessel(row, line, object, errors),
             CsvKind::Inspections => {
                 let parsed = self.history(object, errors, parse_inspection);
-                match parsed {
-                    Ok((imo, event)) => self.inspections.push(HistoryRow {
-                        imo,
-                        event,
-                        row,
-                        line,
-                    }),
-                    Err(errors) => self
-                        .problems
-                        .extend_row("inspections", row, Some(line), errors),
+                if let Some(history) = self.held("inspections", row, line, parsed) {
+                    self.inspections.push(history);
                 }
             }
             CsvKind::Incidents => {
                 let parsed = self.history(object, errors, parse_incident);
-                match parsed {
-                    Ok((imo, event)) => self.incidents.push(HistoryRow {
-                        imo,
-                        event,
-                        row,
-                        line,
-                    }),
-                    Err(errors) => self
-                        .problems
-                        .extend_row("incidents", row, Some(line), errors),
+                if let Some(history) = self.held("incidents", row, line, parsed) {
+                    self.incidents.push(history);
                 }
+            }
+        }
+    }
+
+    /// A parsed history row held for its vessel, or its problems recorded.
+    fn held<T>(
+        &mut self,
+        part: &str,
+        row: usize,
+        line: u64,
+        parsed: Result<(Imo, T), FieldErrors>,
+    ) -> Option<HistoryRow<T>> {
+        match parsed {
+            Ok((imo, event)) => Some(HistoryRow {
+                imo,
+                event,
+                row,
+                line,
+            }),
+            Err(errors) => {
+                self.problems.extend_row(part, row, Some(line), errors);
+                None
             }
         }
     }
@@ -411,29 +351,6 @@ impl CsvImport {
             (Some(imo), Some(event)) if errors.is_empty() => Ok((imo, event)),
             _ => Err(errors),
         }
-    }
-}
-
-/// A cell as the JSON value a client would send: a number, integer or
-/// boolean where it reads as one, else the text itself (which the parser
-/// then names: "must be an integer").
-fn typed(cell: Cell, text: String) -> Value {
-    let trimmed = text.trim();
-    match cell {
-        Cell::Text => Value::String(text),
-        Cell::Integer => match trimmed.parse::<i64>() {
-            Ok(value) => Value::from(value),
-            Err(_) => Value::String(text),
-        },
-        Cell::Number => match trimmed.parse::<f64>().ok().and_then(Number::from_f64) {
-            Some(value) => Value::Number(value),
-            None => Value::String(text),
-        },
-        Cell::Boolean => match trimmed.to_ascii_lowercase().as_str() {
-            "true" => Value::Bool(true),
-            "false" => Value::Bool(false),
-            _ => Value::String(text),
-        },
     }
 }
 

@@ -6,6 +6,7 @@
 //! scoring and publishing the batch is [`crate::jobs::import`].
 
 mod batch;
+mod csv_columns;
 mod csv_rows;
 mod csv_stream;
 mod json;
@@ -13,6 +14,7 @@ mod json;
 pub use batch::{
     ImportBatch, ImportMode, ImportProblems, ImportedVessel, MAX_PROBLEMS, MAX_VESSELS,
 };
-pub use csv_rows::{CsvImport, CsvKind};
+pub use csv_columns::CsvKind;
+pub use csv_rows::CsvImport;
 pub use csv_stream::CsvStream;
 pub use json::parse_json_import;
