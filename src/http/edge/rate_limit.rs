@@ -181,6 +181,51 @@ mod tests {
     }
 
     #[test]
+    fn writes_are_the_changing_methods_except_the_calculations() {
+        use actix_web::test::TestRequest;
+        let request = |method: Method, path: &str| {
+            TestRequest::default()
+                .method(method)
+                .uri(path)
+                .to_srv_request()
+        };
+        for (method, path) in [
+            (Method::POST, "/api/fleet-risk/fleets"),
+            (Method::PUT, "/api/fleet-risk/thresholds"),
+            (Method::PATCH, "/api/fleet-risk/vessels/9074729"),
+            (Method::DELETE, "/api/fleet-risk/fleets/1"),
+            (Method::POST, "/api/fleet-risk/vessels/import"),
+        ] {
+            assert!(is_write(&request(method.clone(), path)), "{method} {path}");
+        }
+        for (method, path) in [
+            (Method::GET, "/api/fleet-risk/fleets"),
+            (Method::HEAD, "/api/fleet-risk/dashboard"),
+            (Method::POST, "/api/fleet-risk/assess"),
+            (Method::POST, "/ofrep/v1/evaluate/flags"),
+        ] {
+            assert!(!is_write(&request(method.clone(), path)), "{method} {path}");
+        }
+    }
+
+    #[test]
+    fn a_refusal_is_a_429_problem_with_the_rate_limit_headers() {
+        use actix_web::ResponseError;
+        let response = ApiError::rate_limited(RateLimitState {
+            limit: 30,
+            reset_seconds: 2,
+        })
+        .error_response();
+        assert_eq!(response.status().as_u16(), 429);
+        let header = |name: &str| response.headers().get(name).unwrap().to_str().unwrap();
+        assert_eq!(header("content-type"), "application/problem+json");
+        assert_eq!(header("retry-after"), "2");
+        assert_eq!(header("ratelimit-limit"), "30");
+        assert_eq!(header("ratelimit-remaining"), "0");
+        assert_eq!(header("ratelimit-reset"), "2");
+    }
+
+    #[test]
     fn buckets_are_kept_while_used_and_evicted_once_refilled() {
         // A request every millisecond refills one cell in 1 ms.
         let limits = RateLimits::new(&settings(1000, 100));
