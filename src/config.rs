@@ -7,6 +7,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 mod database_url;
+pub mod edge;
 
 use crate::domain::PolicyIdPattern;
 pub use database_url::DatabaseUrl;
@@ -69,6 +70,8 @@ pub struct Settings {
     pub metrics_addr: Option<SocketAddr>,
     /// The rollout guard's window: timeouts and dashboard loads within it count.
     pub rollout_guard_window: std::time::Duration,
+    /// Rate limits, CORS, body limits and client timeouts (see [`edge`]).
+    pub edge: edge::EdgeSettings,
 }
 
 pub const DEFAULT_RECALC_CRON: &str = "0 0 */6 * * *";
@@ -348,6 +351,7 @@ impl Settings {
                     .map(Some)
                     .map_err(|_| format!("expected an address like 0.0.0.0:9100, got {raw:?}"))
             })?,
+            edge: edge::EdgeSettings::from_environment(env)?,
         })
     }
 }

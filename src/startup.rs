@@ -8,7 +8,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::{Server, ServerHandle};
-use actix_web::middleware::{Compress, Condition};
+use actix_web::middleware::{Compress, Condition, from_fn};
 use actix_web::{App, HttpServer, web};
 use chrono::Utc;
 use tokio_util::sync::CancellationToken;
@@ -139,7 +139,10 @@ impl Application {
         tracing::info!(model = %model.version(), "risk model loaded");
         let db = open_database(&settings).await?;
         let compute = ComputeBridge::new(settings.compute_threads, settings.compute_queue)?;
-        let listener = TcpListener::bind((settings.host, settings.port))?;
+        let edge = settings.edge.clone();
+        let listener =
+            http::edge::limits::bind((settings.host, settings.port).into(), edge.backlog)?;
+        let rate_limits = web::Data::from(http::edge::RateLimits::shared(&edge));
         let port = listener.local_addr()?.port();
         let workers = settings.http_workers;
         let key_cache_ttl = settings.api_key_cache;
@@ -184,6 +187,7 @@ impl Application {
         });
         let app_state = state.clone();
         let metrics_here = metrics_listener.is_none();
+        let (cors_on, client_timeouts) = (http::edge::cors::enabled(&edge), edge.clone());
         let server = HttpServer::new(move || {
             // Transactions are named by route pattern; bodies are never read (see telemetry::sentry).
             let sentry = match &sentry_hub {
@@ -197,6 +201,7 @@ impl Application {
             };
             App::new()
                 .app_data(app_state.clone())
+                .app_data(rate_limits.clone())
                 .wrap(actix_web::middleware::from_fn(
                     http::server_error::answer_server_errors,
                 ))
@@ -204,6 +209,10 @@ impl Application {
                 .wrap(actix_web::middleware::from_fn(
                     http::cache::forget_version_after_writes,
                 ))
+                // The edge (see http::edge): CORS outside the headers and the limiter.
+                .wrap(from_fn(http::edge::rate_limit::limit_rate))
+                .wrap(from_fn(http::edge::security_headers::secure_headers))
+                .wrap(Condition::new(cors_on, http::edge::cors::cors(&edge)))
                 .wrap_fn(telemetry::request::name_sentry_scope)
                 .wrap(Condition::new(sentry_hub.is_some(), sentry))
                 .wrap(RequestTelemetry::new(
@@ -219,6 +228,10 @@ impl Application {
                 .configure(http::configure)
         })
         .workers(workers)
+        .client_request_timeout(client_timeouts.client_request_timeout)
+        .client_disconnect_timeout(client_timeouts.client_disconnect_timeout)
+        .keep_alive(client_timeouts.keep_alive)
+        .max_connections(client_timeouts.max_connections)
         .listen(listener)?
         // Signals are ours (`stop_on_signal`), installed before any run starts.
         .disable_signals()

@@ -44,7 +44,11 @@ impl KeyCache {
 
     /// The key of `token`: from the cache while it is trusted, else from the
     /// database; `None` for an unknown (or revoked) key.
-    async fn find(&self, db: &Database, token: &str) -> Result<Option<ApiKeyRecord>, ApiError> {
+    pub(crate) async fn find(
+        &self,
+        db: &Database,
+        token: &str,
+    ) -> Result<Option<ApiKeyRecord>, ApiError> {
         let Some(keys) = &self.keys else {
             return Ok(db.find_api_key(token).await?);
         };

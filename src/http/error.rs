@@ -77,6 +77,19 @@ pub struct ApiError {
     pub error_count: Option<u32>,
     /// What went wrong inside, for a 5xx: reported, never answered.
     pub cause: Option<Arc<dyn std::error::Error + Send + Sync>>,
+    /// The size of the bucket a 429 ran out of (`RateLimit-Limit`; its
+    /// `RateLimit-Remaining` is 0 and `RateLimit-Reset` is `Retry-After`).
+    /// Only the limit is kept, so the error stays small.
+    pub rate_limit: Option<std::num::NonZeroU32>,
+}
+
+/// A caller's bucket when it was refused: its size (`RateLimit-Limit`)
+/// and the seconds until one more request is let through (`RateLimit-Reset`
+/// and `Retry-After`); `RateLimit-Remaining` of a refusal is 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimitState {
+    pub limit: u32,
+    pub reset_seconds: u32,
 }
 
 #[derive(Serialize)]
@@ -106,6 +119,7 @@ impl ApiError {
             run_id: None,
             error_count: None,
             cause: None,
+            rate_limit: None,
         }
     }
 
@@ -167,6 +181,21 @@ impl ApiError {
         Self {
             retry_after_seconds: Some(retry_after_seconds),
             ..Self::new(ErrorCode::Overloaded, "the server is busy; retry shortly")
+        }
+    }
+
+    /// 429: the caller's bucket is empty until `state.reset_seconds` pass.
+    pub fn rate_limited(state: RateLimitState) -> Self {
+        Self {
+            retry_after_seconds: Some(state.reset_seconds),
+            rate_limit: std::num::NonZeroU32::new(state.limit),
+            ..Self::new(
+                ErrorCode::RateLimited,
+                format!(
+                    "too many requests from this caller; retry in {} s",
+                    state.reset_seconds
+                ),
+            )
         }
     }
 
@@ -235,6 +264,12 @@ impl ResponseError for ApiError {
             && let Ok(value) = HeaderValue::from_str(allow)
         {
             response.insert_header((header::ALLOW, value));
+        }
+        if let Some(limit) = self.rate_limit {
+            let reset = self.retry_after_seconds.unwrap_or(1);
+            response.insert_header(("RateLimit-Limit", limit.to_string()));
+            response.insert_header(("RateLimit-Remaining", "0"));
+            response.insert_header(("RateLimit-Reset", reset.to_string()));
         }
         response.body(serde_json::to_string(&body).expect("problem bodies serialize"))
     }

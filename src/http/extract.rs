@@ -121,7 +121,9 @@ impl FromRequest for JsonBody {
         let json = is_json(request);
         let limit = request
             .app_data::<web::Data<AppState>>()
-            .map_or(4 * 1024 * 1024, |state| state.settings.max_body_bytes);
+            .map_or(4 * 1024 * 1024, |state| {
+                super::edge::limits::json_body_limit(request, &state.settings)
+            });
         let declared_length = request
             .headers()
             .get(header::CONTENT_LENGTH)

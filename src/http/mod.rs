@@ -7,6 +7,7 @@ mod assess;
 pub mod auth;
 pub mod cache;
 mod dashboard;
+pub mod edge;
 pub mod error;
 mod export;
 pub mod extract;

@@ -19,8 +19,10 @@ mod assess;
 mod auth;
 mod bad_values;
 mod cli;
+mod client_limits;
 mod concurrency;
 mod contract;
+mod cors;
 mod dashboard;
 mod demo;
 mod errors;
@@ -39,11 +41,13 @@ mod input;
 mod metrics;
 mod observability;
 mod publication;
+mod rate_limit;
 mod recalculation;
 mod replicas;
 mod risk;
 mod run_records;
 mod run_slot;
+mod security_headers;
 mod sentry;
 mod sentry_sink;
 mod shutdown;
@@ -62,8 +66,10 @@ fn cases() -> Vec<TestCase> {
         auth::CASES,
         bad_values::CASES,
         cli::CASES,
+        client_limits::CASES,
         concurrency::CASES,
         contract::CASES,
+        cors::CASES,
         dashboard::CASES,
         demo::CASES,
         errors::CASES,
@@ -91,6 +97,8 @@ fn cases() -> Vec<TestCase> {
         thresholds::CASES,
         observability::CASES,
         publication::CASES,
+        rate_limit::CASES,
+        security_headers::CASES,
         vessels::CASES,
     ]
     .concat()

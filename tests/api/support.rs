@@ -237,6 +237,11 @@ pub fn base_environment(database_url: &str) -> HashMap<&'static str, String> {
         ("API_KEY_CACHE_SECONDS", "0".to_string()),
         // Cases that exercise the schedule or the catch-up turn it on.
         ("RISK_RECALC_ENABLED", "false".to_string()),
+        // Tests send bursts; the rate-limit cases lower these.
+        ("RATE_LIMIT_PER_SECOND", "100000".to_string()),
+        ("RATE_LIMIT_BURST", "100000".to_string()),
+        ("RATE_LIMIT_WRITE_PER_SECOND", "100000".to_string()),
+        ("RATE_LIMIT_WRITE_BURST", "100000".to_string()),
     ])
 }
 
