@@ -28,6 +28,12 @@ pub const DEFAULT_IMPORT_MAX_BODY_BYTES: u64 = 128 * 1024 * 1024;
 pub struct Settings {
     pub database_url: DatabaseUrl,
     pub db_max_connections: u32,
+    /// How long a SQLite statement waits for another process's lock before
+    /// it fails as busy (answered 503 with `Retry-After`).
+    pub sqlite_busy_timeout: std::time::Duration,
+    /// How long `serve` retries (with backoff) a database that is not up yet
+    /// before it exits naming the host and port it waited for.
+    pub db_startup_wait: std::time::Duration,
     pub host: IpAddr,
     pub port: u16,
     /// actix worker threads.
@@ -242,6 +248,18 @@ impl Settings {
             db_max_connections: parse_var(env, "DB_MAX_CONNECTIONS", 10, |raw| {
                 parse_in_range(raw, 1, 1000)
             })? as u32,
+            sqlite_busy_timeout: std::time::Duration::from_millis(parse_var(
+                env,
+                "SQLITE_BUSY_TIMEOUT_MS",
+                5_000,
+                |raw| parse_in_range(raw, 0, 600_000),
+            )?),
+            db_startup_wait: std::time::Duration::from_secs(parse_var(
+                env,
+                "DB_STARTUP_WAIT_SECONDS",
+                60,
+                |raw| parse_in_range(raw, 0, 3_600),
+            )?),
             host: parse_var(env, "HOST", IpAddr::from([127, 0, 0, 1]), |raw| {
                 raw.parse()
                     .map_err(|_| format!("expected an IP address, got {raw:?}"))
@@ -369,6 +387,8 @@ mod tests {
         assert_eq!(settings.port, 8080);
         assert_eq!(settings.log_format, LogFormat::Pretty);
         assert!(settings.demo_data);
+        assert_eq!(settings.sqlite_busy_timeout.as_millis(), 5_000);
+        assert_eq!(settings.db_startup_wait.as_secs(), 60);
         assert!(settings.model_path.is_none());
         assert!(settings.sentry_dsn.is_none());
         assert_eq!(settings.sentry_environment, "production");
@@ -412,6 +432,8 @@ mod tests {
             ("SENTRY_TRACES_SAMPLE_RATE", "1.5"),
             ("SENTRY_TRACES_SAMPLE_RATE", "often"),
             ("METRICS_ADDR", "9100"),
+            ("SQLITE_BUSY_TIMEOUT_MS", "5s"),
+            ("DB_STARTUP_WAIT_SECONDS", "-1"),
         ] {
             let env = HashMap::from([(variable, value)]);
             let error = Settings::from_environment(&env).unwrap_err();

@@ -92,12 +92,14 @@ pub fn job_context(
 
 /// Connects to the configured database and applies pending migrations.
 pub async fn open_database(settings: &Settings) -> Result<Database, StorageError> {
-    let db = Database::connect(
+    let db = Database::connect_waiting(
         &settings.database_url,
         PoolSettings {
             max_connections: settings.db_max_connections,
+            sqlite_busy_timeout: settings.sqlite_busy_timeout,
             ..PoolSettings::default()
         },
+        settings.db_startup_wait,
     )
     .await?;
     db.migrate().await?;

@@ -42,6 +42,11 @@ fn last_run(run: &RunRecord, schedule: &RecalcSchedule, now: DateTime<Utc>) -> V
 /// Ready when the database answers and every migration is applied; 503
 /// otherwise. The last book-wide run is reported, never a reason to be
 /// unready: taking replicas out of the load balancer makes no data fresher.
+///
+/// A SQLite file whose write lock another process holds is unready too
+/// (503, `checks.database: "unavailable"`, `checks.writes: "locked"`): no
+/// write can go through, each answers 503 with `Retry-After` after
+/// `SQLITE_BUSY_TIMEOUT_MS`; reads are still served to whoever asks.
 pub async fn readiness(state: web::Data<AppState>) -> HttpResponse {
     let database = state.db.ping().await;
     let migrations = match &database {
@@ -51,7 +56,23 @@ pub async fn readiness(state: web::Data<AppState>) -> HttpResponse {
     if let Err(error) = &database {
         tracing::warn!(%error, "readiness: database check failed");
     }
-    let ready = database.is_ok() && migrations;
+    let writes_possible = if database.is_ok() && migrations {
+        state
+            .db
+            .sqlite_writes_possible()
+            .await
+            .unwrap_or_else(|error| {
+                tracing::warn!(%error, "readiness: the write lock could not be probed");
+                false
+            })
+    } else {
+        false
+    };
+    let locked = database.is_ok() && migrations && !writes_possible;
+    if locked {
+        tracing::warn!("readiness: another process holds the database's write lock");
+    }
+    let ready = database.is_ok() && migrations && writes_possible;
     let run = if ready {
         match state.db.latest_published_book_run().await {
             Ok(run) => run,
@@ -68,8 +89,9 @@ pub async fn readiness(state: web::Data<AppState>) -> HttpResponse {
         "status": if ready { "ok" } else { "unavailable" },
         "version": env!("CARGO_PKG_VERSION"),
         "checks": {
-            "database": if database.is_ok() { "ok" } else { "unavailable" },
+            "database": if database.is_ok() && !locked { "ok" } else { "unavailable" },
             "migrations": if migrations { "ok" } else { "pending" },
+            "writes": if ready { "ok" } else if locked { "locked" } else { "unavailable" },
         },
         "lastRun": run.map(|run| last_run(&run, &state.settings.recalc_cron, now)),
     });

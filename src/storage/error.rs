@@ -35,6 +35,16 @@ pub enum StorageError {
     CursorMismatch,
     #[error("timed out waiting for the other writes to the book")]
     WriteQueueTimedOut,
+    /// `serve` (or a CLI command) waited `DB_STARTUP_WAIT_SECONDS` for a
+    /// database that never answered.
+    #[error(
+        "the database at {endpoint} did not answer within {waited_seconds} s (DB_STARTUP_WAIT_SECONDS): {source}"
+    )]
+    NotReachable {
+        endpoint: String,
+        waited_seconds: u64,
+        source: Box<StorageError>,
+    },
 }
 
 impl From<sqlx::Error> for StorageError {

@@ -164,6 +164,7 @@ pub enum BackendPool {
 pub struct Database {
     pool: BackendPool,
     writers: Arc<Semaphore>,
+    sqlite_busy_timeout: Duration,
 }
 
 /// How long a writer waits for its turn before the write answers 503 (the
@@ -175,6 +176,9 @@ const WRITE_QUEUE_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct PoolSettings {
     pub max_connections: u32,
     pub acquire_timeout: Duration,
+    /// SQLite's busy timeout: how long a statement waits for another
+    /// process's lock before it fails as busy (503).
+    pub sqlite_busy_timeout: Duration,
 }
 
 impl Default for PoolSettings {
@@ -182,6 +186,7 @@ impl Default for PoolSettings {
         Self {
             max_connections: 10,
             acquire_timeout: Duration::from_secs(5),
+            sqlite_busy_timeout: Duration::from_secs(5),
         }
     }
 }
@@ -192,6 +197,7 @@ impl Database {
         Self {
             pool,
             writers: Arc::new(Semaphore::new(1)),
+            sqlite_busy_timeout: PoolSettings::default().sqlite_busy_timeout,
         }
     }
 
@@ -208,14 +214,17 @@ impl Database {
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(10))
+                .busy_timeout(settings.sqlite_busy_timeout)
                 .foreign_keys(true);
             let pool = SqlitePoolOptions::new()
                 .max_connections(settings.max_connections)
                 .acquire_timeout(settings.acquire_timeout)
                 .connect_with(options)
                 .await?;
-            Ok(Self::new(BackendPool::Sqlite(pool)))
+            Ok(Self {
+                sqlite_busy_timeout: settings.sqlite_busy_timeout,
+                ..Self::new(BackendPool::Sqlite(pool))
+            })
         } else {
             let options = PgConnectOptions::from_str(url.expose())?.application_name("fleet-risk");
             let pool = PgPoolOptions::new()
@@ -225,6 +234,23 @@ impl Database {
                 .await?;
             Ok(Self::new(BackendPool::Postgres(pool)))
         }
+    }
+
+    /// [`Database::connect`] once the database answers: a PostgreSQL server
+    /// that refuses or drops a single probe connection is retried with
+    /// backoff (0.5 s doubling to 5 s) for at most `wait`, each retry
+    /// logging the host and port waited for; past `wait` the error names
+    /// them ([`StorageError::NotReachable`]). Other errors end it at once.
+    /// SQLite, a file, is opened directly.
+    pub async fn connect_waiting(
+        url: &DatabaseUrl,
+        settings: PoolSettings,
+        wait: Duration,
+    ) -> Result<Self, StorageError> {
+        if !url.is_sqlite() {
+            wait_for_postgres(url, settings.acquire_timeout, wait).await?;
+        }
+        Self::connect(url, settings).await
     }
 
     pub fn backend(&self) -> &'static str {
@@ -297,6 +323,48 @@ impl Database {
         Ok(WriteTx { conn, _turn: turn })
     }
 
+    /// False when another process holds SQLite's write lock now, so that no
+    /// write of this process can go through (readiness reports writes as
+    /// locked). Probed without waiting: `BEGIN IMMEDIATE` with a zero busy
+    /// timeout on one pooled connection, rolled back at once, the busy
+    /// timeout restored. A writer of this process holding its turn means
+    /// writes go through. Always true on PostgreSQL (its writers wait on row
+    /// and advisory locks, which `ping` cannot see and no other process holds
+    /// for long).
+    pub async fn sqlite_writes_possible(&self) -> Result<bool, StorageError> {
+        let BackendPool::Sqlite(pool) = &self.pool else {
+            return Ok(true);
+        };
+        let Ok(_turn) = self.writers.try_acquire() else {
+            return Ok(true);
+        };
+        let mut conn = pool.acquire().await?;
+        sqlx::raw_sql("PRAGMA busy_timeout = 0")
+            .execute(&mut *conn)
+            .await?;
+        let began = sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut *conn).await;
+        if began.is_ok() {
+            sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await?;
+        }
+        let restore = format!(
+            "PRAGMA busy_timeout = {}",
+            self.sqlite_busy_timeout.as_millis()
+        );
+        if let Err(error) = sqlx::raw_sql(sqlx::AssertSqlSafe(restore))
+            .execute(&mut *conn)
+            .await
+        {
+            // A connection left without its busy timeout must not go back to the pool.
+            conn.detach();
+            return Err(error.into());
+        }
+        match began.map_err(StorageError::from) {
+            Ok(_) => Ok(true),
+            Err(StorageError::Unavailable { .. }) => Ok(false),
+            Err(other) => Err(other),
+        }
+    }
+
     /// `(size, idle)` of the connection pool.
     pub fn pool_usage(&self) -> (u32, usize) {
         on_pool!(self, pool => (pool.size(), pool.num_idle()))
@@ -304,6 +372,66 @@ impl Database {
 
     pub async fn close(&self) {
         on_pool!(self, pool => pool.close().await);
+    }
+}
+
+/// Opens and closes one connection to the PostgreSQL server of `url` until
+/// it answers (see [`Database::connect_waiting`]).
+async fn wait_for_postgres(
+    url: &DatabaseUrl,
+    attempt_timeout: Duration,
+    wait: Duration,
+) -> Result<(), StorageError> {
+    use sqlx::Connection;
+    let options = PgConnectOptions::from_str(url.expose())?;
+    let endpoint = endpoint(url);
+    let started = tokio::time::Instant::now();
+    let mut delay = Duration::from_millis(500);
+    loop {
+        let remaining = wait.saturating_sub(started.elapsed());
+        let attempt = tokio::time::timeout(
+            attempt_timeout.min(remaining.max(Duration::from_millis(100))),
+            sqlx::PgConnection::connect_with(&options),
+        )
+        .await
+        .unwrap_or(Err(sqlx::Error::PoolTimedOut))
+        .map_err(StorageError::from);
+        let error = match attempt {
+            Ok(connection) => {
+                let _ = connection.close().await;
+                return Ok(());
+            }
+            Err(error @ StorageError::Unavailable { .. }) => error,
+            Err(other) => return Err(other),
+        };
+        let waited = started.elapsed();
+        if waited + delay > wait {
+            return Err(StorageError::NotReachable {
+                endpoint,
+                waited_seconds: waited.as_secs(),
+                source: Box::new(error),
+            });
+        }
+        tracing::warn!(
+            %endpoint,
+            %error,
+            retry_in_ms = delay.as_millis() as u64,
+            "waiting for the database"
+        );
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(5));
+    }
+}
+
+/// `host:port` of a PostgreSQL URL (the socket directory and port when it
+/// names no host), or the file of a SQLite one, for the logs of a wait.
+fn endpoint(url: &DatabaseUrl) -> String {
+    if url.is_sqlite() {
+        return url.expose().to_string();
+    }
+    match PgConnectOptions::from_str(url.expose()) {
+        Ok(options) => format!("{}:{}", options.get_host(), options.get_port()),
+        Err(_) => "the configured PostgreSQL server".to_string(),
     }
 }
 
@@ -316,5 +444,13 @@ mod tests {
         let sqlite: Vec<i64> = SQLITE_MIGRATIONS.iter().map(|m| m.version).collect();
         let postgres: Vec<i64> = POSTGRES_MIGRATIONS.iter().map(|m| m.version).collect();
         assert_eq!(sqlite, postgres);
+    }
+
+    #[test]
+    fn the_endpoint_waited_for_is_host_and_port() {
+        let url = DatabaseUrl::parse("postgres://risk:secret@db.internal:6543/risk").unwrap();
+        assert_eq!(endpoint(&url), "db.internal:6543");
+        let url = DatabaseUrl::parse("postgres://risk@db.internal/risk").unwrap();
+        assert_eq!(endpoint(&url), "db.internal:5432");
     }
 }

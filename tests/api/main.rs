@@ -28,6 +28,7 @@ mod demo;
 mod errors;
 mod export;
 mod export_workbook;
+mod faults;
 mod feedback;
 mod feedback_retries;
 mod flags;
@@ -78,6 +79,8 @@ fn cases() -> Vec<TestCase> {
         flags::CASES,
         export::CASES,
         export_workbook::CASES,
+        faults::database_startup::CASES,
+        faults::sqlite_lock::CASES,
         fleets::CASES,
         health::CASES,
         histories::CASES,
