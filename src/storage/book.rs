@@ -14,7 +14,8 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
-use super::book_transfer::{CopiedBook, StoredBook, StoredIncident, StoredInspection};
+use super::book_transfer::{StoredBook, StoredIncident, StoredInspection};
+use super::postgres::book::{BookColumns, CopiedBook};
 use super::postgres::parse_rows;
 use super::stored::{corrupt, stored_count, stored_date};
 use super::vessels::VesselColumns;
@@ -57,7 +58,15 @@ impl Database {
                 (Transfer::Parsed(stored), fleets)
             }
             BackendPool::Postgres(pool) => {
-                let (copied, fleets) = super::postgres::book::copy(pool).await?;
+                let (copied, fleets) = super::postgres::book::copy(
+                    pool,
+                    BookColumns {
+                        vessels: VesselColumns::COLUMNS,
+                        inspections: StoredInspection::COLUMNS,
+                        incidents: StoredIncident::COLUMNS,
+                    },
+                )
+                .await?;
                 (Transfer::Copied(copied), fleets)
             }
         };

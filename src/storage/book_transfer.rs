@@ -37,23 +37,3 @@ pub(super) struct StoredBook {
     pub(super) inspections: Vec<StoredInspection>,
     pub(super) incidents: Vec<StoredIncident>,
 }
-
-/// The COPY text output of the three tables, one snapshot, in the column
-/// order of their row declarations.
-pub(super) struct CopiedBook {
-    pub(super) vessels: Vec<u8>,
-    pub(super) inspections: Vec<u8>,
-    pub(super) incidents: Vec<u8>,
-}
-
-/// `(id, data_version)` of every fleet, on one connection of the load's snapshot.
-macro_rules! fleet_versions {
-    ($conn:expr) => {{
-        let rows: Vec<(uuid::Uuid, i64)> =
-            sqlx::query_as("SELECT id, data_version FROM fleets ORDER BY id")
-                .fetch_all($conn)
-                .await?;
-        rows
-    }};
-}
-pub(super) use fleet_versions;

@@ -11,6 +11,18 @@ use super::list_order::{ListCursor, ListOrder, SortColumns};
 use super::{Database, Page, PageRequest, StorageError, is_unique_violation, on_pool, on_tx};
 use crate::domain::{FleetId, FleetName, RiskLevel, RiskThresholds};
 
+/// `(id, data_version)` of every fleet, on one connection of the load's snapshot.
+macro_rules! fleet_versions {
+    ($conn:expr) => {{
+        let rows: Vec<(uuid::Uuid, i64)> =
+            sqlx::query_as("SELECT id, data_version FROM fleets ORDER BY id")
+                .fetch_all($conn)
+                .await?;
+        rows
+    }};
+}
+pub(super) use fleet_versions;
+
 #[derive(Debug, Clone)]
 pub struct NewFleet {
     pub name: FleetName,

@@ -7,6 +7,7 @@
 //! (the compute bridge's); the summary is then folded in entry order, so
 //! the answer does not depend on the thread count.
 
+mod phrases;
 mod priority;
 mod requests;
 mod sentiment;
@@ -25,7 +26,7 @@ pub use requests::CATALOGUE as FEATURE_REQUEST_CATALOGUE;
 pub use sentiment::{
     NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD, Sentiment, classify_sentiment, compound,
 };
-pub use themes::{Theme, normalise, themes_of};
+pub use themes::{Theme, normalise};
 
 /// Example quotes per theme.
 pub const THEME_EXAMPLES: usize = 3;
@@ -54,13 +55,17 @@ struct MessageReading {
     requests: Vec<&'static str>,
 }
 
+/// The themes of `message`, in [`Theme::ALL`] order.
+pub fn themes_of(message: &str) -> Vec<Theme> {
+    phrases::read(&normalise(message)).themes
+}
+
 fn read_message(entry: &FeedbackEntry) -> MessageReading {
-    let normalised = normalise(&entry.message);
-    let themes = themes::themes_of_normalised(&normalised);
+    let found = phrases::read(&normalise(&entry.message));
     MessageReading {
         compound: entry.compound,
-        requests: requests::requests_in(&normalised),
-        themes,
+        themes: found.themes,
+        requests: found.requests,
     }
 }
 

@@ -8,8 +8,6 @@
 //! `missing_feature` theme. "The Excel export is great" is praise, not a
 //! request. Each message counts once per request.
 
-use super::themes::contains_phrase;
-
 /// `(name, phrasings)`: the catalogue of requests we recognise.
 pub const CATALOGUE: &[(&str, &[&str])] = &[
     (
@@ -129,19 +127,10 @@ pub const CATALOGUE: &[(&str, &[&str])] = &[
     ),
 ];
 
-/// The names of the requests a normalised message mentions, in catalogue order.
-pub fn requests_in(normalised: &str) -> Vec<&'static str> {
-    CATALOGUE
-        .iter()
-        .filter(|(_, phrasings)| phrasings.iter().any(|p| contains_phrase(normalised, p)))
-        .map(|(name, _)| *name)
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::phrases::read;
     use super::super::themes::normalise;
-    use super::*;
 
     #[test]
     fn phrasings_are_normalised_to_one_name() {
@@ -150,10 +139,14 @@ mod tests {
             "an XLSX download would help",
             "Can I download as Excel?",
         ] {
-            assert_eq!(requests_in(&normalise(text)), ["Export to Excel"], "{text}");
+            assert_eq!(
+                read(&normalise(text)).requests,
+                ["Export to Excel"],
+                "{text}"
+            );
         }
         assert_eq!(
-            requests_in(&normalise("a mobile app and dark mode")),
+            read(&normalise("a mobile app and dark mode")).requests,
             ["Mobile app", "Dark mode"]
         );
     }

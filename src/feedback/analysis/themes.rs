@@ -58,7 +58,7 @@ impl Theme {
         Self::ALL.into_iter().find(|t| t.as_str() == text)
     }
 
-    fn phrases(self) -> &'static [&'static str] {
+    pub(super) fn phrases(self) -> &'static [&'static str] {
         match self {
             Self::Performance => &[
                 "slow",
@@ -282,8 +282,10 @@ pub fn normalise(text: &str) -> String {
 }
 
 /// Whether `phrase` (already lowercased, words separated by spaces) occurs
-/// in `normalised` as whole words.
-pub fn contains_phrase(normalised: &str, phrase: &str) -> bool {
+/// in `normalised` as whole words: the definition, one phrase at a time,
+/// that the one-pass search ([`super::phrases`]) is tested against.
+#[cfg(test)]
+pub(super) fn contains_phrase(normalised: &str, phrase: &str) -> bool {
     let mut from = 0;
     while let Some(found) = normalised[from..].find(phrase) {
         let start = from + found;
@@ -299,26 +301,9 @@ pub fn contains_phrase(normalised: &str, phrase: &str) -> bool {
     false
 }
 
-/// The themes of a message already [`normalise`]d, in [`Theme::ALL`] order.
-pub fn themes_of_normalised(normalised: &str) -> Vec<Theme> {
-    Theme::ALL
-        .into_iter()
-        .filter(|theme| {
-            theme
-                .phrases()
-                .iter()
-                .any(|phrase| contains_phrase(normalised, phrase))
-        })
-        .collect()
-}
-
-/// The themes of `message`, in [`Theme::ALL`] order.
-pub fn themes_of(message: &str) -> Vec<Theme> {
-    themes_of_normalised(&normalise(message))
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::themes_of;
     use super::*;
 
     #[test]

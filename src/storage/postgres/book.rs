@@ -9,9 +9,15 @@ use uuid::Uuid;
 use super::copy_text::copy_out;
 use super::own_connection;
 use crate::storage::StorageError;
-use crate::storage::book_transfer::{CopiedBook, StoredIncident, StoredInspection, fleet_versions};
+use crate::storage::fleets::fleet_versions;
 use crate::storage::stored::corrupt;
-use crate::storage::vessels::VesselColumns;
+
+/// The columns the book load reads of each table, in their declared order.
+pub(in crate::storage) struct BookColumns {
+    pub(in crate::storage) vessels: &'static [&'static str],
+    pub(in crate::storage) inspections: &'static [&'static str],
+    pub(in crate::storage) incidents: &'static [&'static str],
+}
 
 fn copy_statement(columns: &[&str], table: &str) -> String {
     format!(
@@ -30,9 +36,19 @@ async fn snapshot_connection(pool: &sqlx::PgPool) -> Result<sqlx::PgConnection, 
     Ok(conn)
 }
 
-/// The three tables and every fleet's `(id, data_version)`, one snapshot.
+/// The COPY text output of the three tables, one snapshot, in the column
+/// order of their row declarations.
+pub(in crate::storage) struct CopiedBook {
+    pub(in crate::storage) vessels: Vec<u8>,
+    pub(in crate::storage) inspections: Vec<u8>,
+    pub(in crate::storage) incidents: Vec<u8>,
+}
+
+/// The three tables, each with the columns its row declaration lists, and
+/// every fleet's `(id, data_version)`, one snapshot.
 pub(in crate::storage) async fn copy(
     pool: &sqlx::PgPool,
+    columns: BookColumns,
 ) -> Result<(CopiedBook, Vec<(Uuid, i64)>), StorageError> {
     let mut lead = snapshot_connection(pool).await?;
     let snapshot: String = sqlx::query_scalar("SELECT pg_export_snapshot()")
@@ -55,9 +71,9 @@ pub(in crate::storage) async fn copy(
     }
     let [mut first, mut second]: [sqlx::PgConnection; 2] =
         helpers.try_into().expect("two helper connections");
-    let vessels = copy_statement(VesselColumns::COLUMNS, "vessels");
-    let inspections = copy_statement(StoredInspection::COLUMNS, "inspections");
-    let incidents = copy_statement(StoredIncident::COLUMNS, "incidents");
+    let vessels = copy_statement(columns.vessels, "vessels");
+    let inspections = copy_statement(columns.inspections, "inspections");
+    let incidents = copy_statement(columns.incidents, "incidents");
     let (vessels, inspections, incidents) = tokio::try_join!(
         copy_out(&mut lead, &vessels),
         copy_out(&mut first, &inspections),

@@ -2,8 +2,8 @@
 //! way in. Rows are encoded by [`BinaryRows`] and sent about a megabyte at a
 //! time, so a large insert never holds more than that beyond its rows.
 
-use super::copy_binary::BinaryRows;
 use crate::storage::StorageError;
+use crate::storage::columns::BinaryRows;
 
 /// Bytes per COPY message.
 const SEND_AT: usize = 1 << 20;

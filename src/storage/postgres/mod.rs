@@ -1,11 +1,10 @@
-//! What only PostgreSQL does: COPY in and out ([`copy_in`], [`copy_text`],
-//! [`copy_binary`]), the book load on one exported snapshot ([`book`]), the
+//! What only PostgreSQL does: COPY in and out ([`copy_in`], [`copy_text`];
+//! the binary rows are written by [`columns`](super::columns)), the book load on one exported snapshot ([`book`]), the
 //! staged publication ([`publication`]), and the advisory single-writer lock.
 //! The jobs reach these only through [`Database`](super::Database) and
 //! [`WriteTx`](super::WriteTx), which pick the backend.
 
 pub(super) mod book;
-mod copy_binary;
 mod copy_in;
 mod copy_text;
 pub(super) mod publication;
@@ -13,7 +12,6 @@ pub(super) mod publication;
 use sqlx::PgPool;
 
 use super::{StorageError, WriteConn};
-pub(super) use copy_binary::{BinaryRows, CopyField};
 pub(super) use copy_in::copy_in;
 pub(super) use copy_text::parse_rows;
 

@@ -4,8 +4,9 @@
 use uuid::Uuid;
 
 use crate::storage::StorageError;
-use crate::storage::book_transfer::{StoredBook, StoredIncident, StoredInspection, fleet_versions};
+use crate::storage::book_transfer::{StoredBook, StoredIncident, StoredInspection};
 use crate::storage::columns::json_row;
+use crate::storage::fleets::fleet_versions;
 use crate::storage::stored::parse_json;
 use crate::storage::vessels::VesselColumns;
 

@@ -5,14 +5,18 @@
 //! declaration come the SELECT lists ([`select_list`]), SQLite's JSON form
 //! of a row ([`json_row`]), the positional decoder the COPY load uses
 //! (`from_positional`), the binds of a write (`push_binds`) and the fields
-//! of PostgreSQL's COPY in (`copy_fields`); sqlx decodes the struct by
+//! of PostgreSQL's binary COPY in (`copy_fields`, written by
+//! [`copy_binary`]); sqlx decodes the struct by
 //! column name. A new column is one field.
+
+mod copy_binary;
 
 use std::str::FromStr;
 
 use uuid::Uuid;
 
 use super::StorageError;
+pub(super) use copy_binary::{BinaryRows, CopyField};
 
 /// How a column's value travels in SQLite's JSON rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,11 +167,11 @@ macro_rules! table_row {
             /// as fields of a binary COPY row (PostgreSQL's bulk insert).
             pub(in crate::storage) fn copy_fields(
                 &self,
-                out: &mut $crate::storage::postgres::BinaryRows,
+                out: &mut $crate::storage::columns::BinaryRows,
                 skip: &[&str],
             ) {
                 $(if !skip.contains(&stringify!($field)) {
-                    $crate::storage::postgres::CopyField::copy_to(&self.$field, out);
+                    $crate::storage::columns::CopyField::copy_to(&self.$field, out);
                 })+
             }
         }

@@ -114,7 +114,7 @@ impl BinaryRows {
 
 /// A column type written as one binary COPY field, in the PostgreSQL type
 /// the migrations give it (`TEXT`, `UUID`, `BIGINT`, `DOUBLE PRECISION`,
-/// `BOOLEAN`, `DATE`, `TIMESTAMPTZ`; `None` is NULL). The rows of [`table_row!`](crate::storage::columns)
+/// `BOOLEAN`, `DATE`, `TIMESTAMPTZ`; `None` is NULL). The rows of [`table_row!`](super)
 /// write themselves with it (`copy_fields`).
 pub(in crate::storage) trait CopyField {
     fn copy_to(&self, rows: &mut BinaryRows);
