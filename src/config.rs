@@ -7,10 +7,12 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 mod database_url;
+mod durations;
 pub mod edge;
 
 use crate::domain::PolicyIdPattern;
 pub use database_url::DatabaseUrl;
+use durations::{parse_seconds, parse_window};
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://fleet-risk.db";
 
@@ -136,39 +138,6 @@ impl RecalcSchedule {
         let first = times.next()?;
         let second = times.next()?;
         Some(second - first)
-    }
-}
-
-/// `90s`, `30m`, `1h` or plain seconds (`3600`), from 1 s to 7 days.
-fn parse_window(raw: &str) -> Result<std::time::Duration, String> {
-    let (digits, unit) = match raw.trim().char_indices().find(|(_, c)| !c.is_ascii_digit()) {
-        Some((at, _)) => raw.trim().split_at(at),
-        None => (raw.trim(), "s"),
-    };
-    let scale = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        _ => 0,
-    };
-    match digits.parse::<u64>() {
-        Ok(n) if scale > 0 && n > 0 && n * scale <= 7 * 86_400 => {
-            Ok(std::time::Duration::from_secs(n * scale))
-        }
-        _ => Err(format!(
-            "expected a duration such as 1h, 30m or 90s (1 s to 7 days), got {raw:?}"
-        )),
-    }
-}
-
-fn parse_seconds(raw: &str) -> Result<std::time::Duration, String> {
-    match raw.parse::<f64>() {
-        Ok(seconds) if seconds.is_finite() && seconds > 0.0 && seconds <= 86_400.0 => {
-            Ok(std::time::Duration::from_secs_f64(seconds))
-        }
-        _ => Err(format!(
-            "expected seconds from 0 (exclusive) to 86400, got {raw:?}"
-        )),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Feature flags (issue 13, items 1-7): the seeded rollout, the admin API
 //! and its audit, evaluation through `/api/flags` and OFREP, the
-//! dashboard's gate, the cache, replicas and restarts, and the guard.
+//! dashboard's gate, the cache, replicas and restarts (the guard:
+//! `rollout_guard.rs`).
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -15,10 +16,9 @@ crate::cases!(
     flag_reads_cost_no_database_round_trip_in_the_steady_state,
     ofrep_answers_in_the_protocols_shapes,
     answers_agree_across_replicas_and_a_restart,
-    the_guard_caps_the_rollout_once_across_replicas,
 );
 
-const DASHBOARD: &str = "/api/admin/flags/fleetRiskDashboard";
+pub const DASHBOARD: &str = "/api/admin/flags/fleetRiskDashboard";
 
 /// Puts `rules` (with a reason) on `key` as the admin; asserts 200 or 201.
 pub async fn put_flag(app: &TestApp, key: &str, mut rules: Value) -> TestResponse {
@@ -516,85 +516,6 @@ async fn answers_agree_across_replicas_and_a_restart(backend: Backend) {
         on_first,
         "after a restart"
     );
-}
-
-async fn the_guard_caps_the_rollout_once_across_replicas(backend: Backend) {
-    let sink = crate::sentry_sink::Sink::start();
-    let first = TestApp::spawn_with(backend, |env| {
-        env.insert("SENTRY_DSN", sink.dsn());
-    })
-    .await;
-    put_flag(
-        &first,
-        "fleetRiskDashboard",
-        json!({"enabled": true, "rolloutPercentage": 25,
-        "schedule": [{"at": "2026-01-01T00:00:00Z", "percentage": 100}]}),
-    )
-    .await;
-    let url = first.database.url.clone();
-    let second = TestApp::spawn_on(TestDatabase::sharing(&url), base_environment(&url)).await;
-    // Injected timeouts: runs held before publishing (the test hold) time out at once.
-    let mut timing_out = first.jobs.clone();
-    timing_out.hold_before_publish = true;
-    timing_out.run_timeout = std::time::Duration::from_millis(20);
-    let run = || {
-        fleet_risk::jobs::run_once(
-            &timing_out,
-            fleet_risk::domain::RunTrigger::Manual,
-            chrono::Utc::now().date_naive(),
-        )
-    };
-    for _ in 0..5 {
-        let record = run().await.expect("the slot is free");
-        assert_eq!(record.status, fleet_risk::domain::RunStatus::Failed);
-    }
-    let flag = first.get(DASHBOARD, &first.keys.admin).await;
-    assert_eq!(
-        flag.body["effectivePercentage"], 100,
-        "five timeouts are not more than five"
-    );
-    run().await.expect("the slot is free");
-    let flag = first.get(DASHBOARD, &first.keys.admin).await;
-    assert_eq!(flag.body["effectivePercentage"], 50, "{}", flag.text);
-    assert_eq!(flag.body["rolloutPercentage"], 25, "a cap never raises");
-    // The other replica sees the same timeouts and does not act again in the window.
-    let again = second
-        .jobs
-        .rollout_guard
-        .check_timeouts(&second.jobs, chrono::Utc::now())
-        .await
-        .unwrap();
-    assert!(again.is_none(), "{again:?}");
-    let audit = first
-        .get(&format!("{DASHBOARD}/audit"), &first.keys.admin)
-        .await;
-    let guard: Vec<&Value> = audit.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["changedBy"] == "rollout-guard")
-        .collect();
-    assert_eq!(guard.len(), 1, "{}", audit.text);
-    assert_eq!(
-        guard[0]["reason"],
-        "automatic: 6 calculation timeouts in 1h"
-    );
-    let (warnings, _) = sink
-        .wait_for_events(&first, 1, |event| event["level"] == "warning")
-        .await;
-    assert_eq!(warnings.len(), 1, "{warnings:?}");
-    assert_eq!(warnings[0]["tags"]["guard_action"], "rollout_capped");
-    assert!(
-        warnings[0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("automatic: 6 calculation timeouts in 1h"),
-        "{}",
-        warnings[0]
-    );
-    let actions = r#"fleet_risk_rollout_guard_actions_total{action="rollout_capped"}"#;
-    assert_eq!(first.scrape().await.value(actions), 1.0);
-    assert_eq!(second.scrape().await.value(actions), 0.0);
 }
 
 /// The flag routes' answers for the contract test (`contract.rs`), each

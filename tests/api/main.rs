@@ -46,6 +46,7 @@ mod rate_limit;
 mod recalculation;
 mod replicas;
 mod risk;
+mod rollout_guard;
 mod run_records;
 mod run_slot;
 mod security_headers;
@@ -92,6 +93,7 @@ fn cases() -> Vec<TestCase> {
         recalculation::CASES,
         replicas::CASES,
         risk::CASES,
+        rollout_guard::CASES,
         run_records::CASES,
         run_slot::CASES,
         shutdown::CASES,
