@@ -26,6 +26,11 @@ pub enum LogFormat {
 /// as the three CSVs): 128 MiB leaves room for longer names and more events.
 pub const DEFAULT_IMPORT_MAX_BODY_BYTES: u64 = 128 * 1024 * 1024;
 
+/// 64 MiB: about 20,000 vessel risk bodies (some 3 KB each), the hot part
+/// of a book, where 100,000 entries of any size had let a replica reach
+/// 220 MB after two minutes of reads.
+pub const DEFAULT_READ_CACHE_MAX_BYTES: u64 = 64 * 1024 * 1024;
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub database_url: DatabaseUrl,
@@ -51,6 +56,9 @@ pub struct Settings {
     pub import_max_body_bytes: usize,
     /// Most simulated years one simulation may ask for.
     pub simulation_max_years: u32,
+    /// The rendered read bodies (vessel and fleet risk, the dashboard) kept
+    /// per replica, in bytes.
+    pub read_cache_max_bytes: u64,
     /// Six-field cron (with seconds, UTC) of the book-wide recalculation.
     pub recalc_cron: RecalcSchedule,
     /// Run the schedule (and the catch-up on start) in this process.
@@ -262,6 +270,12 @@ impl Settings {
             simulation_max_years: parse_var(env, "SIMULATION_MAX_YEARS", 1_000_000, |raw| {
                 parse_in_range(raw, 1, 10_000_000)
             })? as u32,
+            read_cache_max_bytes: parse_var(
+                env,
+                "READ_CACHE_MAX_BYTES",
+                DEFAULT_READ_CACHE_MAX_BYTES,
+                |raw| parse_in_range(raw, 0, 16 * 1024 * 1024 * 1024),
+            )?,
             recalc_cron: parse_var(
                 env,
                 "RISK_RECALC_CRON",

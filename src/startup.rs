@@ -50,9 +50,6 @@ pub struct Application {
     state: web::Data<AppState>,
 }
 
-/// Rendered risk bodies kept at once (about 3 KB each).
-const READ_CACHE_ENTRIES: u64 = 100_000;
-
 /// Longest a rendered body is kept: a body is only ever served at its own
 /// publication version, so this only bounds how long bodies of older
 /// versions hold memory when reads are few; a hot one is re-rendered once.
@@ -148,12 +145,14 @@ impl Application {
         let port = listener.local_addr()?.port();
         let workers = settings.http_workers;
         let key_cache_ttl = settings.api_key_cache;
+        let read_cache_bytes = settings.read_cache_max_bytes;
         let publication_poll = settings.publication_poll;
         let model = Arc::new(model);
         let metrics_listener = settings.metrics_addr.map(TcpListener::bind).transpose()?;
         let scrubber = Arc::new(Scrubber::new(&settings.policy_ids));
         let sentry_hub = telemetry::sentry::app_hub(&settings);
         let metrics = Arc::new(Metrics::new());
+        metrics.set_build_info(&model.version().to_string());
         let jobs = job_context(
             &settings,
             db.clone(),
@@ -180,7 +179,7 @@ impl Application {
             metrics,
             sentry: sentry_hub.clone(),
             read_cache: http::cache::ReadCache::new(
-                READ_CACHE_ENTRIES,
+                read_cache_bytes,
                 READ_CACHE_TTL,
                 publication_poll,
             ),

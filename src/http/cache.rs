@@ -108,9 +108,14 @@ pub enum ReadKey {
 
 /// Rendered read bodies by publication version and [`ReadKey`].
 ///
-/// A moka cache: bounded in entries, least recently used out first (so the
-/// bodies of an older version age out as the new version's are read), each
-/// kept at most a time to live, and rendered once when many ask at once.
+/// A moka cache: bounded in bytes (each body weighs its length plus
+/// [`ENTRY_OVERHEAD`]), least recently used out first (so the bodies of an
+/// older version age out as the new version's are read), each kept at most
+/// a time to live, and rendered once when many ask at once.
+/// What an entry costs beyond its body: the key, the tag and its header,
+/// the `Arc` and moka's own bookkeeping, rounded up.
+pub const ENTRY_OVERHEAD: u32 = 256;
+
 pub struct ReadCache {
     bodies: moka::future::Cache<(i64, ReadKey), Arc<CachedBody>>,
     poll: Duration,
@@ -119,10 +124,16 @@ pub struct ReadCache {
 }
 
 impl ReadCache {
-    pub fn new(capacity: u64, time_to_live: Duration, poll: Duration) -> Self {
+    /// A cache of at most `max_bytes` of bodies.
+    pub fn new(max_bytes: u64, time_to_live: Duration, poll: Duration) -> Self {
         Self {
             bodies: moka::future::Cache::builder()
-                .max_capacity(capacity)
+                .max_capacity(max_bytes)
+                .weigher(|_, body: &Arc<CachedBody>| {
+                    u32::try_from(body.bytes.len())
+                        .unwrap_or(u32::MAX)
+                        .saturating_add(ENTRY_OVERHEAD)
+                })
                 .time_to_live(time_to_live)
                 .eviction_policy(EvictionPolicy::lru())
                 .build(),
@@ -212,6 +223,9 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     const HOUR: Duration = Duration::from_secs(3600);
+    const MIB: u64 = 1 << 20;
+    /// The weight of a `{"score":1}` body.
+    const SMALL_ENTRY: u64 = br#"{"score":1}"#.len() as u64 + ENTRY_OVERHEAD as u64;
 
     fn imo(raw: &str) -> ReadKey {
         ReadKey::VesselRisk(Imo::parse(raw).unwrap())
@@ -236,7 +250,7 @@ mod tests {
 
     #[tokio::test]
     async fn bodies_are_kept_per_version() {
-        let cache = ReadCache::new(8, HOUR, Duration::ZERO);
+        let cache = ReadCache::new(MIB, HOUR, Duration::ZERO);
         let renders = AtomicUsize::new(0);
         let first = render_counted(&cache, 1, imo("9074729"), &renders, 1).await;
         let again = render_counted(&cache, 1, imo("9074729"), &renders, 99).await;
@@ -259,7 +273,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_failed_render_is_not_kept() {
-        let cache = ReadCache::new(8, HOUR, Duration::ZERO);
+        let cache = ReadCache::new(MIB, HOUR, Duration::ZERO);
         let failed = cache
             .body_at(1, ReadKey::Dashboard, || async {
                 Err(ApiError::not_found("nothing yet"))
@@ -273,7 +287,7 @@ mod tests {
 
     #[tokio::test]
     async fn concurrent_misses_render_once() {
-        let cache = ReadCache::new(8, HOUR, Duration::ZERO);
+        let cache = ReadCache::new(MIB, HOUR, Duration::ZERO);
         let renders = AtomicUsize::new(0);
         let slow = || async {
             renders.fetch_add(1, Ordering::SeqCst);
@@ -289,14 +303,15 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_cache_is_bounded_entry_by_entry() {
-        let cache = ReadCache::new(4, HOUR, Duration::ZERO);
+    async fn the_cache_is_bounded_in_bytes() {
+        let cache = ReadCache::new(4 * SMALL_ENTRY, HOUR, Duration::ZERO);
         let renders = AtomicUsize::new(0);
         for version in 0..50 {
             render_counted(&cache, version, ReadKey::Dashboard, &renders, 1).await;
         }
         cache.bodies.run_pending_tasks().await;
         assert!(cache.bodies.entry_count() <= 4);
+        assert!(cache.bodies.weighted_size() <= 4 * SMALL_ENTRY);
         let before = renders.load(Ordering::SeqCst);
         render_counted(&cache, 49, ReadKey::Dashboard, &renders, 1).await;
         assert_eq!(
@@ -308,7 +323,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_body_is_kept_for_its_time_to_live_only() {
-        let cache = ReadCache::new(8, Duration::from_millis(50), Duration::ZERO);
+        let cache = ReadCache::new(MIB, Duration::from_millis(50), Duration::ZERO);
         let renders = AtomicUsize::new(0);
         render_counted(&cache, 1, ReadKey::Dashboard, &renders, 1).await;
         tokio::time::sleep(Duration::from_millis(120)).await;
@@ -318,7 +333,7 @@ mod tests {
 
     #[test]
     fn a_version_is_trusted_for_one_poll_interval_or_until_invalidated() {
-        let cache = ReadCache::new(8, HOUR, Duration::from_millis(250));
+        let cache = ReadCache::new(MIB, HOUR, Duration::from_millis(250));
         let read_at = Instant::now();
         cache.remember(7, read_at);
         assert_eq!(
@@ -328,7 +343,7 @@ mod tests {
         assert_eq!(cache.remembered(read_at + Duration::from_millis(250)), None);
         cache.invalidate();
         assert_eq!(cache.remembered(read_at), None);
-        let strict = ReadCache::new(8, HOUR, Duration::ZERO);
+        let strict = ReadCache::new(MIB, HOUR, Duration::ZERO);
         strict.remember(7, read_at);
         assert_eq!(
             strict.remembered(read_at),

@@ -104,6 +104,7 @@ pub struct Metrics {
     db_snapshot: Mutex<Option<DbSnapshot>>,
     db_snapshot_age: prometheus::Gauge,
     db_refresh_failures: IntCounter,
+    build_info: IntGaugeVec,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -121,6 +122,8 @@ impl Default for Metrics {
 impl Metrics {
     pub fn new() -> Self {
         let registry = Registry::new();
+        super::process_metrics::register_process_collector(&registry);
+        let build_info = super::process_metrics::build_info(&registry);
         let families = std::cell::RefCell::new(Vec::new());
         let announce = |name: &str, help: &str, kind: &'static str| {
             families
@@ -252,6 +255,7 @@ impl Metrics {
             pool_max_connections,
             db_snapshot: Mutex::new(None),
             db_snapshot_age,
+            build_info,
             registry,
         };
         metrics.families = families.into_inner();
@@ -272,6 +276,14 @@ impl Metrics {
             }
         }
         metrics
+    }
+
+    /// `fleet_risk_build_info{version, model_version} 1`, once the model is loaded.
+    pub fn set_build_info(&self, model_version: &str) {
+        self.build_info.reset();
+        self.build_info
+            .with_label_values(&[super::process_metrics::VERSION, model_version])
+            .set(1);
     }
 
     /// One HTTP request: `endpoint` is the route pattern or [`UNMATCHED`].

@@ -7,6 +7,7 @@
 mod error_event;
 mod logging;
 pub mod metrics;
+mod process_metrics;
 pub mod request;
 mod run_reports;
 pub mod scrub;

@@ -4,6 +4,7 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
@@ -73,6 +74,8 @@ pub fn stderr(output: &Output) -> String {
 pub struct ServerProcess {
     child: Child,
     pub port: u16,
+    /// Every log line after the one that named the port, as it came.
+    log: Arc<Mutex<Vec<String>>>,
 }
 
 impl Drop for ServerProcess {
@@ -114,11 +117,22 @@ impl ServerProcess {
                 }
             };
             // Keep draining the log so the server never blocks on a full pipe.
-            std::thread::spawn(move || for _ in lines {});
-            Self { child, port }
+            let log = Arc::new(Mutex::new(Vec::new()));
+            let kept = log.clone();
+            std::thread::spawn(move || {
+                for line in lines.map_while(Result::ok) {
+                    kept.lock().unwrap().push(line);
+                }
+            });
+            Self { child, port, log }
         })
         .await
         .unwrap()
+    }
+
+    /// The log lines written since the server named its port.
+    pub fn log_since_start(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -39,6 +39,7 @@ mod http_basics;
 mod import;
 mod import_formats;
 mod input;
+mod log_volume;
 mod metrics;
 mod observability;
 mod publication;
@@ -89,6 +90,7 @@ fn cases() -> Vec<TestCase> {
         import::CASES,
         import_formats::CASES,
         input::CASES,
+        log_volume::CASES,
         metrics::CASES,
         recalculation::CASES,
         replicas::CASES,

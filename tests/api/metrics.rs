@@ -1,7 +1,8 @@
 //! The business metrics, moved by the real paths and read from `/metrics`
 //! over HTTP: dashboard loads by role and bounded region, and the run
 //! counters (duration by outcome, failures, calculation errors, timeouts,
-//! skips). Each step compares every counter before and after, so a counter
+//! skips), and the process's own health (memory, CPU, descriptors, start
+//! time, the build). Each step compares every counter before and after, so a counter
 //! that moves when it should not fails as well as one that stays still.
 
 use std::collections::BTreeMap;
@@ -15,6 +16,7 @@ crate::cases!(
     dashboard_loads_count_the_role_and_a_bounded_region,
     runs_move_the_duration_failure_error_and_skip_counters,
     a_run_that_times_out_counts_a_failure_and_a_timeout,
+    the_process_reports_its_memory_cpu_descriptors_and_build,
 );
 
 const LOADS: &str = "fleet_dashboard_loads_total";
@@ -212,4 +214,46 @@ async fn a_run_that_times_out_counts_a_failure_and_a_timeout(backend: Backend) {
         "a timed-out run",
     )
     .await;
+}
+
+/// Issue 14, item 15: the standard process families (Linux's /proc) and
+/// `fleet_risk_build_info` with the package version and the risk model's
+/// version (`frm-1.0`, risk-model.md).
+async fn the_process_reports_its_memory_cpu_descriptors_and_build(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let scrape = app.scrape().await;
+    let resident = scrape.value("process_resident_memory_bytes");
+    assert!(
+        (1_000_000.0..64e9).contains(&resident),
+        "a plausible resident size: {resident}"
+    );
+    assert!(scrape.value("process_virtual_memory_bytes") >= resident);
+    // The crate's collector counts CPU in whole seconds: present, maybe 0 yet.
+    assert!(
+        scrape
+            .0
+            .lines()
+            .any(|l| l.starts_with("process_cpu_seconds_total ")),
+        "{}",
+        scrape.0
+    );
+    let open = scrape.value("process_open_fds");
+    assert!(
+        open >= 3.0 && open <= scrape.value("process_max_fds"),
+        "{open}"
+    );
+    let started = scrape.value("process_start_time_seconds");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    assert!(
+        started <= now && started > now - 86_400.0,
+        "started {started}, now {now}"
+    );
+    let build = format!(
+        r#"fleet_risk_build_info{{model_version="frm-1.0",version="{}"}}"#,
+        env!("CARGO_PKG_VERSION")
+    );
+    assert_eq!(scrape.value(&build), 1.0, "{build}");
 }
