@@ -7,7 +7,7 @@ const region = () => document.getElementById('problem');
 
 export function clearProblem() {
   const el = region();
-  if (el) { replace(el); el.hidden = true; }
+  if (el) replace(el);
 }
 
 /** Renders the problem as an element (also used inline, e.g. under the assess form). */
@@ -34,7 +34,6 @@ export function showProblem(problem) {
   const el = region();
   if (!el) return;
   replace(el, problemElement(problem));
-  el.hidden = false;
 }
 
 /** A problem-shaped object for errors found before any request (bad JSON in a text box). */
