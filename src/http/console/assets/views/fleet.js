@@ -104,7 +104,7 @@ function vesselList(fleetId, sort, levels) {
         empty: levels.length ? 'No vessel at the chosen levels.' : 'No vessels in this fleet.',
       }),
       h('div', { class: 'pager' },
-        prev, h('span', { class: 'page-number', id: 'vessels-page' }, `Page ${trail.length}`), next));
+        prev, h('span', { class: 'page-number', id: 'vessels-page', tabindex: '-1' }, `Page ${trail.length}`), next));
     for (const button of body.querySelectorAll('.sort-button')) {
       button.addEventListener('click', () => { location.hash = hashFor(fleetId, button.dataset.sort, levels); });
     }
@@ -116,7 +116,7 @@ function vesselList(fleetId, sort, levels) {
     try {
       await load(cursor);
       markLoaded('ok');
-      document.getElementById('vessels-page')?.focus?.();
+      document.getElementById('vessels-page')?.focus();
     } catch (err) {
       showProblem(err);
       markLoaded('error');
