@@ -52,9 +52,19 @@ export function toBody(text, asOf) {
   return body;
 }
 
+// A hash link would be taken by the router, so in-page jumps are buttons.
+function jumpButton(i, label) {
+  const button = h('button', { type: 'button', class: 'link-button', dataset: { target: `assessment-${i}` } }, label);
+  button.addEventListener('click', () => {
+    const target = document.getElementById(`assessment-${i}`);
+    if (target) { target.scrollIntoView(); target.querySelector('h2')?.focus(); }
+  });
+  return button;
+}
+
 function overview(assessments, vessels) {
   const rows = assessments.map((a, i) => h('tr', { class: 'assessment-row', dataset: { imo: a.vesselIMO, index: i } },
-    cell(h('a', { href: `#assessment-${i}`, class: 'in-page' }, vessels[i]?.name || a.vesselIMO)),
+    cell(jumpButton(i, vessels[i]?.name || a.vesselIMO)),
     cell(a.vesselIMO, 'imo'), numCell(fmt.score(a.score)), cell(levelBadge(a.level)), cell(a.srp.profile),
     numCell(fmt.usd(a.expectedAnnualLossUsd))));
   return table(null, ['Vessel', 'IMO', 'Score', 'Level', 'SRP', 'Expected annual loss'], rows, { className: 'assessment-table' });
@@ -63,7 +73,7 @@ function overview(assessments, vessels) {
 function results(response, body) {
   const list = response.assessments;
   const blocks = list.map((a, i) => h('article', { class: 'assessment panel', id: `assessment-${i}`, dataset: { imo: a.vesselIMO, index: i } },
-    h('h2', null, `${body.vessels[i]?.name || 'Vessel'} (IMO ${a.vesselIMO})`),
+    h('h2', { tabindex: '-1' }, `${body.vessels[i]?.name || 'Vessel'} (IMO ${a.vesselIMO})`),
     assessmentBlocks(a, 'h3')));
   return [list.length > 1 ? h('section', { class: 'panel' }, h('h2', null, `${list.length} assessments`), overview(list, body.vessels)) : null, blocks];
 }
