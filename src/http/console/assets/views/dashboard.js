@@ -3,7 +3,8 @@
 // the last runs. GET /api/fleet-risk/dashboard and GET /api/fleet-risk/runs.
 
 import { h, replace } from '../dom.js';
-import { request } from '../api.js';
+import { request, ApiProblem } from '../api.js';
+import { showProblem } from '../problem.js';
 import * as fmt from '../format.js';
 import { levelMix } from '../charts.js';
 import { levelBadge, figures, table, cell, numCell, section, viewHeading } from '../ui.js';
@@ -62,11 +63,35 @@ function freshness(fr) {
   ], 'figures freshness');
 }
 
+// A viewer outside the fleetRiskDashboard rollout is refused the dashboard
+// (403 feature_disabled) but may still read the fleet list: show that.
+async function fallback(root, problem) {
+  const page = await request('/api/fleet-risk/fleets?sort=-score&limit=500');
+  const rows = page.items.map((f) => h('tr', { class: 'fleet-row', dataset: { fleetId: f.id, level: f.level || 'none' } },
+    cell(h('a', { href: `#/fleets/${encodeURIComponent(f.id)}`, class: 'fleet-link' }, f.name), 'fleet-name'),
+    numCell(fmt.count(f.vesselCount)),
+    numCell(fmt.score(f.score), 'fleet-score'),
+    cell(levelBadge(f.level)),
+    cell(fmt.date(f.calculatedAt))));
+  replace(root,
+    viewHeading('Fleets', 'The dashboard is not enabled for this key; the fleets, riskiest first.'),
+    section('Fleets', 'fleets',
+      table(null, ['Fleet', 'Vessels', 'Score', 'Level', 'Published'], rows, { className: 'fleet-table', empty: 'No fleets on the book yet.' })));
+  showProblem(problem);
+}
+
 export async function render(root) {
-  const [dash, runs] = await Promise.all([
-    request('/api/fleet-risk/dashboard'),
-    request('/api/fleet-risk/runs?limit=5'),
-  ]);
+  let dash;
+  let runs;
+  try {
+    [dash, runs] = await Promise.all([
+      request('/api/fleet-risk/dashboard'),
+      request('/api/fleet-risk/runs?limit=5'),
+    ]);
+  } catch (err) {
+    if (err instanceof ApiProblem && err.code === 'feature_disabled') return fallback(root, err);
+    throw err;
+  }
   const scored = fmt.LEVELS.reduce((n, l) => n + (dash.levelCounts[l] || 0), 0);
   const stale = dash.freshness.lastDataChangeAt && dash.freshness.lastPublishedAt
     && fmt.parseTime(dash.freshness.lastDataChangeAt) > fmt.parseTime(dash.freshness.lastPublishedAt);

@@ -12,7 +12,7 @@ import { showProblem, clearProblem } from '../problem.js';
 import { markLoading, markLoaded } from '../loading.js';
 import { exportButton } from './export.js';
 
-const PAGE_SIZE = 25;
+const DEFAULT_PAGE_SIZE = 25;
 const SORTS = ['-score', 'score', 'name'];
 
 function aggregate(risk, thresholds) {
@@ -65,11 +65,14 @@ function sortHeader(label, field, current) {
       label, h('span', { 'aria-hidden': 'true' }, active ? (ariaSort === 'ascending' ? ' \u25B2' : ' \u25BC') : ' \u21C5')));
 }
 
+// The page size rides along in the hash only when it is not the default.
+let hashLimit = null;
+
 function hashFor(fleetId, sort, levels) {
-  return `#${withQuery(`/fleets/${encodeURIComponent(fleetId)}`, { sort, level: levels.join(',') })}`;
+  return `#${withQuery(`/fleets/${encodeURIComponent(fleetId)}`, { sort, level: levels.join(','), limit: hashLimit })}`;
 }
 
-function vesselList(fleetId, sort, levels) {
+function vesselList(fleetId, sort, levels, pageSize) {
   const trail = [''];  // cursors of the pages shown so far; the last is the current page
   const body = h('div', { id: 'vessel-list' });
 
@@ -92,7 +95,7 @@ function vesselList(fleetId, sort, levels) {
 
   async function load(cursor) {
     const page = await request(withQuery(`/api/fleet-risk/fleets/${encodeURIComponent(fleetId)}/vessels`,
-      { limit: PAGE_SIZE, sort, level: levels.join(','), cursor }));
+      { limit: pageSize, sort, level: levels.join(','), cursor }));
     const prev = h('button', { type: 'button', id: 'vessels-prev', class: 'button-secondary', disabled: trail.length < 2 }, 'Previous page');
     const next = h('button', { type: 'button', id: 'vessels-next', class: 'button-secondary', disabled: !page.nextCursor, dataset: { cursor: page.nextCursor || '' } }, 'Next page');
     prev.addEventListener('click', () => { trail.pop(); reload(trail[trail.length - 1]); });
@@ -129,6 +132,8 @@ function vesselList(fleetId, sort, levels) {
 export async function render(root, { fleetId }, query) {
   const sort = SORTS.includes(query.get('sort')) ? query.get('sort') : '-score';
   const levels = (query.get('level') || '').split(',').filter((l) => fmt.LEVELS.includes(l));
+  const limit = Number(query.get('limit'));
+  hashLimit = Number.isInteger(limit) && limit >= 1 && limit <= 500 ? limit : null;
   const id = encodeURIComponent(fleetId);
 
   const [fleet, risk, thresholds] = await Promise.all([
@@ -136,7 +141,7 @@ export async function render(root, { fleetId }, query) {
     requestOrNull(`/api/fleet-risk/fleets/${id}/risk`),
     requestOrNull(`/api/fleet-risk/fleets/${id}/thresholds`),
   ]);
-  const list = vesselList(fleetId, sort, levels);
+  const list = vesselList(fleetId, sort, levels, hashLimit || DEFAULT_PAGE_SIZE);
   await list.load('');
 
   replace(root,
