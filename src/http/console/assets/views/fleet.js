@@ -11,6 +11,7 @@ import { levelBadge, figures, table, cell, numCell, section, viewHeading, note }
 import { showProblem, clearProblem } from '../problem.js';
 import { markLoading, markLoaded } from '../loading.js';
 import { exportButton } from './export.js';
+import { simulationPanel } from './simulation.js';
 
 const DEFAULT_PAGE_SIZE = 25;
 const SORTS = ['-score', 'score', 'name'];
@@ -151,5 +152,6 @@ export async function render(root, { fleetId }, query) {
       exportButton(`/api/fleet-risk/fleets/${id}/export?format=xlsx`, 'fleet-risk-fleet.xlsx', 'Export to Excel', 'export-xlsx'),
       exportButton(`/api/fleet-risk/fleets/${id}/export?format=csv`, 'fleet-risk-fleet.csv', 'Export CSV', 'export-csv')),
     section('Fleet risk', 'fleet-risk', aggregate(risk, thresholds)),
-    section('Vessels', 'vessels', list.element));
+    section('Vessels', 'vessels', list.element),
+    section('Loss simulation', 'simulation', simulationPanel(fleetId)));
 }
