@@ -11,7 +11,12 @@ export function markLoading() {
   delete document.body.dataset.ready;
 }
 
-export function markLoaded(status = 'ok') {
+/**
+ * owner: an element of the view that asked; when it has left the page (the
+ * user moved on while it loaded) the new view's state is left alone.
+ */
+export function markLoaded(status = 'ok', owner = null) {
+  if (owner && !owner.isConnected) return;
   const el = view();
   el.dataset.loaded = 'true';
   el.dataset.status = status;

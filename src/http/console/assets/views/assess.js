@@ -111,10 +111,10 @@ export async function render(root) {
       replace(out, h('p', { class: 'loading' }, 'Assessing…'));
       const response = await request('/api/fleet-risk/assess', { method: 'POST', body });
       replace(out, results(response, body));
-      markLoaded('ok');
+      markLoaded('ok', out);
     } catch (err) {
       replace(out, problemElement(err));
-      markLoaded('error');
+      markLoaded('error', out);
     } finally {
       submit.disabled = false;
     }

@@ -119,11 +119,11 @@ function vesselList(fleetId, sort, levels, pageSize) {
     clearProblem();
     try {
       await load(cursor);
-      markLoaded('ok');
+      markLoaded('ok', body);
       document.getElementById('vessels-page')?.focus();
     } catch (err) {
       showProblem(err);
-      markLoaded('error');
+      markLoaded('error', body);
     }
   }
 

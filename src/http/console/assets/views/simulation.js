@@ -40,10 +40,10 @@ export function simulationPanel(fleetId) {
       const sim = await request(withQuery(`/api/fleet-risk/fleets/${encodeURIComponent(fleetId)}/risk/simulation`,
         { years: years.value.trim(), seed: seed.value.trim() }));
       replace(out, result(sim));
-      markLoaded('ok');
+      markLoaded('ok', out);
     } catch (err) {
       replace(out, problemElement(err));
-      markLoaded('error');
+      markLoaded('error', out);
     } finally {
       run.disabled = false;
     }
