@@ -17,15 +17,22 @@ export function figures(rows, className = 'figures') {
 
 /**
  * A table in a scroll container (wide tables scroll on a phone instead of
- * breaking the page). head: [label | Node, ...]; rows: <tr> elements.
+ * breaking the page). head: [label | Node, ...]; a label ending in "#" is
+ * a numeric column (right-aligned), shown without the "#". rows: <tr>s.
  */
 export function table(caption, head, rows, { className = '', empty = 'Nothing to show.' } = {}) {
   const body = rows.length ? rows : [h('tr', { class: 'empty-row' }, h('td', { colspan: head.length }, empty))];
   return h('div', { class: 'table-wrap' },
     h('table', { class: ['data', className] },
       caption ? h('caption', null, caption) : null,
-      h('thead', null, h('tr', null, head.map((label) => (label instanceof Node ? label : h('th', { scope: 'col' }, label))))),
+      h('thead', null, h('tr', null, head.map(headCell))),
       h('tbody', null, body)));
+}
+
+function headCell(label) {
+  if (label instanceof Node) return label;
+  const numeric = label.length > 1 && label.endsWith('#');
+  return h('th', { scope: 'col', class: numeric ? 'num' : null }, numeric ? label.slice(0, -1) : label);
 }
 
 export function cell(content, className) {

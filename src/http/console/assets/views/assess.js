@@ -67,7 +67,7 @@ function overview(assessments, vessels) {
     cell(jumpButton(i, vessels[i]?.name || a.vesselIMO)),
     cell(a.vesselIMO, 'imo'), numCell(fmt.score(a.score)), cell(levelBadge(a.level)), cell(a.srp.profile),
     numCell(fmt.usd(a.expectedAnnualLossUsd))));
-  return table(null, ['Vessel', 'IMO', 'Score', 'Level', 'SRP', 'Expected annual loss'], rows, { className: 'assessment-table' });
+  return table(null, ['Vessel', 'IMO', 'Score#', 'Level', 'SRP', 'Expected annual loss#'], rows, { className: 'assessment-table' });
 }
 
 function results(response, body) {

@@ -76,7 +76,7 @@ async function fallback(root, problem) {
   replace(root,
     viewHeading('Fleets', 'The dashboard is not enabled for this key; the fleets, riskiest first.'),
     section('Fleets', 'fleets',
-      table(null, ['Fleet', 'Vessels', 'Score', 'Level', 'Published'], rows, { className: 'fleet-table', empty: 'No fleets on the book yet.' })));
+      table(null, ['Fleet', 'Vessels#', 'Score#', 'Level', 'Published'], rows, { className: 'fleet-table', empty: 'No fleets on the book yet.' })));
   showProblem(problem);
 }
 
@@ -106,13 +106,13 @@ export async function render(root) {
       section('Level mix', 'level-mix',
         levelMix(dash.levelCounts, dash.unscoredVessels ? [{ key: 'unscored', label: 'Not scored', count: dash.unscoredVessels }] : []))),
     section('Fleets', 'fleets',
-      table(null, ['Fleet', 'Vessels', 'Score', 'Level', 'Change', 'Previous', 'Published'], fleetRows(dash.fleets),
+      table(null, ['Fleet', 'Vessels#', 'Score#', 'Level', 'Change#', 'Previous#', 'Published'], fleetRows(dash.fleets),
         { className: 'fleet-table', empty: 'No fleets on the book yet.' })),
     section('Top 10 riskiest vessels', 'top-risks',
-      table(null, ['#', 'Vessel', 'IMO', 'Fleet', 'Score', 'Level'], topRiskRows(dash.topRisks),
+      table(null, ['Rank', 'Vessel', 'IMO', 'Fleet', 'Score#', 'Level'], topRiskRows(dash.topRisks),
         { className: 'top-risk-table', empty: 'No scored vessels yet.' })),
     section('Last runs', 'runs',
-      table(null, ['Started', 'Trigger', 'Status', 'As of', 'Scored', 'Failed', 'Duration', 'Error'], runRows(runs.items),
+      table(null, ['Started', 'Trigger', 'Status', 'As of', 'Scored#', 'Failed#', 'Duration#', 'Error'], runRows(runs.items),
         { className: 'run-table', empty: 'No runs yet.' })));
 }
 

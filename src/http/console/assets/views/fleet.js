@@ -61,7 +61,7 @@ function sortHeader(label, field, current) {
   const active = field === 'score' ? current.endsWith('score') : current === 'name';
   const next = field === 'score' ? (current === '-score' ? 'score' : '-score') : 'name';
   const ariaSort = !active ? 'none' : current === 'score' || current === 'name' ? 'ascending' : 'descending';
-  return h('th', { scope: 'col', 'aria-sort': ariaSort, class: 'sortable' },
+  return h('th', { scope: 'col', 'aria-sort': ariaSort, class: ['sortable', field === 'score' ? 'num' : ''] },
     h('button', { type: 'button', class: 'sort-button', dataset: { sort: next }, id: `sort-${field}` },
       label, h('span', { 'aria-hidden': 'true' }, active ? (ariaSort === 'ascending' ? ' \u25B2' : ' \u25BC') : ' \u21C5')));
 }
@@ -101,7 +101,7 @@ function vesselList(fleetId, sort, levels, pageSize) {
     const next = h('button', { type: 'button', id: 'vessels-next', class: 'button-secondary', disabled: !page.nextCursor, dataset: { cursor: page.nextCursor || '' } }, 'Next page');
     prev.addEventListener('click', () => { trail.pop(); reload(trail[trail.length - 1]); });
     next.addEventListener('click', () => { trail.push(page.nextCursor); reload(page.nextCursor); });
-    const head = [sortHeader('Vessel', 'name', sort), 'IMO', 'Type', 'Flag', 'Built', 'Insured value', sortHeader('Score', 'score', sort), 'Level'];
+    const head = [sortHeader('Vessel', 'name', sort), 'IMO', 'Type', 'Flag', 'Built#', 'Insured value#', sortHeader('Score', 'score', sort), 'Level'];
     replace(body,
       table(null, head, vesselRows(page.items), {
         className: 'vessel-table',

@@ -20,6 +20,8 @@ export async function render(root, _params, query) {
   const save = h('button', { id: 'key-save', type: 'submit', class: 'button-primary' }, 'Save key');
   const feedback = h('div', { id: 'key-feedback', 'aria-live': 'polite' });
   const state = h('p', { id: 'key-current' }, getKey() ? 'A key is saved for this tab.' : 'No key is saved.');
+  const wanted = safeNext(query);
+  const reason = wanted !== '/' ? h('p', { class: 'note', id: 'key-reason' }, `Enter a key to open ${wanted}.`) : null;
 
   const form = h('form', { id: 'key-form', class: 'stack', novalidate: true },
     h('label', { for: 'key-input' }, 'API key'),
@@ -54,5 +56,5 @@ export async function render(root, _params, query) {
     }
   });
 
-  replace(root, viewHeading('API key', 'Every view reads the fleet-risk API with your key.'), state, form);
+  replace(root, viewHeading('API key', 'Every view reads the fleet-risk API with your key.'), reason, state, form);
 }

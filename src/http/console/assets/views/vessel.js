@@ -31,20 +31,20 @@ function inspections(list) {
   const rows = [...list].reverse().map((i) => h('tr', { class: 'inspection-row', dataset: { id: i.id, detained: i.detained } },
     cell(fmt.date(i.date)), cell(fmt.words(i.regime)), numCell(fmt.count(i.deficiencies)),
     cell(i.detained ? h('strong', { class: 'warn' }, 'detained') : 'no')));
-  return table(null, ['Date', 'Regime', 'Deficiencies', 'Detained'], rows, { className: 'inspection-table', empty: 'No inspections on record.' });
+  return table(null, ['Date', 'Regime', 'Deficiencies#', 'Detained'], rows, { className: 'inspection-table', empty: 'No inspections on record.' });
 }
 
 function incidents(list) {
   const rows = [...list].reverse().map((i) => h('tr', { class: 'incident-row', dataset: { id: i.id, severity: i.severity } },
     cell(fmt.date(i.date)), cell(i.severity), cell(fmt.words(i.kind)), numCell(fmt.usd(i.grossLossUsd))));
-  return table(null, ['Date', 'Severity', 'Kind', 'Gross loss'], rows, { className: 'incident-table', empty: 'No incidents on record.' });
+  return table(null, ['Date', 'Severity', 'Kind', 'Gross loss#'], rows, { className: 'incident-table', empty: 'No incidents on record.' });
 }
 
 function historyTable(items) {
   const rows = items.map((e) => h('tr', { class: 'history-row', dataset: { runId: e.runId } },
     cell(fmt.dateTime(e.calculatedAt)), cell(fmt.date(e.asOf)), numCell(fmt.score(e.score)), numCell(fmt.score(e.scorecard)),
     cell(levelBadge(e.level)), cell(e.srpProfile), numCell(fmt.usd(e.expectedAnnualLossUsd)), cell(e.modelVersion)));
-  return table(null, ['Published', 'As of', 'Score', 'Scorecard', 'Level', 'SRP', 'Expected annual loss', 'Model'], rows,
+  return table(null, ['Published', 'As of', 'Score#', 'Scorecard#', 'Level', 'SRP', 'Expected annual loss#', 'Model'], rows,
     { className: 'history-table', empty: 'No published scores yet.' });
 }
 
