@@ -23,6 +23,7 @@ const ROUTES = [
 
 let renderToken = 0;
 let firstRender = true;
+let lastRouteName = null;
 
 function parseHash() {
   const raw = location.hash.replace(/^#/, '') || '/';
@@ -58,6 +59,9 @@ function announce(text) {
 
 async function route() {
   const token = ++renderToken;
+  // Within one view (a new sort or filter), focus goes back to the control
+  // that changed it, not to the heading.
+  const keepFocusId = document.activeElement && document.activeElement.id;
   const { raw, path, query } = parseHash();
   const found = match(path);
   const viewEl = document.getElementById('view');
@@ -99,9 +103,11 @@ async function route() {
   announce(`${document.title} loaded`);
   // Move focus to the new content on navigation (not on the first load), so a
   // keyboard or screen reader user starts at the view's heading.
-  const focusTarget = name === 'key' ? document.getElementById('key-input') : heading;
+  const sameView = name === lastRouteName && keepFocusId ? document.getElementById(keepFocusId) : null;
+  const focusTarget = sameView || (name === 'key' ? document.getElementById('key-input') : heading);
   if (focusTarget && (!firstRender || name === 'key')) focusTarget.focus();
   firstRender = false;
+  lastRouteName = name;
 }
 
 function start() {

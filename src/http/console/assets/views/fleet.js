@@ -87,7 +87,7 @@ function vesselList(fleetId, sort, levels, pageSize) {
     h('fieldset', { class: 'level-filter', id: 'level-filter' },
       h('legend', null, 'Levels'),
       fmt.LEVELS.map((l) => h('label', { class: 'check' },
-        h('input', { type: 'checkbox', name: 'level', value: l, checked: levels.includes(l) }), ` ${fmt.levelName(l)}`))));
+        h('input', { type: 'checkbox', name: 'level', value: l, id: `level-${l}`, checked: levels.includes(l) }), ` ${fmt.levelName(l)}`))));
   controls.addEventListener('change', () => {
     const chosen = [...controls.querySelectorAll('input[name=level]:checked')].map((i) => i.value);
     location.hash = hashFor(fleetId, controls.querySelector('#vessel-sort').value, chosen);
