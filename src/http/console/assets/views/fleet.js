@@ -137,13 +137,13 @@ export async function render(root, { fleetId }, query) {
   hashLimit = Number.isInteger(limit) && limit >= 1 && limit <= 500 ? limit : null;
   const id = encodeURIComponent(fleetId);
 
+  const list = vesselList(fleetId, sort, levels, hashLimit || DEFAULT_PAGE_SIZE);
   const [fleet, risk, thresholds] = await Promise.all([
     request(`/api/fleet-risk/fleets/${id}`),
     requestOrNull(`/api/fleet-risk/fleets/${id}/risk`),
     requestOrNull(`/api/fleet-risk/fleets/${id}/thresholds`),
+    list.load(''),
   ]);
-  const list = vesselList(fleetId, sort, levels, hashLimit || DEFAULT_PAGE_SIZE);
-  await list.load('');
 
   replace(root,
     h('p', { class: 'crumbs' }, h('a', { href: '#/' }, 'Dashboard'), ' / ', fleet.name),
