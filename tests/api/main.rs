@@ -17,6 +17,7 @@ mod support;
 
 mod assess;
 mod auth;
+mod auth_matrix;
 mod bad_values;
 mod cli;
 mod client_limits;
@@ -67,6 +68,7 @@ fn cases() -> Vec<TestCase> {
     [
         assess::CASES,
         auth::CASES,
+        auth_matrix::CASES,
         bad_values::CASES,
         cli::CASES,
         client_limits::CASES,
