@@ -84,6 +84,7 @@ fn cases() -> Vec<TestCase> {
         export::CASES,
         export_workbook::CASES,
         faults::database_startup::CASES,
+        faults::killed_run::CASES,
         faults::sqlite_lock::CASES,
         fleets::CASES,
         health::CASES,

@@ -1,5 +1,7 @@
 //! Faults survived (issue 14, items 9-12): the database locked by another
-//! process, and PostgreSQL not up yet when `serve` starts.
+//! process, PostgreSQL not up yet when `serve` starts, and a process killed
+//! in the middle of a book-wide run.
 
 pub mod database_startup;
+pub mod killed_run;
 pub mod sqlite_lock;
