@@ -82,6 +82,8 @@ pub struct Settings {
     pub sentry_environment: String,
     /// Share of requests traced (0 to 1).
     pub sentry_traces_sample_rate: f32,
+    /// The longest one send to Sentry may take (connect and answer).
+    pub sentry_timeout: std::time::Duration,
     /// Serve `/metrics` on this address instead of the API listener.
     pub metrics_addr: Option<SocketAddr>,
     /// The rollout guard's window: timeouts and dashboard loads within it count.
@@ -341,6 +343,12 @@ impl Settings {
                     _ => Err(format!("expected a number from 0 to 1, got {raw:?}")),
                 }
             })?,
+            sentry_timeout: parse_var(
+                env,
+                "SENTRY_TIMEOUT_SECONDS",
+                std::time::Duration::from_secs(5),
+                parse_seconds,
+            )?,
             rollout_guard_window: parse_var(
                 env,
                 "ROLLOUT_GUARD_WINDOW",

@@ -353,7 +353,7 @@ impl Application {
         if let Some(hub) = &self.state.sentry
             && let Some(client) = hub.client()
         {
-            client.flush(Some(std::time::Duration::from_secs(2)));
+            client.flush(Some(telemetry::sentry::EXIT_FLUSH));
         }
         served
     }

@@ -12,6 +12,7 @@ pub mod request;
 mod run_reports;
 pub mod scrub;
 pub mod sentry;
+mod sentry_transport;
 
 pub use error_event::error_event;
 pub use logging::init_logging;

@@ -15,7 +15,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sentry::protocol::{Breadcrumb, Event};
-use sentry::transports::DefaultTransportFactory;
 use sentry::{ClientInitGuard, ClientOptions, Envelope, Hub, Transport, TransportFactory};
 
 pub use super::run_reports::{
@@ -23,11 +22,15 @@ pub use super::run_reports::{
     report_vessel_scoring_failure_to,
 };
 use super::scrub::Scrubber;
+use super::sentry_transport::{BoundedHttpTransportFactory, QUEUE_CAPACITY};
 use crate::config::Settings;
 
 /// The client options this service runs with, or `None` when `SENTRY_DSN` is unset.
 pub fn client_options(settings: &Settings) -> Option<ClientOptions> {
-    client_options_with_transport(settings, Arc::new(DefaultTransportFactory))
+    let transport = BoundedHttpTransportFactory {
+        timeout: settings.sentry_timeout,
+    };
+    client_options_with_transport(settings, Arc::new(transport))
 }
 
 /// [`client_options`] sending through `inner` (tests pass a capturing transport;
@@ -47,16 +50,36 @@ pub fn client_options_with_transport(
         .traces_sample_rate(settings.sentry_traces_sample_rate)
         .send_default_pii(false)
         .max_request_body_size(sentry::MaxRequestBodySize::None)
+        .transport_channel_capacity(QUEUE_CAPACITY)
+        // The panic integration flushes with this after each panic, on the
+        // worker that panicked; ours are caught and answered 500, so that
+        // wait would only hold the worker while Sentry is slow. Exits flush
+        // explicitly instead ([`SentryGuard`], the server's shutdown).
+        .shutdown_timeout(Duration::ZERO)
         .before_send(move |event| scrub_event(&for_events, event))
         .before_breadcrumb(move |breadcrumb| scrub_breadcrumb(&for_breadcrumbs, breadcrumb))
         .transport(ScrubbingTransportFactory { scrubber, inner });
     Some(sentry::apply_defaults(options))
 }
 
+/// How long an exit waits for pending events to be sent.
+pub const EXIT_FLUSH: Duration = Duration::from_secs(2);
+
+/// The process-wide client; dropped when the command ends, it sends what
+/// is pending (at most [`EXIT_FLUSH`]), then closes.
+pub struct SentryGuard(#[allow(dead_code)] ClientInitGuard);
+
+impl Drop for SentryGuard {
+    fn drop(&mut self) {
+        if let Some(client) = Hub::main().client() {
+            client.flush(Some(EXIT_FLUSH));
+        }
+    }
+}
+
 /// Binds a client to the process-wide hub (the binary calls this once, first).
-/// The returned guard flushes pending events when dropped.
-pub fn init_sentry(settings: &Settings) -> Option<ClientInitGuard> {
-    client_options(settings).map(sentry::init)
+pub fn init_sentry(settings: &Settings) -> Option<SentryGuard> {
+    client_options(settings).map(|options| SentryGuard(sentry::init(options)))
 }
 
 /// The hub a server reports to: the process-wide one when [`init_sentry`]

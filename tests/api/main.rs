@@ -85,6 +85,7 @@ fn cases() -> Vec<TestCase> {
         export_workbook::CASES,
         faults::database_startup::CASES,
         faults::killed_run::CASES,
+        faults::sentry_down::CASES,
         faults::sqlite_lock::CASES,
         fleets::CASES,
         health::CASES,
