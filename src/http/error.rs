@@ -326,6 +326,10 @@ impl From<StorageError> for ApiError {
                 tracing::error!("a write timed out waiting for its turn");
                 Self::database_unavailable().caused_by(StorageError::WriteQueueTimedOut)
             }
+            // Not logged per request: the failure that started the pause was.
+            StorageError::WritesPaused => {
+                Self::database_unavailable().caused_by(StorageError::WritesPaused)
+            }
             other => Self::internal(other),
         }
     }

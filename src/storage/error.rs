@@ -35,6 +35,10 @@ pub enum StorageError {
     CursorMismatch,
     #[error("timed out waiting for the other writes to the book")]
     WriteQueueTimedOut,
+    /// The database was found unavailable a moment ago: writes are refused
+    /// at once for a moment rather than queued behind it (`write_outage`).
+    #[error("writes are paused: the database was unavailable a moment ago")]
+    WritesPaused,
     /// `serve` (or a CLI command) waited `DB_STARTUP_WAIT_SECONDS` for a
     /// database that never answered.
     #[error(

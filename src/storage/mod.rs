@@ -41,6 +41,7 @@ mod thresholds;
 mod vessel_list;
 mod vessel_score;
 mod vessels;
+mod write_outage;
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -164,6 +165,8 @@ pub enum BackendPool {
 pub struct Database {
     pool: BackendPool,
     writers: Arc<Semaphore>,
+    /// Writes refused at once while the database is known to be down.
+    outage: Arc<write_outage::WriteOutage>,
     sqlite_busy_timeout: Duration,
 }
 
@@ -197,6 +200,7 @@ impl Database {
         Self {
             pool,
             writers: Arc::new(Semaphore::new(1)),
+            outage: Arc::default(),
             sqlite_busy_timeout: PoolSettings::default().sqlite_busy_timeout,
         }
     }
@@ -312,15 +316,23 @@ impl Database {
     /// returned transaction: a second pooled connection while this one holds
     /// the lock could wait on writers that wait on this one.
     pub async fn begin_write(&self) -> Result<WriteTx, StorageError> {
+        let asked = std::time::Instant::now();
+        self.outage.check(asked, asked)?;
         let turn = tokio::time::timeout(WRITE_QUEUE_TIMEOUT, self.writers.clone().acquire_owned())
             .await
             .map_err(|_| StorageError::WriteQueueTimedOut)?
             .expect("the writers' queue is never closed");
+        // The database may have been found down while this writer waited.
+        self.outage.check(asked, std::time::Instant::now())?;
         let conn = match &self.pool {
-            BackendPool::Sqlite(pool) => sqlite::begin_write(pool).await?,
-            BackendPool::Postgres(pool) => postgres::begin_write(pool).await?,
+            BackendPool::Sqlite(pool) => sqlite::begin_write(pool).await,
+            BackendPool::Postgres(pool) => postgres::begin_write(pool).await,
         };
-        Ok(WriteTx { conn, _turn: turn })
+        self.outage.record(&conn, std::time::Instant::now());
+        Ok(WriteTx {
+            conn: conn?,
+            _turn: turn,
+        })
     }
 
     /// False when another process holds SQLite's write lock now, so that no
