@@ -49,7 +49,10 @@ pub async fn update_vessel(
     };
     rescore(ctx, &mut tx, Some(vessel.imo), &[previous]).await?;
     tx.commit().await?;
-    read_back(ctx, vessel.imo).await.map(Some)
+    // The read-back runs after the commit: a DELETE that commits in between
+    // leaves no vessel to answer with, which is what any later read says too
+    // (404), not a broken store (500).
+    Ok(ctx.db.get_vessel(vessel.imo).await?)
 }
 
 /// `false` when there is no such vessel.
