@@ -255,7 +255,10 @@ mod tests {
         assert_eq!(fields.integer_in("e", None, 0, 9), None);
         assert_eq!(
             fields_of(&fields.finish()),
-            [("d", "must be an integer"), ("e", "must be between 0 and 9")]
+            [
+                ("d", "must be an integer"),
+                ("e", "must be between 0 and 9")
+            ]
         );
     }
 

@@ -65,8 +65,15 @@ async fn every_error_code_is_in_the_spec(_: Backend) {
                 .iter()
                 .find(|c| c.as_str() == code)
                 .unwrap_or_else(|| panic!("{name} lists {code}, which the server does not define"));
-            assert_eq!(enum_of("status"), [json!(defined.status().as_u16())], "{name}");
-            assert!(enum_of("title").contains(&json!(defined.title())), "{name} {code}");
+            assert_eq!(
+                enum_of("status"),
+                [json!(defined.status().as_u16())],
+                "{name}"
+            );
+            assert!(
+                enum_of("title").contains(&json!(defined.title())),
+                "{name} {code}"
+            );
             listed.insert(code);
         }
     }
