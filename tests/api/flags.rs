@@ -401,7 +401,11 @@ async fn ofrep_answers_in_the_protocols_shapes(backend: Backend) {
         (400, Some("PARSE_ERROR"))
     );
     // A single evaluation's failure names its flag, whatever failed.
-    assert_eq!(malformed.body["key"], "fleetRiskDashboard", "{}", malformed.text);
+    assert_eq!(
+        malformed.body["key"], "fleetRiskDashboard",
+        "{}",
+        malformed.text
+    );
     let anonymous = app
         .request(
             Method::POST,
