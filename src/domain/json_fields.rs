@@ -134,6 +134,8 @@ impl<'a> JsonFields<'a> {
     }
 
     /// An integer from `min` to `max`, `default` when absent (required when `None`).
+    /// As in JSON Schema, a number with a zero fractional part (`65536.0`,
+    /// `1e3`) is an integer.
     pub fn integer_in(
         &mut self,
         name: &'static str,
@@ -141,10 +143,7 @@ impl<'a> JsonFields<'a> {
         min: i64,
         max: i64,
     ) -> Option<i64> {
-        let value = self.member(name, default, "an integer", |value| {
-            // An integer beyond i64 is still an integer, just out of range.
-            value.as_i64().or_else(|| value.as_u64().map(|_| i64::MAX))
-        })?;
+        let value = self.member(name, default, "an integer", integral)?;
         if value.validate_range(Some(min), Some(max), None, None) {
             Some(value)
         } else {
@@ -190,6 +189,20 @@ impl<'a> JsonFields<'a> {
     }
 }
 
+/// `value` as an integer when JSON Schema would call it one. An integer
+/// beyond i64 is still an integer, just out of range: it saturates.
+fn integral(value: &Value) -> Option<i64> {
+    if let Some(n) = value.as_i64() {
+        return Some(n);
+    }
+    if value.as_u64().is_some() {
+        return Some(i64::MAX);
+    }
+    let n = value.as_f64()?;
+    // `as` saturates, so an integral float beyond i64 lands out of range too.
+    (n.is_finite() && n.fract() == 0.0).then_some(n as i64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,6 +240,24 @@ mod tests {
                 ("g", "must be true or false"),
                 ("h", "must be an array"),
                 ("zz", "is not a field of this request"),
+            ]
+        );
+    }
+
+    #[test]
+    fn integral_numbers_are_integers_as_in_json_schema() {
+        let value = json!({"a": 65536.0, "b": 1e3, "c": -0.0, "d": 1.5, "e": 1e300});
+        let mut fields = JsonFields::of(&value).unwrap();
+        assert_eq!(fields.integer_in("a", None, 0, 100_000), Some(65536));
+        assert_eq!(fields.integer_in("b", None, 0, 100_000), Some(1000));
+        assert_eq!(fields.integer_in("c", None, 0, 9), Some(0));
+        assert_eq!(fields.integer_in("d", None, 0, 9), None);
+        assert_eq!(fields.integer_in("e", None, 0, 9), None);
+        assert_eq!(
+            fields_of(&fields.finish()),
+            [
+                ("d", "must be an integer"),
+                ("e", "must be between 0 and 9")
             ]
         );
     }

@@ -14,7 +14,7 @@ use super::error::{ApiError, ErrorCode};
 use super::flags::{ContextQuery, flag_set};
 use super::metrics;
 use crate::domain::{FleetId, Imo, RiskLevel, Role};
-use crate::flags::{FLEET_RISK_DASHBOARD, FlagKey, evaluate};
+use crate::flags::{EvaluationContext, FLEET_RISK_DASHBOARD, FlagKey, evaluate};
 use crate::jobs::ThresholdBook;
 use crate::risk::LevelCounts;
 use crate::storage::{self, RunRecord};
@@ -115,8 +115,11 @@ pub async fn dashboard(
     request: HttpRequest,
     who: web::Query<ContextQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    // Parsed for every role, so a bad `userId`, `groups` or `region` is 422
+    // whoever sends it, though only viewers are gated by the flag.
+    let context = who.context()?;
     if viewer.0.key.role == Role::Viewer {
-        gate(&state, &who).await?;
+        gate(&state, &context).await?;
     }
     let started = std::time::Instant::now();
     state
@@ -137,12 +140,11 @@ pub async fn dashboard(
 /// Viewers see the dashboard when `fleetRiskDashboard` is on for them
 /// (their `userId`, `groups` and `region`, as for `/api/flags`), from the
 /// flag cache; a missing flag gates nothing.
-async fn gate(state: &AppState, who: &ContextQuery) -> Result<(), ApiError> {
-    let context = who.context()?;
+async fn gate(state: &AppState, context: &EvaluationContext) -> Result<(), ApiError> {
     let set = flag_set(state).await?;
     let key = FlagKey::parse(FLEET_RISK_DASHBOARD).expect("the dashboard flag's key parses");
     match set.get(&key) {
-        Some(flag) if !evaluate(&key, &flag.rules, &context, Utc::now()).value => {
+        Some(flag) if !evaluate(&key, &flag.rules, context, Utc::now()).value => {
             Err(ApiError::new(
                 ErrorCode::FeatureDisabled,
                 "the dashboard is not enabled for this user yet (fleetRiskDashboard)",

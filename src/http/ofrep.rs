@@ -229,7 +229,11 @@ pub async fn evaluate_one(
     body: Result<JsonBody, ApiError>,
 ) -> Result<HttpResponse, OfrepError> {
     authorize(&request, &state).await?;
-    let body = body.map_err(OfrepError::from)?;
+    // A body that does not parse is a 400 about this flag, like a bad context.
+    let body = body.map_err(|e| match OfrepError::from(e) {
+        e if e.status == StatusCode::BAD_REQUEST => e.about(&key),
+        e => e,
+    })?;
     let context = context_of(&body.0).map_err(|e| e.about(&key))?;
     let set = flag_set(&state).await?;
     let flag = FlagKey::parse(&key).ok().and_then(|k| set.get(&k).cloned());

@@ -118,6 +118,7 @@ pub fn aggregate_members(
 
     let mut weighted_score = 0.0;
     let mut max_score = 0.0f64;
+    let mut min_score = f64::INFINITY;
     let mut level_counts = LevelCounts::default();
     let mut srp_counts = SrpCounts::default();
     let mut high_risk_weight = 0.0;
@@ -131,6 +132,7 @@ pub fn aggregate_members(
         let weight = weight_of(member);
         weighted_score += weight * assessment.score;
         max_score = max_score.max(assessment.score);
+        min_score = min_score.min(assessment.score);
         if level_counts.count(thresholds.level_of(assessment.score)) {
             high_risk_weight += weight;
         }
@@ -156,7 +158,14 @@ pub fn aggregate_members(
             0.0
         }
     };
-    let score = mean(weighted_score);
+    // A weighted mean lies between the least and the greatest member; the
+    // rounding of the sums can push it just outside (100.00000000000001 for
+    // a fleet of 100s), so it is held there.
+    let score = if members.is_empty() {
+        0.0
+    } else {
+        mean(weighted_score).clamp(min_score, max_score)
+    };
     let mut top_drivers: Vec<TopDriver> = if members.is_empty() {
         Vec::new()
     } else {
@@ -184,7 +193,8 @@ pub fn aggregate_members(
         total_insured_value_usd: total_value,
         level_counts,
         srp_counts,
-        high_risk_value_share: mean(high_risk_weight),
+        // A share, held at most 1 for the same reason.
+        high_risk_value_share: mean(high_risk_weight).min(1.0),
         expected_claims,
         expected_annual_loss_usd,
         top_drivers,

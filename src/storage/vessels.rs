@@ -249,6 +249,23 @@ impl WriteTx {
         Ok(Some(fleet))
     }
 
+    /// The vessel with its histories, read inside this transaction: what a
+    /// write answers with, as it committed it, whatever commits after it.
+    pub async fn get_vessel(&mut self, imo: Imo) -> Result<Option<VesselRecord>, StorageError> {
+        let sql = format!("{}WHERE v.imo = $1", *SELECT_VESSEL);
+        let row: Option<VesselRow> = on_tx!(self, conn => {
+            sqlx::query_as(AssertSqlSafe(sql.as_str()))
+                .bind(imo.to_string())
+                .fetch_optional(conn)
+                .await?
+        });
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let (inspections, incidents) = self.histories_of(imo).await?;
+        Ok(Some(row.into_record(inspections, incidents)?))
+    }
+
     /// The vessel with its histories and data version, read inside this transaction.
     pub async fn vessel_for_scoring(
         &mut self,

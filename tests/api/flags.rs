@@ -247,6 +247,12 @@ async fn viewers_outside_the_rollout_are_refused_the_dashboard(backend: Backend)
     for key in [&app.keys.underwriter, &app.keys.admin] {
         let ungated = app.get(path, key).await;
         assert_eq!(ungated.status, 200, "{}", ungated.text);
+        // Not gated, but a bad context is still refused (found by Schemathesis).
+        let bad = app
+            .get(&format!("{path}?userId=%C2%84&region=EU"), key)
+            .await;
+        bad.assert_problem(422, "validation_failed");
+        assert_eq!(bad.error_fields(), ["userId", "region"]);
     }
     open_dashboard(&app).await;
     let everyone = app.get(path, &app.keys.viewer).await;
@@ -393,6 +399,12 @@ async fn ofrep_answers_in_the_protocols_shapes(backend: Backend) {
     assert_eq!(
         (malformed.status, malformed.body["errorCode"].as_str()),
         (400, Some("PARSE_ERROR"))
+    );
+    // A single evaluation's failure names its flag, whatever failed.
+    assert_eq!(
+        malformed.body["key"], "fleetRiskDashboard",
+        "{}",
+        malformed.text
     );
     let anonymous = app
         .request(

@@ -16,6 +16,7 @@ crate::cases!(
     a_null_fleet_name_is_treated_as_absent,
     json_suffix_media_types_are_json,
     messages_are_written_for_a_person,
+    integral_numbers_are_integers_as_in_json_schema,
 );
 
 pub const VESSELS: &str = "/api/fleet-risk/vessels";
@@ -442,4 +443,22 @@ async fn messages_are_written_for_a_person(backend: Backend) {
             )
         ]
     );
+}
+
+/// `65536.0` is an integer to JSON Schema, so to the API (found by Schemathesis).
+async fn integral_numbers_are_integers_as_in_json_schema(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let fleet = app.create_fleet("Fleet A").await;
+    let mut body = vessel_body(IMOS[0]);
+    body["fleetId"] = json!(fleet);
+    body["grossTonnage"] = json!(65536.0);
+    body["yearBuilt"] = json!(2.01e3);
+    let created = app.post(VESSELS, &app.keys.admin, &body).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert_eq!(created.body["grossTonnage"], 65536);
+    assert_eq!(created.body["yearBuilt"], 2010);
+    body["grossTonnage"] = json!(65536.5);
+    let refused = app.post(VESSELS, &app.keys.admin, &body).await;
+    refused.assert_problem(422, "validation_failed");
+    assert_eq!(refused.error_fields(), ["grossTonnage"]);
 }

@@ -196,3 +196,21 @@ fn an_empty_fleet_is_all_zero_and_low() {
     assert!(fleet.top_drivers.is_empty());
     assert_eq!(fleet.high_risk_value_share, 0.0);
 }
+
+#[test]
+fn a_fleet_score_stays_within_its_members_scores_despite_rounding() {
+    // These values weight three 100s to 100.00000000000001 in plain f64 sums.
+    let vessels = [
+        vessel("9074729", "bulk_carrier", 90_241_318.3),
+        vessel("9811000", "container", 4_028_408.32),
+        vessel("9319466", "oil_tanker", 3_519_140.24),
+    ];
+    let assessments: Vec<Assessment> = vessels
+        .iter()
+        .map(|v| assessment(v, 100.0, SrpProfile::High, 0.1, 0.0, &[]))
+        .collect();
+    let members: Vec<_> = vessels.iter().zip(&assessments).collect();
+    let fleet = aggregate_fleet(&members, &RiskThresholds::DEFAULT);
+    assert_eq!(fleet.score, 100.0);
+    assert_eq!(fleet.high_risk_value_share, 1.0);
+}
