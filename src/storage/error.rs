@@ -70,6 +70,13 @@ impl From<sqlx::Error> for StorageError {
 }
 
 impl StorageError {
+    /// The database could not be reached (down, restarting, the pool
+    /// unable to connect), as opposed to there but busy with another
+    /// process's lock (SQLite), which ends with that lock.
+    pub(super) fn is_unreachable(&self) -> bool {
+        matches!(self, Self::Unavailable { source, .. } if !is_sqlite_busy(source))
+    }
+
     /// The storage operation a database error arose in.
     pub fn operation(&self) -> Option<Operation> {
         match self {

@@ -11,7 +11,8 @@ use super::batch::sqlite_rows_per_statement;
 use super::columns::{columns_except, select_list, table_row};
 use super::stored::{corrupt_in, stored_count, stored_imo};
 use super::{
-    Database, StorageError, WriteConn, WriteTx, is_unique_violation, on_pool, on_tx, postgres,
+    Database, IncidentRecord, InspectionRecord, StorageError, WriteConn, WriteTx,
+    is_unique_violation, on_pool, on_tx, postgres,
 };
 use crate::domain::{
     ClassSocietyCode, CompanyPerformance, FlagState, FleetId, Imo, PolicyId, ShipType, UsdAmount,
@@ -252,6 +253,17 @@ impl WriteTx {
     /// The vessel with its histories, read inside this transaction: what a
     /// write answers with, as it committed it, whatever commits after it.
     pub async fn get_vessel(&mut self, imo: Imo) -> Result<Option<VesselRecord>, StorageError> {
+        let Some((row, inspections, incidents)) = self.vessel_row_with_histories(imo).await? else {
+            return Ok(None);
+        };
+        Ok(Some(row.into_record(inspections, incidents)?))
+    }
+
+    /// The vessel's row and its histories, read inside this transaction.
+    async fn vessel_row_with_histories(
+        &mut self,
+        imo: Imo,
+    ) -> Result<Option<(VesselRow, Vec<InspectionRecord>, Vec<IncidentRecord>)>, StorageError> {
         let sql = format!("{}WHERE v.imo = $1", *SELECT_VESSEL);
         let row: Option<VesselRow> = on_tx!(self, conn => {
             sqlx::query_as(AssertSqlSafe(sql.as_str()))
@@ -263,7 +275,7 @@ impl WriteTx {
             return Ok(None);
         };
         let (inspections, incidents) = self.histories_of(imo).await?;
-        Ok(Some(row.into_record(inspections, incidents)?))
+        Ok(Some((row, inspections, incidents)))
     }
 
     /// The vessel with its histories and data version, read inside this transaction.
@@ -271,17 +283,9 @@ impl WriteTx {
         &mut self,
         imo: Imo,
     ) -> Result<Option<ScoringVessel>, StorageError> {
-        let sql = format!("{}WHERE v.imo = $1", *SELECT_VESSEL);
-        let row: Option<VesselRow> = on_tx!(self, conn => {
-            sqlx::query_as(AssertSqlSafe(sql.as_str()))
-                .bind(imo.to_string())
-                .fetch_optional(conn)
-                .await?
-        });
-        let Some(row) = row else {
+        let Some((row, inspections, incidents)) = self.vessel_row_with_histories(imo).await? else {
             return Ok(None);
         };
-        let (inspections, incidents) = self.histories_of(imo).await?;
         let data_version = row.vessel.data_version;
         let record = row.into_record(inspections, incidents)?;
         Ok(Some(ScoringVessel {

@@ -7,7 +7,7 @@
 //! the writes still arriving) kept every write waiting past its client,
 //! and the service never recovered while the load went on.
 //!
-//! So a writer that finds the database unavailable records when; for
+//! So a writer that finds the database unreachable records when; for
 //! [`PAUSE`] after that, writes fail at once with a 503 (`Retry-After`),
 //! and so does every writer that was already waiting when it was recorded.
 //! The first write after the pause is the probe: on success writes flow
@@ -39,12 +39,13 @@ impl WriteOutage {
         }
     }
 
-    /// What beginning a write came to: an unavailable database starts the
-    /// pause, anything else ends it.
+    /// What beginning a write came to: a database that could not be
+    /// reached starts the pause, anything else ends it (SQLite busy with
+    /// another process's lock included: that ends with the lock).
     pub(super) fn record<T>(&self, begun: &Result<T, StorageError>, now: Instant) {
         let mut failed_at = self.failed_at.lock().expect("the outage lock");
         *failed_at = match begun {
-            Err(StorageError::Unavailable { .. }) => Some(now),
+            Err(error) if error.is_unreachable() => Some(now),
             _ => None,
         };
     }
