@@ -31,6 +31,7 @@ mod export_workbook;
 mod faults;
 mod feedback;
 mod feedback_retries;
+mod first_key;
 mod flags;
 mod fleets;
 mod health;
@@ -83,6 +84,7 @@ fn cases() -> Vec<TestCase> {
         export_workbook::CASES,
         faults::database_startup::CASES,
         faults::sqlite_lock::CASES,
+        first_key::CASES,
         fleets::CASES,
         health::CASES,
         histories::CASES,
