@@ -21,6 +21,7 @@ mod bad_values;
 mod cli;
 mod client_limits;
 mod concurrency;
+mod console;
 mod contract;
 mod cors;
 mod dashboard;
@@ -72,6 +73,7 @@ fn cases() -> Vec<TestCase> {
         cli::CASES,
         client_limits::CASES,
         concurrency::CASES,
+        console::CASES,
         contract::CASES,
         cors::CASES,
         dashboard::CASES,
