@@ -21,6 +21,9 @@ import tempfile
 import time
 from pathlib import Path
 
+# Selenium Manager is never needed (both paths are given) and must not phone home.
+os.environ.setdefault("SE_AVOID_STATS", "true")
+os.environ.setdefault("SE_OFFLINE", "true")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from server import Server  # noqa: E402
 
