@@ -14,6 +14,7 @@ reason and exits 0, unless CI is set: then that is a failure (exit 1).
 import argparse
 import json
 import os
+import re
 import shutil
 import statistics
 import sys
@@ -187,6 +188,26 @@ class Check:
         self.shot("05-vessel-history")
         self.passed("the score history has one point per run", points=len(points))
 
+    def assess(self):
+        self.go("#/assess", "assess")
+        self.driver.find_element("id", "assess-example").click()
+        text = self.js("return document.getElementById('assess-input').value;")
+        parsed = json.loads(text)
+        body = ({"vessels": parsed} if isinstance(parsed, list)
+                else dict(parsed) if "vessels" in parsed else {"vessels": [parsed]})
+        self.js("document.getElementById('view').dataset.loaded = 'false';")
+        self.driver.find_element("id", "assess-submit").click()
+        status = self.view_loaded("assess")
+        assert status == "ok", f"the assessment answered {status}: {self.problem_text()}"
+        shown = self.js("return [...document.querySelectorAll('.assessment .assessment-score')]"
+                        ".map((e) => e.textContent.trim());")
+        code, answer = self.server.call("POST", "/api/fleet-risk/assess", body=body)
+        assert code == 200, (code, answer)
+        items = answer["assessments"] if isinstance(answer, dict) else answer
+        assert shown == [f"{a['score']:.1f}" for a in items], (shown, items)
+        self.shot("06-assess")
+        self.passed("the assess form shows the API's scores for its example", vessels=len(shown))
+
     def unauthorized(self):
         self.js("sessionStorage.setItem('fleetRisk.apiKey', 'frk_not-a-key');")
         status = self.go("#/", "dashboard")
@@ -195,7 +216,10 @@ class Check:
             "const p = document.querySelector('#problem .problem[data-status=\"401\"]');"
             "return p && p.offsetParent !== null ? p.innerText : null;"), "the 401 problem")
         assert self.js("return !!document.getElementById('problem-key-link');")
-        self.shot("06-unauthorized")
+        detail = self.js("return document.querySelector('#problem .problem-detail').textContent;")
+        # Sentences a person reads: each starts with a capital and ends with a stop.
+        assert re.fullmatch(r"([A-Z][^.]*\. ?)+", detail), f"the 401 detail reads badly: {detail!r}"
+        self.shot("07-unauthorized")
         self.passed("a 401 shows a clear message with the way back to the key", message=" / ".join(
             line for line in problem.splitlines() if line.strip()))
         self.js("sessionStorage.setItem('fleetRisk.apiKey', arguments[0]);", self.server.key)
@@ -248,7 +272,7 @@ class Check:
                     for m in ("get", "post", "put", "patch", "delete") if m in item}
         assert ids == expected, ("rendered and spec differ", ids ^ expected)
         rendered = len(ids)
-        self.shot("07-docs")
+        self.shot("08-docs")
         self.passed("/docs renders every operation of openapi.yaml", operations=rendered)
 
     def no_policy_violations(self):
@@ -280,6 +304,7 @@ def main():
         fleet = check.dashboard()
         imo = check.fleet(fleet)
         check.vessel(imo)
+        check.assess()
         check.unauthorized()
         check.first_view_time()
         check.console_size()

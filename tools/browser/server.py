@@ -61,9 +61,12 @@ class Server:
             self.process.kill()
         self.dir.cleanup()
 
-    def call(self, method, path, key=True):
+    def call(self, method, path, key=True, body=None):
         """(status, parsed JSON or raw bytes) of one request to the API."""
-        request = urllib.request.Request(self.base + path, method=method)
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.base + path, method=method, data=data)
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
         if key:
             request.add_header("Authorization", f"Bearer {self.key}")
         try:
