@@ -247,6 +247,20 @@ class Check:
         self.passed("the dashboard is interactive within 1 s of navigation", median_ms=round(median),
                     loads_ms=self.report["first_view_ms"])
 
+    def phone_width(self, imo):
+        """At a phone's width the page never scrolls sideways (wide tables
+        scroll inside their own box)."""
+        self.driver.set_window_size(390, 900)
+        try:
+            for route, view in (("#/", "dashboard"), (f"#/vessels/{imo}", "vessel"), ("#/assess", "assess")):
+                self.go(route, view)
+                width, inner = self.js("return [document.documentElement.scrollWidth, window.innerWidth];")
+                assert width <= inner, f"{view} at 390 px is {width} px wide"
+                self.shot(f"09-phone-{view}")
+        finally:
+            self.driver.set_window_size(1280, 1000)
+        self.passed("at a phone's width no view scrolls sideways")
+
     def console_size(self):
         sizes = self.js("""return performance.getEntriesByType('resource')
             .filter((r) => new URL(r.name).pathname.startsWith('/console/'))
@@ -307,6 +321,7 @@ def main():
         check.assess()
         check.unauthorized()
         check.first_view_time()
+        check.phone_width(imo)
         check.console_size()
         check.no_policy_violations()
         check.docs()
