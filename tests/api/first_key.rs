@@ -3,11 +3,16 @@
 //! on PostgreSQL, never on a database it did not create, never when
 //! `BOOTSTRAP_ADMIN_KEY=false`.
 
+use fleet_risk::config::DatabaseUrl;
+use fleet_risk::domain::Role;
+use fleet_risk::storage::Database;
+
 use crate::binary::{ServerProcess, fleet_risk, stderr, stdout};
 use crate::support::{Backend, TestDatabase};
 
 crate::cases!(
-    serve_prints_no_key_on_a_database_it_did_not_create;
+    serve_prints_no_key_on_a_database_it_did_not_create,
+    the_first_key_goes_only_into_an_empty_table;
     once:
     a_new_embedded_database_prints_its_first_admin_key_once,
     bootstrap_admin_key_false_prints_no_key,
@@ -111,4 +116,39 @@ async fn serve_prints_no_key_on_a_database_it_did_not_create(backend: Backend) {
     assert_eq!(announced_key(&output), None, "{output}");
     drop(server);
     assert_eq!(listed_keys(&database.url).await, Vec::<String>::new());
+}
+
+/// The storage half, on both backends: one statement inserts the first key
+/// only while the table is empty; a revoked key still counts.
+async fn the_first_key_goes_only_into_an_empty_table(backend: Backend) {
+    let database = TestDatabase::create(backend).await;
+    let db = Database::connect(
+        &DatabaseUrl::parse(&database.url).unwrap(),
+        Default::default(),
+    )
+    .await
+    .unwrap();
+    db.migrate().await.unwrap();
+    let first = db
+        .create_first_api_key("first start", Role::Admin)
+        .await
+        .unwrap()
+        .expect("an empty table takes the first key");
+    let found = db.find_api_key(&first.secret).await.unwrap().unwrap();
+    assert_eq!((found.id, found.role), (first.record.id, Role::Admin));
+    assert!(
+        db.create_first_api_key("again", Role::Admin)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(db.revoke_api_key(first.record.id).await.unwrap());
+    assert!(
+        db.create_first_api_key("after a revoke", Role::Admin)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(db.list_api_keys().await.unwrap().len(), 1);
+    db.close().await;
 }
