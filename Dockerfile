@@ -1,10 +1,11 @@
 # syntax=docker/dockerfile:1
 
-# Build: the release binary, with migrations, the model and the demo book embedded.
+# Build: the release binary, with migrations, the model, the demo book, the console and
+# the API reference (openapi.yaml, served at /openapi.yaml and /docs) embedded.
 FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
-COPY build.rs ./
+COPY build.rs openapi.yaml ./
 COPY src ./src
 COPY migrations ./migrations
 COPY fixtures ./fixtures

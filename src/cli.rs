@@ -27,7 +27,7 @@ use crate::jobs;
 use crate::model_file;
 use crate::risk::{self, LossExposure, RiskModel};
 use crate::startup::{self, Application};
-use crate::storage::{ClaimError, DemoBook};
+use crate::storage::{ClaimError, Database, DemoBook};
 use crate::telemetry;
 
 #[derive(Debug, Parser)]
@@ -174,7 +174,14 @@ pub fn main() -> ExitCode {
 async fn run(command: Command, settings: Settings) -> Result<(), CliError> {
     match command {
         Command::Serve => {
+            // Asked before the build, which creates the file.
+            let first_start =
+                settings.bootstrap_admin_key && Database::is_new_embedded(&settings.database_url);
             let app = Application::build(settings.clone()).await?;
+            if first_start && let Some(key) = startup::create_first_key(&app.database()).await? {
+                let base_url = startup::local_base_url(settings.host, app.port());
+                eprint!("{}", startup::announcement(&key, &base_url));
+            }
             tracing::info!(host = %settings.host, port = app.port(), "serving fleet-risk");
             Ok(app.run_until_stopped().await?)
         }

@@ -48,6 +48,8 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// Load the demo book when `serve` starts on an empty database.
     pub demo_data: bool,
+    /// Create and print one admin key when `serve` creates a new embedded database.
+    pub bootstrap_admin_key: bool,
     /// `None`: the model file built into the binary (frm-1.0).
     pub model_path: Option<PathBuf>,
     pub policy_ids: PolicyIdPattern,
@@ -253,6 +255,7 @@ impl Settings {
                 _ => Err(format!("expected json or pretty, got {raw:?}")),
             })?,
             demo_data: parse_var(env, "DEMO_DATA", true, parse_bool)?,
+            bootstrap_admin_key: parse_var(env, "BOOTSTRAP_ADMIN_KEY", true, parse_bool)?,
             model_path: parse_var(env, "MODEL_PATH", None, |raw| Ok(Some(PathBuf::from(raw))))?,
             policy_ids: parse_var(
                 env,

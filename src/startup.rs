@@ -4,6 +4,8 @@
 //! book into an empty one, binds the listener (port 0 picks a free port) and
 //! returns the server ready to run, with the port it really got.
 
+mod first_key;
+
 use std::net::TcpListener;
 use std::sync::Arc;
 
@@ -14,6 +16,7 @@ use chrono::Utc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+pub use self::first_key::{FIRST_KEY_NAME, announcement, create_first_key, local_base_url};
 use crate::compute::ComputeBridge;
 use crate::config::Settings;
 use crate::http::{self, AppState};

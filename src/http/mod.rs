@@ -6,6 +6,7 @@
 mod assess;
 pub mod auth;
 pub mod cache;
+pub mod console;
 mod dashboard;
 pub mod edge;
 pub mod error;
@@ -84,6 +85,13 @@ macro_rules! routes {
 }
 
 routes! {
+    "/" => { get => console::page },
+    "/console/{file}" => { get => console::file },
+    "/console/views/{view}" => { get => console::view },
+    "/docs" => { get => console::docs::page },
+    "/docs/{asset}" => { get => console::docs::asset },
+    "/openapi.yaml" => { get => console::docs::openapi_yaml },
+    "/openapi.json" => { get => console::docs::openapi_json },
     "/api/health" => { get => health::readiness },
     "/api/health/live" => { get => health::liveness },
     "/api/fleet-risk/fleets" => { get => fleets::list, post => fleets::create },

@@ -83,33 +83,65 @@ fn generate_secret() -> String {
     format!("{KEY_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes))
 }
 
+/// A new key named `name`: its secret and the record to store.
+fn new_key(name: &str, role: Role) -> NewApiKey {
+    let secret = generate_secret();
+    let record = ApiKeyRecord {
+        id: Uuid::now_v7(),
+        name: name.to_string(),
+        role,
+        prefix: secret[..KEY_PREFIX.len() + 6].to_string(),
+        created_at: Utc::now(),
+        revoked_at: None,
+    };
+    NewApiKey { record, secret }
+}
+
 impl Database {
     pub async fn create_api_key(&self, name: &str, role: Role) -> Result<NewApiKey, StorageError> {
-        let secret = generate_secret();
-        let record = ApiKeyRecord {
-            id: Uuid::now_v7(),
-            name: name.to_string(),
-            role,
-            prefix: secret[..KEY_PREFIX.len() + 6].to_string(),
-            created_at: Utc::now(),
-            revoked_at: None,
-        };
-        on_pool!(self, pool => {
-            sqlx::query(
-                "INSERT INTO api_keys (id, name, role, key_hash, key_prefix, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+        let key = new_key(name, role);
+        self.insert_key(&key, "VALUES ($1, $2, $3, $4, $5, $6)")
+            .await?;
+        Ok(key)
+    }
+
+    /// A key like [`Database::create_api_key`], but only when the table has
+    /// none at all (revoked ones count): the test and the insert are one
+    /// statement. `None` when some key exists.
+    pub async fn create_first_api_key(
+        &self,
+        name: &str,
+        role: Role,
+    ) -> Result<Option<NewApiKey>, StorageError> {
+        let key = new_key(name, role);
+        let inserted = self
+            .insert_key(
+                &key,
+                "SELECT $1, $2, $3, $4, $5, $6 WHERE NOT EXISTS (SELECT 1 FROM api_keys)",
             )
-            .bind(record.id)
-            .bind(&record.name)
-            .bind(role.as_str())
-            .bind(hash_key(&secret))
-            .bind(&record.prefix)
-            .bind(record.created_at)
-            .execute(pool)
-            .await?
-            .rows_affected()
-        });
-        Ok(NewApiKey { record, secret })
+            .await?;
+        Ok((inserted == 1).then_some(key))
+    }
+
+    /// Inserts `key` with the rows of `source` (`VALUES` or a `SELECT` of
+    /// the six values `$1`..`$6`); the rows inserted.
+    async fn insert_key(&self, key: &NewApiKey, source: &'static str) -> Result<u64, StorageError> {
+        let sql = AssertSqlSafe(format!(
+            "INSERT INTO api_keys (id, name, role, key_hash, key_prefix, created_at) {source}"
+        ));
+        let record = &key.record;
+        Ok(on_pool!(self, pool => {
+            sqlx::query(sql)
+                .bind(record.id)
+                .bind(&record.name)
+                .bind(record.role.as_str())
+                .bind(hash_key(&key.secret))
+                .bind(&record.prefix)
+                .bind(record.created_at)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        }))
     }
 
     /// The live (not revoked) key with this secret, if any.

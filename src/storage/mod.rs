@@ -240,6 +240,15 @@ impl Database {
         }
     }
 
+    /// True when `url` names an embedded (SQLite) database that does not
+    /// exist yet, so [`Database::connect`] will create it (an in-memory one
+    /// is always new); false for PostgreSQL and for a URL sqlx cannot read.
+    pub fn is_new_embedded(url: &DatabaseUrl) -> bool {
+        url.is_sqlite()
+            && SqliteConnectOptions::from_str(url.expose())
+                .is_ok_and(|options| !options.get_filename().exists())
+    }
+
     /// [`Database::connect`] once the database answers: a PostgreSQL server
     /// that refuses or drops a single probe connection is retried with
     /// backoff (0.5 s doubling to 5 s) for at most `wait`, each retry

@@ -74,6 +74,8 @@ pub fn stderr(output: &Output) -> String {
 pub struct ServerProcess {
     child: Child,
     pub port: u16,
+    /// What stderr said before the line that named the port (included).
+    startup: Vec<String>,
     /// Every log line after the one that named the port, as it came.
     log: Arc<Mutex<Vec<String>>>,
 }
@@ -101,11 +103,13 @@ impl ServerProcess {
                 .spawn()
                 .expect("the binary starts");
             let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+            let mut startup = Vec::new();
             let port = loop {
                 let Some(line) = lines.next() else {
                     panic!("the process ended before it served: {:?}", child.wait());
                 };
                 let line = line.expect("a readable log");
+                startup.push(line.clone());
                 let Ok(entry) = serde_json::from_str::<Value>(&line) else {
                     continue;
                 };
@@ -124,10 +128,20 @@ impl ServerProcess {
                     kept.lock().unwrap().push(line);
                 }
             });
-            Self { child, port, log }
+            Self {
+                child,
+                port,
+                startup,
+                log,
+            }
         })
         .await
         .unwrap()
+    }
+
+    /// Stderr up to the log line that named the port.
+    pub fn startup_output(&self) -> String {
+        self.startup.join("\n")
     }
 
     /// The log lines written since the server named its port.

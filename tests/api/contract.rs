@@ -559,6 +559,14 @@ async fn real_responses_validate_against_the_spec(backend: Backend) {
         &app.get(&format!("{summary}?since=never"), &admin).await,
     );
 
+    for (template, path) in crate::console::PAGES {
+        check(
+            template,
+            "get",
+            &app.request(Method::GET, path, None, None).await,
+        );
+    }
+
     let missing: Vec<_> = spec_operations(&spec)
         .difference(&covered)
         .cloned()

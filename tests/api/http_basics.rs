@@ -72,6 +72,9 @@ fn placeholder_ids() -> HashMap<&'static str, String> {
         ("imo", IMOS[5].to_string()),
         ("runId", uuid::Uuid::new_v4().to_string()),
         ("key", "noSuchFlag".to_string()),
+        ("file", "no-such.js".to_string()),
+        ("view", "no-such.js".to_string()),
+        ("asset", "no-such.js".to_string()),
     ])
 }
 
@@ -180,6 +183,9 @@ async fn head_answers_every_get_like_the_get_with_no_body(backend: Backend) {
         ("imo", IMOS[0].to_string()),
         ("runId", run),
         ("key", "fleetRiskDashboard".to_string()),
+        ("file", "app.js".to_string()),
+        ("view", "fleet.js".to_string()),
+        ("asset", "LICENSE".to_string()),
     ]);
     let admin = app.keys.admin.clone();
     for (_, template) in operations(|method, _| method == "get") {

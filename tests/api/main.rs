@@ -22,6 +22,7 @@ mod bad_values;
 mod cli;
 mod client_limits;
 mod concurrency;
+mod console;
 mod contract;
 mod cors;
 mod dashboard;
@@ -32,6 +33,7 @@ mod export_workbook;
 mod faults;
 mod feedback;
 mod feedback_retries;
+mod first_key;
 mod flags;
 mod fleets;
 mod health;
@@ -73,6 +75,7 @@ fn cases() -> Vec<TestCase> {
         cli::CASES,
         client_limits::CASES,
         concurrency::CASES,
+        console::CASES,
         contract::CASES,
         cors::CASES,
         dashboard::CASES,
@@ -87,6 +90,7 @@ fn cases() -> Vec<TestCase> {
         faults::killed_run::CASES,
         faults::sentry_down::CASES,
         faults::sqlite_lock::CASES,
+        first_key::CASES,
         fleets::CASES,
         health::CASES,
         histories::CASES,

@@ -77,7 +77,8 @@ export function factorBars(factors) {
  */
 export function historyLine(entries, thresholds) {
   const points = [...entries].reverse();
-  const W = 640, H = 220, left = 36, right = 12, top = 12, bottom = 28;
+  // The right margin holds the threshold labels, clear of the last point.
+  const W = 640, H = 220, left = 36, right = 96, top = 12, bottom = 28;
   const plotW = W - left - right, plotH = H - top - bottom;
   const x = (i) => left + (points.length === 1 ? plotW / 2 : (i / (points.length - 1)) * plotW);
   const y = (v) => top + plotH - (Math.min(100, Math.max(0, v)) / 100) * plotH;
@@ -88,7 +89,7 @@ export function historyLine(entries, thresholds) {
   const lines = thresholds ? ['medium', 'high', 'critical'].filter((k) => typeof thresholds[k] === 'number').map((k) =>
     s('g', { class: ['threshold', `threshold-${k}`] },
       s('line', { x1: left, x2: W - right, y1: y(thresholds[k]), y2: y(thresholds[k]) }),
-      s('text', { x: W - right - 2, y: y(thresholds[k]) - 3, 'text-anchor': 'end' }, `${k} ${fmt.score(thresholds[k])}`))) : [];
+      s('text', { x: W - right + 8, y: y(thresholds[k]) + 4, 'text-anchor': 'start' }, `${k} ${fmt.score(thresholds[k])}`))) : [];
   const path = points.map((p, i) => `${i ? 'L' : 'M'}${x(i).toFixed(1)},${y(p.score).toFixed(1)}`).join(' ');
   const circles = points.map((p, i) => s('circle', {
     class: ['history-point', `level-${p.level}`],

@@ -22,4 +22,7 @@ export function markLoaded(status = 'ok', owner = null) {
   el.dataset.status = status;
   el.setAttribute('aria-busy', 'false');
   document.body.dataset.ready = 'true';
+  // When the view became usable, in the page's own clock (the browser
+  // checks read it against navigation start).
+  performance.mark('fleet-risk:view-loaded');
 }

@@ -10,13 +10,21 @@ export function clearProblem() {
   if (el) replace(el);
 }
 
+/** `text` as a sentence: a capital first letter and a closing stop (the API's details have neither). */
+function sentence(text) {
+  const trimmed = (text || '').trim();
+  if (!trimmed) return '';
+  const capital = trimmed[0].toUpperCase() + trimmed.slice(1);
+  return /[.!?…]$/.test(capital) ? capital : `${capital}.`;
+}
+
 /** Renders the problem as an element (also used inline, e.g. under the assess form). */
 export function problemElement(problem) {
   const status = problem.status || 0;
   const unauthorized = status === 401;
   const title = unauthorized ? 'API key missing or invalid' : (problem.title || 'Request failed');
   const detail = unauthorized
-    ? `${problem.detail || 'The server did not accept the API key.'} Enter a valid key to go on.`
+    ? `${sentence(problem.detail) || 'The server did not accept the API key.'} Enter a valid key to go on.`
     : (problem.detail || '');
   const errors = Array.isArray(problem.errors) ? problem.errors : [];
   return h('div', { class: 'problem', dataset: { status, code: problem.code || '' } },
