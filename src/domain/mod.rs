@@ -4,6 +4,7 @@
 //! already went through one), so code past the edge never handles a raw IMO
 //! string, an unchecked flag code or a negative insured value.
 
+mod api_key;
 mod class_society;
 mod feedback;
 mod field_error;
@@ -22,6 +23,7 @@ mod vessel;
 mod vessel_input;
 mod vessel_patch;
 
+pub use api_key::{KEY_NAME_MAX_CHARS, NewKeyRequest, parse_new_key};
 pub use class_society::ClassSocietyCode;
 pub use feedback::{
     FEEDBACK_MESSAGE_MAX_CHARS, FeedbackCategory, FeedbackContext, FeedbackRating,

@@ -37,9 +37,19 @@ impl KeyCache {
             moka::future::Cache::builder()
                 .max_capacity(Self::CAPACITY)
                 .time_to_live(ttl)
+                .support_invalidation_closures()
                 .build()
         });
         Self { keys }
+    }
+
+    /// Stops trusting the key `id` at once on this replica (it was just
+    /// revoked here); other replicas stop within their time to live.
+    pub(crate) fn forget(&self, id: uuid::Uuid) {
+        if let Some(keys) = &self.keys {
+            keys.invalidate_entries_if(move |_, key| key.id == id)
+                .expect("the cache supports invalidation closures");
+        }
     }
 
     /// The key of `token`: from the cache while it is trusted, else from the

@@ -3,6 +3,7 @@
 //! Handlers are thin: parse the request into domain values, call storage or
 //! the engine (through the compute bridge), shape the response.
 
+mod api_keys;
 mod assess;
 pub mod auth;
 pub mod cache;
@@ -128,6 +129,8 @@ routes! {
     "/api/admin/flags" => { get => flags::list },
     "/api/admin/flags/{key}" => { get => flags::show, put => flags::put },
     "/api/admin/flags/{key}/audit" => { get => flags::audit },
+    "/api/admin/keys" => { get => api_keys::list, post => api_keys::create },
+    "/api/admin/keys/{keyId}" => { delete => api_keys::revoke },
     "/ofrep/v1/evaluate/flags" => { post => ofrep::evaluate_all },
     "/ofrep/v1/evaluate/flags/{key}" => { post => ofrep::evaluate_one },
     "/ofrep/v1/configuration" => { get => ofrep::configuration },

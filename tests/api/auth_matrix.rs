@@ -55,6 +55,8 @@ struct Fixtures {
     imo: &'static str,
     spare_imo: &'static str,
     run_id: String,
+    /// A live key for the revocation.
+    spare_key: uuid::Uuid,
 }
 
 /// A request that the operation's own role gets a 2xx for: the path, and
@@ -179,6 +181,12 @@ fn valid_request(f: &Fixtures, method: &Method, template: &str) -> (String, Opti
         ),
         ("POST", "/ofrep/v1/evaluate/flags") => ("/ofrep/v1/evaluate/flags".into(), Some(context)),
         ("GET", "/ofrep/v1/configuration") => ("/ofrep/v1/configuration".into(), None),
+        ("GET", "/api/admin/keys") => ("/api/admin/keys".into(), None),
+        ("POST", "/api/admin/keys") => (
+            "/api/admin/keys".into(),
+            Some(json!({"name": "auth matrix", "role": "viewer"})),
+        ),
+        ("DELETE", "/api/admin/keys/{keyId}") => (format!("/api/admin/keys/{}", f.spare_key), None),
         (method, template) => {
             panic!("{method} {template}: give the auth matrix a valid request for it")
         }
@@ -256,12 +264,20 @@ async fn fixtures(app: &TestApp) -> Fixtures {
         assert_eq!(created.status, 201, "{}", created.text);
     }
     let run_id = app.recalculate().await;
+    let spare_key = app
+        .db
+        .create_api_key("spare", Role::Viewer)
+        .await
+        .unwrap()
+        .record
+        .id;
     Fixtures {
         fleet,
         spare_fleet,
         imo,
         spare_imo,
         run_id,
+        spare_key,
     }
 }
 

@@ -559,6 +559,8 @@ async fn real_responses_validate_against_the_spec(backend: Backend) {
         &app.get(&format!("{summary}?since=never"), &admin).await,
     );
 
+    crate::api_keys::contract_checks(&app, &mut check).await;
+
     for (template, path) in crate::console::PAGES {
         check(
             template,

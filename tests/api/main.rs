@@ -15,6 +15,7 @@ mod binary;
 mod fleet_aggregate;
 mod support;
 
+mod api_keys;
 mod assess;
 mod auth;
 mod auth_matrix;
@@ -68,6 +69,7 @@ use support::{Backend, TestCase};
 
 fn cases() -> Vec<TestCase> {
     [
+        api_keys::CASES,
         assess::CASES,
         auth::CASES,
         auth_matrix::CASES,
