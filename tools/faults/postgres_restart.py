@@ -163,7 +163,10 @@ def main():
             status, headers, _ = server.request("POST", "/api/fleet-risk/vessels", body)
             kind = "write"
             with lock:
-                (acknowledged if status == 201 else unknown if status is None or status >= 500 else set()).add(imo)
+                if status == 201:
+                    acknowledged.add(imo)
+                elif status is None or status >= 500:
+                    unknown.add(imo)  # its answer was lost: it may or may not be stored
         retry = {k.lower(): v for k, v in headers.items()}.get("retry-after")
         with lock:
             answers.append((t, kind, status, retry))

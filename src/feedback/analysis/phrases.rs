@@ -65,7 +65,7 @@ pub(super) struct Found {
 pub(super) fn read(normalised: &str) -> Found {
     let model = &*MODEL;
     let mut themes = [false; Theme::ALL.len()];
-    let mut requests = vec![false; CATALOGUE.len()];
+    let mut requests = [false; CATALOGUE.len()];
     for found in model.automaton.find_overlapping_iter(normalised) {
         match model.labels[found.pattern().as_usize()] {
             Label::Theme(index) => themes[index] = true,
