@@ -17,10 +17,10 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 use fleet_risk::compute::ComputeBridge;
 use fleet_risk::config::Settings;
-use fleet_risk::domain::{FleetName, RunStatus, RunTrigger};
+use fleet_risk::domain::{RunStatus, RunTrigger};
 use fleet_risk::jobs::run_once;
 use fleet_risk::model_file::builtin_model;
-use fleet_risk::storage::{BackendPool, Database, NewFleet, PoolSettings};
+use fleet_risk::storage::{BackendPool, Database, PoolSettings};
 use fleet_risk::telemetry::metrics::Metrics;
 
 const FLEETS: usize = 100;
@@ -47,22 +47,6 @@ type DumpRow = (
     String,
     String,
 );
-
-async fn load(db: &Database, size: usize, as_of: NaiveDate) {
-    let vessels = support::book(&builtin_model(), size, as_of, 42);
-    for (index, fleet) in vessels.chunks(size.div_ceil(FLEETS)).enumerate() {
-        let created = db
-            .create_fleet(&NewFleet {
-                name: FleetName::parse(&format!("Bench fleet {index:03}")).unwrap(),
-                description: None,
-            })
-            .await
-            .unwrap();
-        let mut tx = db.begin_write().await.unwrap();
-        tx.insert_vessels(created.id, fleet).await.unwrap();
-        tx.commit().await.unwrap();
-    }
-}
 
 /// The baseline: one SELECT of the same rows, each written as a line.
 async fn raw_dump(db: &Database, path: &std::path::Path) -> Duration {
@@ -141,7 +125,12 @@ async fn bench(label: &str, url: &str, size: usize, as_of: NaiveDate) {
         .await
         .unwrap();
     db.migrate().await.unwrap();
-    load(&db, size, as_of).await;
+    support::load_book(
+        &db,
+        &support::book(&builtin_model(), size, as_of, 42),
+        FLEETS,
+    )
+    .await;
     let compute = ComputeBridge::new(settings.compute_threads, settings.compute_queue).unwrap();
     let ctx = fleet_risk::startup::job_context(
         &settings,

@@ -9,38 +9,21 @@
 mod support;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chrono::NaiveDate;
 use fleet_risk::compute::ComputeBridge;
 use fleet_risk::config::DatabaseUrl;
 use fleet_risk::config::Settings;
-use fleet_risk::domain::{FleetName, VesselProfile};
+use fleet_risk::domain::VesselProfile;
 use fleet_risk::domain::{RunStatus, RunTrigger};
 use fleet_risk::jobs::run_once;
 use fleet_risk::model_file::builtin_model;
-use fleet_risk::storage::{BackendPool, Database, NewFleet, PoolSettings};
+use fleet_risk::storage::{BackendPool, Database, PoolSettings};
 use fleet_risk::telemetry::metrics::Metrics;
 
 const FLEETS: usize = 100;
 const RUNS: usize = 3;
-
-async fn load_book(db: &Database, vessels: &[VesselProfile]) -> Duration {
-    let start = Instant::now();
-    for (index, fleet) in vessels.chunks(vessels.len().div_ceil(FLEETS)).enumerate() {
-        let created = db
-            .create_fleet(&NewFleet {
-                name: FleetName::parse(&format!("Bench fleet {index:03}")).unwrap(),
-                description: None,
-            })
-            .await
-            .unwrap();
-        let mut tx = db.begin_write().await.unwrap();
-        tx.insert_vessels(created.id, fleet).await.unwrap();
-        tx.commit().await.unwrap();
-    }
-    start.elapsed()
-}
 
 async fn bench(label: &str, url: &str, vessels: &[VesselProfile], as_of: NaiveDate) {
     let settings = Settings::from_environment(&std::collections::HashMap::from([
@@ -52,7 +35,7 @@ async fn bench(label: &str, url: &str, vessels: &[VesselProfile], as_of: NaiveDa
         .await
         .unwrap();
     db.migrate().await.unwrap();
-    let loaded = load_book(&db, vessels).await;
+    let loaded = support::load_book(&db, vessels, FLEETS).await;
     if let BackendPool::Postgres(pool) = db.pool() {
         // A book is not bulk-loaded seconds before a run in service: let
         // PostgreSQL finish what autovacuum would do, so it does not run

@@ -2,15 +2,21 @@
 // Each benchmark uses part of this module.
 #![allow(dead_code)]
 
+pub mod book_mix;
+pub mod open_loop;
+pub mod served_book;
+pub mod server;
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use chrono::{Duration as Days, NaiveDate};
 use fleet_risk::domain::{
-    ClassSocietyCode, CompanyPerformance, FlagState, Imo, Incident, IncidentKind, IncidentSeverity,
-    Inspection, InspectionRegime, ShipType, UsdAmount, VesselName, VesselProfile,
+    ClassSocietyCode, CompanyPerformance, FlagState, FleetName, Imo, Incident, IncidentKind,
+    IncidentSeverity, Inspection, InspectionRegime, ShipType, UsdAmount, VesselName, VesselProfile,
 };
 use fleet_risk::risk::RiskModel;
+use fleet_risk::storage::{Database, NewFleet};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -90,6 +96,25 @@ pub fn book(model: &RiskModel, size: usize, as_of: NaiveDate, seed: u64) -> Vec<
             }
         })
         .collect()
+}
+
+/// Stores `vessels` in `fleets` fleets of equal size ("Bench fleet 000", ...),
+/// a fleet per write transaction, as an import of each fleet would. Returns the time taken.
+pub async fn load_book(db: &Database, vessels: &[VesselProfile], fleets: usize) -> Duration {
+    let start = Instant::now();
+    for (index, fleet) in vessels.chunks(vessels.len().div_ceil(fleets)).enumerate() {
+        let created = db
+            .create_fleet(&NewFleet {
+                name: FleetName::parse(&format!("Bench fleet {index:03}")).unwrap(),
+                description: None,
+            })
+            .await
+            .unwrap();
+        let mut tx = db.begin_write().await.unwrap();
+        tx.insert_vessels(created.id, fleet).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    start.elapsed()
 }
 
 /// Best and median of `runs` timings of `f`.

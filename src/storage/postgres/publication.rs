@@ -15,6 +15,14 @@ use crate::storage::vessel_score::{HistoryRows, ImoRow, VESSEL_SCORE_COLUMNS};
 /// Rows per `UNNEST` statement (arrays, not binds, so no bind limit).
 const UNNEST_BATCH: usize = 10_000;
 
+/// Fewer history rows than this go in as one `INSERT ... FROM UNNEST`, more
+/// by `COPY`. A COPY ends with two messages sent back to back (the last
+/// rows, then CopyDone) on a socket without `TCP_NODELAY` (sqlx sets none),
+/// so Nagle holds the second until PostgreSQL's delayed ACK: about 40 ms
+/// per COPY whatever its size. A one-vessel write paid that on every
+/// publication, which capped writes at about 15 a second on one writer.
+const COPY_FROM_ROWS: usize = 1_000;
+
 /// The vessel rows (unless staged) and the pointer moves of a publication,
 /// in the publishing transaction.
 pub(in crate::storage) async fn write_vessel_scores(
@@ -25,7 +33,10 @@ pub(in crate::storage) async fn write_vessel_scores(
     history: HistoryRows,
 ) -> Result<(), StorageError> {
     if history == HistoryRows::InTransaction {
-        copy_vessel_scores(tx, run_id, rows, calculated_at).await?;
+        match rows.len() < COPY_FROM_ROWS {
+            true => unnest_vessel_scores(tx, run_id, rows, calculated_at).await?,
+            false => copy_vessel_scores(tx, run_id, rows, calculated_at).await?,
+        }
     }
     for chunk in rows.chunks(UNNEST_BATCH) {
         unnest_vessel_pointers(tx, run_id, chunk).await?;
@@ -103,6 +114,60 @@ async fn copy_vessel_scores(
         },
     )
     .await
+}
+
+/// A few history rows as one INSERT from column arrays, in the column order
+/// of [`VESSEL_SCORE_COLUMNS`] as [`copy_vessel_scores`] sends them.
+async fn unnest_vessel_scores(
+    conn: &mut sqlx::PgConnection,
+    run_id: Uuid,
+    rows: &[ImoRow<'_>],
+    calculated_at: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    let column = |f: fn(&ImoRow<'_>) -> f64| rows.iter().map(f).collect::<Vec<f64>>();
+    let text = |f: for<'a> fn(&'a ImoRow<'a>) -> &'a str| rows.iter().map(f).collect::<Vec<&str>>();
+    let statement = format!(
+        "INSERT INTO vessel_scores ({}) \
+         SELECT imo, $1, fleet, version, model, as_of, score, scorecard, level, profile, claims, \
+         loss, value, doc, $2 \
+         FROM UNNEST($3::text[], $4::uuid[], $5::int8[], $6::text[], $7::date[], \
+         $8::float8[], $9::float8[], $10::text[], $11::text[], $12::float8[], $13::float8[], \
+         $14::float8[], $15::text[]) \
+         AS t(imo, fleet, version, model, as_of, score, scorecard, level, profile, claims, \
+         loss, value, doc)",
+        VESSEL_SCORE_COLUMNS.join(", ")
+    );
+    sqlx::query(sqlx::AssertSqlSafe(statement))
+        .bind(run_id)
+        .bind(calculated_at)
+        .bind(text(|(_, imo)| imo.as_str()))
+        .bind(
+            rows.iter()
+                .map(|(v, _)| v.fleet_id.as_uuid())
+                .collect::<Vec<Uuid>>(),
+        )
+        .bind(
+            rows.iter()
+                .map(|(v, _)| v.data_version)
+                .collect::<Vec<i64>>(),
+        )
+        .bind(text(|(v, _)| v.assessment.model_version.as_str()))
+        .bind(
+            rows.iter()
+                .map(|(v, _)| v.assessment.as_of)
+                .collect::<Vec<_>>(),
+        )
+        .bind(column(|(v, _)| v.assessment.score))
+        .bind(column(|(v, _)| v.assessment.scorecard))
+        .bind(text(|(v, _)| v.assessment.level.as_str()))
+        .bind(text(|(v, _)| v.assessment.srp.profile.as_str()))
+        .bind(column(|(v, _)| v.assessment.expected_claims))
+        .bind(column(|(v, _)| v.assessment.expected_annual_loss_usd))
+        .bind(column(|(v, _)| v.insured_value_usd))
+        .bind(text(|(v, _)| v.json.as_str()))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// A run's pointer moves as column arrays, which plan once per statement

@@ -1,0 +1,285 @@
+//! Soak (issue 14, item 14): the mixed load of `mixed_load` at a fixed rate
+//! for `SOAK_SECONDS` (default 600) while the scheduler runs a book-wide
+//! recalculation every minute (`RISK_RECALC_CRON="0 * * * * *"`).
+//!
+//! Every 10 s it reads the server's resident memory from `ps` and from its
+//! own `process_resident_memory_bytes`, its open file descriptors, its
+//! pool's open connections and, on PostgreSQL, the server's sessions in
+//! `pg_stat_activity`. It reports:
+//! - memory growth after warm-up: the highest RSS of the last two minutes
+//!   beside the highest of the warm-up's last minute (`SOAK_WARMUP_SECONDS`,
+//!   default 120), each minute's highest to show the trend;
+//! - connections and descriptors at the end of warm-up, at the end of the
+//!   load and after 10 s idle (a leak grows them; a pool stays under its maximum);
+//! - the runs the scheduler published during the load;
+//! - failures and latency over the whole soak, runs included;
+//! - the log bytes per 1,000 requests at the default level.
+//!
+//! Run: `cargo bench --bench soak` (`SOAK_SECONDS`, `SOAK_WARMUP_SECONDS`,
+//! `LOAD_RATE` default 400, `LOAD_VESSELS` default 40000, `BENCH_BACKENDS`;
+//! PostgreSQL at `TEST_DATABASE_URL`). Traffic goes to 127.0.0.1 only and
+//! stops by itself.
+
+#[path = "support/mod.rs"]
+mod support;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use support::open_loop::{self, Mix};
+use support::served_book;
+use support::server::Server;
+
+fn var<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// What one look at the server found.
+struct Sample {
+    at: Duration,
+    ps_rss: u64,
+    metrics_rss: u64,
+    open_fds: u64,
+    pool_connections: u64,
+    pool_max: u64,
+    /// The server's sessions on PostgreSQL; None on SQLite.
+    database_sessions: Option<i64>,
+}
+
+async fn look(
+    server: &Server,
+    client: &reqwest::Client,
+    pg: Option<&sqlx::PgPool>,
+    since: Instant,
+) -> Sample {
+    let metrics = server.metrics(client).await;
+    let sum = |prefix: &str| -> u64 {
+        metrics
+            .iter()
+            .filter(|(name, _)| name.starts_with(prefix))
+            .map(|(_, value)| *value as u64)
+            .sum()
+    };
+    let database_sessions = match pg {
+        // Our own session, which asks, is not the server's.
+        Some(pool) => Some(
+            sqlx::query_scalar::<_, i64>(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            )
+            .fetch_one(pool)
+            .await
+            .unwrap(),
+        ),
+        None => None,
+    };
+    Sample {
+        at: since.elapsed(),
+        ps_rss: server.ps_rss_bytes(),
+        metrics_rss: sum("process_resident_memory_bytes"),
+        open_fds: sum("process_open_fds"),
+        pool_connections: sum("fleet_risk_db_pool_connections{"),
+        pool_max: sum("fleet_risk_db_pool_max_connections"),
+        database_sessions,
+    }
+}
+
+fn mb(bytes: u64) -> f64 {
+    bytes as f64 / 1e6
+}
+
+fn describe(label: &str, when: &str, s: &Sample) {
+    let sessions = s
+        .database_sessions
+        .map_or(String::new(), |n| format!(", {n} PostgreSQL sessions"));
+    println!(
+        "{label}: {when} ({:.0} s): RSS {:.1} MB (ps) / {:.1} MB (metrics), {} open fds, \
+         {} of {} pool connections{sessions}",
+        s.at.as_secs_f64(),
+        mb(s.ps_rss),
+        mb(s.metrics_rss),
+        s.open_fds,
+        s.pool_connections,
+        s.pool_max,
+    );
+}
+
+/// The highest RSS (ps) of the samples taken in `[from, to)`.
+fn highest(samples: &[Sample], from: Duration, to: Duration) -> u64 {
+    samples
+        .iter()
+        .filter(|s| s.at >= from && s.at < to)
+        .map(|s| s.ps_rss)
+        .max()
+        .unwrap_or(0)
+}
+
+/// The scheduled runs started since `start`: how many, and how many published.
+async fn scheduled_runs_since(
+    server: &Server,
+    client: &reqwest::Client,
+    key: &str,
+    start: chrono::DateTime<chrono::Utc>,
+) -> (usize, usize) {
+    let (mut started, mut published) = (0, 0);
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut url = server.url("/api/fleet-risk/runs?limit=500");
+        if let Some(cursor) = &cursor {
+            url.push_str(&format!("&cursor={cursor}"));
+        }
+        let page: serde_json::Value = client
+            .get(url)
+            .bearer_auth(key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let mut older = false;
+        for run in page["items"].as_array().expect("a page of runs") {
+            let at =
+                chrono::DateTime::parse_from_rfc3339(run["startedAt"].as_str().unwrap()).unwrap();
+            if at < start {
+                older = true;
+            } else if run["trigger"] == "cron" {
+                started += 1;
+                published += usize::from(run["status"] == "published");
+            }
+        }
+        match page["nextCursor"].as_str() {
+            Some(next) if !older => cursor = Some(next.to_string()),
+            _ => return (started, published),
+        }
+    }
+}
+
+async fn bench(label: &str, url: &str) {
+    let rate: f64 = var("LOAD_RATE", 400.0);
+    let soak = Duration::from_secs(var("SOAK_SECONDS", 600));
+    let warmup = Duration::from_secs(var("SOAK_WARMUP_SECONDS", 120));
+    let size: usize = var("LOAD_VESSELS", 40_000);
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("server.log");
+    let mut environment = vec![("RISK_RECALC_CRON", "0 * * * * *")];
+    environment.extend(served_book::UNLIMITED);
+    let (server, mix) = served_book::serve(url, size, &environment, &log).await;
+    let viewer = mix.viewer_key();
+    let pg = match url.starts_with("postgres") {
+        true => Some(sqlx::PgPool::connect(url).await.unwrap()),
+        false => None,
+    };
+    let client = served_book::client();
+    let start = Instant::now();
+    let wall_start = chrono::Utc::now();
+    let idle = look(&server, &client, pg.as_ref(), start).await;
+    println!(
+        "{label}: {size} vessels; {rate} req/s for {} s, a book-wide run every minute",
+        soak.as_secs()
+    );
+    describe(label, "idle before the load", &idle);
+    let log_before = server.log_bytes();
+
+    let done = AtomicBool::new(false);
+    let mix: Arc<dyn Mix> = mix;
+    let load = async {
+        let tally = open_loop::fixed_rate(&client, &server.base, mix, rate, soak, 4000).await;
+        done.store(true, Ordering::SeqCst);
+        tally
+    };
+    let watch = async {
+        let mut samples = Vec::new();
+        while !done.load(Ordering::SeqCst) {
+            samples.push(look(&server, &client, pg.as_ref(), start).await);
+            for _ in 0..10 {
+                if done.load(Ordering::SeqCst) {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+        samples
+    };
+    let (tally, samples) = tokio::join!(load, watch);
+    let end = look(&server, &client, pg.as_ref(), start).await;
+    let logged = server.log_bytes() - log_before;
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let after = look(&server, &client, pg.as_ref(), start).await;
+
+    println!("{label}: the soak: {}", tally.headline());
+    for line in tally.breakdown() {
+        println!("{label}: {line}");
+    }
+    let minutes = soak.as_secs().div_ceil(60);
+    let per_minute: Vec<String> = (0..minutes)
+        .map(|m| {
+            let from = Duration::from_secs(m * 60);
+            format!(
+                "{:.0}",
+                mb(highest(&samples, from, from + Duration::from_secs(60)))
+            )
+        })
+        .collect();
+    println!(
+        "{label}: highest RSS (ps) each minute, MB: {}",
+        per_minute.join(", ")
+    );
+    let warmed = highest(
+        &samples,
+        warmup.saturating_sub(Duration::from_secs(60)),
+        warmup,
+    );
+    let last = highest(
+        &samples,
+        soak.saturating_sub(Duration::from_secs(120)),
+        soak + Duration::from_secs(60),
+    );
+    println!(
+        "{label}: RSS after warm-up {:.1} MB, in the last two minutes {:.1} MB: growth {:+.1} %",
+        mb(warmed),
+        mb(last),
+        (last as f64 / warmed as f64 - 1.0) * 100.0
+    );
+    if let Some(at_warmup) = samples.iter().find(|s| s.at >= warmup) {
+        describe(label, "end of warm-up", at_warmup);
+    }
+    describe(label, "end of the load", &end);
+    describe(label, "10 s idle after", &after);
+    let highest_pool = samples
+        .iter()
+        .map(|s| s.pool_connections)
+        .max()
+        .unwrap_or(0);
+    println!(
+        "{label}: pool connections at most {highest_pool} of {}",
+        end.pool_max
+    );
+    let (runs, published) = scheduled_runs_since(&server, &client, &viewer, wall_start).await;
+    println!("{label}: book-wide runs during the soak: {runs} started, {published} published");
+    println!(
+        "{label}: default-level log: {logged} bytes over {} requests = {:.0} bytes per 1,000 requests",
+        tally.requests(),
+        logged as f64 * 1000.0 / tally.requests() as f64
+    );
+    let kept = std::env::temp_dir().join(format!("fleet-risk-soak-{label}.log"));
+    std::fs::copy(&log, &kept).unwrap();
+    println!("{label}: the server's log is kept in {}", kept.display());
+    if let Some(pool) = pg {
+        pool.close().await;
+    }
+    drop(server);
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(support::on_each_backend(async |label, url| {
+        bench(label, url).await
+    }));
+}

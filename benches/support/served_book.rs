@@ -1,0 +1,104 @@
+//! A generated book stored, published and served by the built binary, with
+//! the mixed load to send it: what the mixed-load and soak benchmarks share.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use fleet_risk::compute::ComputeBridge;
+use fleet_risk::config::Settings;
+use fleet_risk::domain::{RunStatus, RunTrigger};
+use fleet_risk::jobs::run_once;
+use fleet_risk::model_file::builtin_model;
+use fleet_risk::storage::{BackendPool, Database, PoolSettings};
+use fleet_risk::telemetry::metrics::Metrics;
+
+use super::book_mix::{BookMix, Keys};
+use super::server::{Server, create_key};
+
+const FLEETS: usize = 40;
+
+/// The rate limits a load from one client needs: far above what it sends,
+/// so that the limiter is on the path but never refuses.
+pub const UNLIMITED: [(&str, &str); 4] = [
+    ("RATE_LIMIT_PER_SECOND", "1000000"),
+    ("RATE_LIMIT_BURST", "1000000"),
+    ("RATE_LIMIT_WRITE_PER_SECOND", "1000000"),
+    ("RATE_LIMIT_WRITE_BURST", "1000000"),
+];
+
+/// Stores a book of `size` generated vessels in 40 fleets at `url`,
+/// publishes a book-wide run, makes a key per role and starts `serve` with
+/// `environment`, logging into `log`. Returns the server and the mix.
+pub async fn serve(
+    url: &str,
+    size: usize,
+    environment: &[(&str, &str)],
+    log: &Path,
+) -> (Server, Arc<BookMix>) {
+    let as_of = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+    let settings = Settings::from_environment(&HashMap::from([
+        ("DATABASE_URL", url),
+        ("RISK_RUN_TIMEOUT", "3600"),
+    ]))
+    .unwrap();
+    let db = Database::connect(&settings.database_url, PoolSettings::default())
+        .await
+        .unwrap();
+    db.migrate().await.unwrap();
+    let vessels = super::book(&builtin_model(), size, as_of, 42);
+    super::load_book(&db, &vessels, FLEETS).await;
+    let compute = ComputeBridge::new(settings.compute_threads, settings.compute_queue).unwrap();
+    let ctx = fleet_risk::startup::job_context(
+        &settings,
+        db.clone(),
+        Arc::new(builtin_model()),
+        compute,
+        Arc::new(Metrics::new()),
+        None,
+    );
+    let run = run_once(&ctx, RunTrigger::Cli, as_of).await.unwrap();
+    assert_eq!(run.status, RunStatus::Published, "{run:?}");
+    if let BackendPool::Postgres(pool) = db.pool() {
+        sqlx::raw_sql("VACUUM ANALYZE").execute(pool).await.unwrap();
+    }
+    db.close().await;
+
+    let keys = Keys {
+        viewer: create_key(url, "viewer").into(),
+        underwriter: create_key(url, "underwriter").into(),
+        admin: create_key(url, "admin").into(),
+    };
+    let server = Server::start(url, environment, log).await;
+    let client = reqwest::Client::new();
+    let page: serde_json::Value = client
+        .get(server.url("/api/fleet-risk/fleets?limit=100"))
+        .bearer_auth(&*keys.viewer)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let fleet_ids: Vec<String> = page["items"]
+        .as_array()
+        .expect("a page of fleets")
+        .iter()
+        .map(|fleet| fleet["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(fleet_ids.len(), FLEETS, "{page}");
+    let book = vessels.iter().map(|v| v.imo.to_string()).collect();
+    let mix = BookMix::new(keys, book, fleet_ids, 500_000);
+    (server, Arc::new(mix))
+}
+
+/// The client the load goes through: keeps connections open and gives up
+/// on an answer after 10 s (a failure in the report).
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .pool_max_idle_per_host(1024)
+        .build()
+        .unwrap()
+}
