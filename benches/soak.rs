@@ -1,4 +1,4 @@
-//! Soak (issue 14, item 14): the mixed load of `mixed_load` at a fixed rate
+//! Soak (issue 14, item 14): the mixed load of `mixed_load` at its fixed rates
 //! for `SOAK_SECONDS` (default 600) while the scheduler runs a book-wide
 //! recalculation every minute (`RISK_RECALC_CRON="0 * * * * *"`).
 //!
@@ -16,18 +16,16 @@
 //! - the log bytes per 1,000 requests at the default level.
 //!
 //! Run: `cargo bench --bench soak` (`SOAK_SECONDS`, `SOAK_WARMUP_SECONDS`,
-//! `LOAD_RATE` default 400, `LOAD_VESSELS` default 40000, `BENCH_BACKENDS`;
+//! `LOAD_RATE` default 400, `LOAD_WRITE_RATE` default 10, `LOAD_VESSELS` default 40000, `BENCH_BACKENDS`;
 //! PostgreSQL at `TEST_DATABASE_URL`). Traffic goes to 127.0.0.1 only and
 //! stops by itself.
 
 #[path = "support/mod.rs"]
 mod support;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use support::open_loop::{self, Mix};
 use support::served_book;
 use support::server::Server;
 
@@ -160,6 +158,7 @@ async fn scheduled_runs_since(
 
 async fn bench(label: &str, url: &str) {
     let rate: f64 = var("LOAD_RATE", 400.0);
+    let write_rate: f64 = var("LOAD_WRITE_RATE", 10.0);
     let soak = Duration::from_secs(var("SOAK_SECONDS", 600));
     let warmup = Duration::from_secs(var("SOAK_WARMUP_SECONDS", 120));
     let size: usize = var("LOAD_VESSELS", 40_000);
@@ -178,16 +177,16 @@ async fn bench(label: &str, url: &str) {
     let wall_start = chrono::Utc::now();
     let idle = look(&server, &client, pg.as_ref(), start).await;
     println!(
-        "{label}: {size} vessels; {rate} req/s for {} s, a book-wide run every minute",
+        "{label}: {size} vessels; {rate} reads/s and {write_rate} writes/s for {} s, a book-wide run every minute",
         soak.as_secs()
     );
     describe(label, "idle before the load", &idle);
     let log_before = server.log_bytes();
 
     let done = AtomicBool::new(false);
-    let mix: Arc<dyn Mix> = mix;
     let load = async {
-        let tally = open_loop::fixed_rate(&client, &server.base, mix, rate, soak, 4000).await;
+        let rates = (rate, write_rate);
+        let tally = served_book::send_mix(&client, &server, &mix, rates, soak, 4000).await;
         done.store(true, Ordering::SeqCst);
         tally
     };

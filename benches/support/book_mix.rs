@@ -1,14 +1,17 @@
 //! The mixed load on a benchmark book: what the dashboard, underwriters'
 //! clients and the admins' tools send, in fixed shares.
 //!
-//! Of every 20 requests: 3 dashboards (2 by viewers through the flag gate,
-//! 1 by an underwriter), 8 vessel risks, 2 vessel details, 1 fleet risk,
-//! 1 page of a fleet's vessels, 3 assessments of one vessel and 2 writes.
-//! The writes take turns: a new vessel, a patch of a book vessel's insured
-//! value, the deletion of a vessel this mix created, an appended
-//! inspection. Creations and deletions balance, so the book keeps its size
-//! however long the load runs. Vessels and fleets are picked by a hash of
-//! the request's number, so a run is the same every time.
+//! Two streams, each sent at a fixed rate of its own:
+//! - [`Reads`]: of every 18 requests, 3 dashboards (2 by viewers through the
+//!   flag gate, 1 by an underwriter), 8 vessel risks, 2 vessel details,
+//!   1 fleet risk, 1 page of a fleet's vessels and 3 assessments of one vessel;
+//! - [`Writes`], by an admin: in turn a new vessel, a patch of a book
+//!   vessel's insured value, the deletion of a vessel this mix created, and
+//!   an appended inspection. Creations and deletions balance, so the book
+//!   keeps its size however long the load runs.
+//!
+//! Vessels and fleets are picked by a hash of the request's number, so a
+//! run is the same every time.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -170,54 +173,75 @@ impl BookMix {
     }
 }
 
-impl Mix for BookMix {
+/// The dashboard's, underwriters' and viewers' requests of the mix.
+pub struct Reads(pub Arc<BookMix>);
+
+/// The admins' writes of the mix.
+pub struct Writes(pub Arc<BookMix>);
+
+impl Mix for Writes {
     fn plan(&self, seq: u64) -> Planned {
+        self.0.write(seq, spread(seq))
+    }
+
+    fn answered(&self, planned: &Planned, status: u16) {
+        if let (Some(imo), 201) = (&planned.token, status) {
+            self.0.created.lock().unwrap().push_back(imo.clone());
+        }
+    }
+}
+
+impl Mix for Reads {
+    fn plan(&self, seq: u64) -> Planned {
+        let mix = &self.0;
         let pick = spread(seq);
-        let imo = &self.book[(pick % self.book.len() as u64) as usize];
-        let fleet = &self.fleet_ids[(pick % self.fleet_ids.len() as u64) as usize];
-        let keys = &self.keys;
-        match seq % 20 {
-            0 | 10 => self.request(
+        let imo = &mix.book[(pick % mix.book.len() as u64) as usize];
+        let fleet = &mix.fleet_ids[(pick % mix.fleet_ids.len() as u64) as usize];
+        let keys = &mix.keys;
+        // 18 a cycle: 3 dashboards, 8 vessel risks, 2 vessels, a fleet risk,
+        // a fleet's vessels and 3 assessments.
+        match seq % 18 {
+            0 | 9 => mix.request(
                 "dashboard",
                 Method::GET,
                 "/api/fleet-risk/dashboard?userId=load-user&groups=internal-team".into(),
                 &keys.viewer,
             ),
-            5 => self.request(
+            5 => mix.request(
                 "dashboard",
                 Method::GET,
                 "/api/fleet-risk/dashboard".into(),
                 &keys.underwriter,
             ),
-            1 | 3 | 6 | 8 | 11 | 13 | 16 | 18 => self.request(
+            1 | 3 | 6 | 8 | 10 | 12 | 14 | 16 => mix.request(
                 "vessel risk",
                 Method::GET,
                 format!("/api/fleet-risk/vessels/{imo}/risk"),
                 &keys.viewer,
             ),
-            2 | 12 => self.request(
+            2 | 11 => mix.request(
                 "vessel",
                 Method::GET,
                 format!("/api/fleet-risk/vessels/{imo}"),
                 &keys.viewer,
             ),
-            4 => self.request(
+            4 => mix.request(
                 "fleet risk",
                 Method::GET,
                 format!("/api/fleet-risk/fleets/{fleet}/risk"),
                 &keys.viewer,
             ),
-            14 => self.request(
+            13 => mix.request(
                 "fleet vessels",
                 Method::GET,
                 format!("/api/fleet-risk/fleets/{fleet}/vessels?limit=50"),
                 &keys.viewer,
             ),
-            7 | 15 | 19 => {
+            _ => {
                 let body = json!({"asOf": "2026-11-26", "vessels": [vessel(imo)]});
                 Planned {
                     body: json_body(&body),
-                    ..self.request(
+                    ..mix.request(
                         "assess",
                         Method::POST,
                         "/api/fleet-risk/assess".into(),
@@ -225,13 +249,6 @@ impl Mix for BookMix {
                     )
                 }
             }
-            _ => self.write(seq / 20 * 2 + u64::from(seq % 20 == 17), pick),
-        }
-    }
-
-    fn answered(&self, planned: &Planned, status: u16) {
-        if let (Some(imo), 201) = (&planned.token, status) {
-            self.created.lock().unwrap().push_back(imo.clone());
         }
     }
 }

@@ -66,6 +66,19 @@ impl Tally {
         }
     }
 
+    /// Both phases' requests as one, over the longer of their times (for
+    /// streams sent side by side).
+    pub fn merge(mut self, other: Tally) -> Tally {
+        for (class, latencies) in other.latencies {
+            self.latencies.entry(class).or_default().extend(latencies);
+        }
+        for (what, count) in other.failures {
+            *self.failures.entry(what).or_default() += count;
+        }
+        self.elapsed = self.elapsed.max(other.elapsed);
+        self
+    }
+
     pub fn requests(&self) -> usize {
         self.latencies.values().map(Vec::len).sum()
     }

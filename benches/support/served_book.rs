@@ -14,7 +14,8 @@ use fleet_risk::model_file::builtin_model;
 use fleet_risk::storage::{BackendPool, Database, PoolSettings};
 use fleet_risk::telemetry::metrics::Metrics;
 
-use super::book_mix::{BookMix, Keys};
+use super::book_mix::{BookMix, Keys, Reads, Writes};
+use super::open_loop::{self, Tally};
 use super::server::{Server, create_key};
 
 const FLEETS: usize = 40;
@@ -101,4 +102,35 @@ pub fn client() -> reqwest::Client {
         .pool_max_idle_per_host(1024)
         .build()
         .unwrap()
+}
+
+/// The mix's reads at `read_rate` and its writes at `write_rate` a second,
+/// side by side for `duration`, each open-loop (at most `max_in_flight`
+/// unanswered each), as one tally.
+pub async fn send_mix(
+    client: &reqwest::Client,
+    server: &Server,
+    mix: &Arc<BookMix>,
+    (read_rate, write_rate): (f64, f64),
+    duration: std::time::Duration,
+    max_in_flight: usize,
+) -> Tally {
+    let reads = open_loop::fixed_rate(
+        client,
+        &server.base,
+        Arc::new(Reads(mix.clone())),
+        read_rate,
+        duration,
+        max_in_flight,
+    );
+    let writes = open_loop::fixed_rate(
+        client,
+        &server.base,
+        Arc::new(Writes(mix.clone())),
+        write_rate,
+        duration,
+        max_in_flight,
+    );
+    let (reads, writes) = tokio::join!(reads, writes);
+    reads.merge(writes)
 }
