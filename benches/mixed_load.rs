@@ -16,8 +16,7 @@
 //! only; every phase ends by itself and the server is stopped at the end.
 //!
 //! Run: `cargo bench --bench mixed_load` (`LOAD_RATE` reads/s, default
-//! 400; `LOAD_WRITE_RATE` writes/s, default 10, the default write limit of
-//! one key; `LOAD_SECONDS`, default 60; `LOAD_VESSELS`, default 40000;
+//! 400; `LOAD_WRITE_RATE` writes/s, default 2; `LOAD_SECONDS`, default 60; `LOAD_VESSELS`, default 40000;
 //! `LOAD_CONNECTIONS`, default 16; `BENCH_BACKENDS`; PostgreSQL at
 //! `TEST_DATABASE_URL`). The generator shares the machine's cores with the
 //! server.
@@ -48,7 +47,7 @@ fn print(label: &str, phase: &str, tally: &Tally) {
 
 async fn bench(label: &str, url: &str) {
     let rate: f64 = var("LOAD_RATE", 400.0);
-    let write_rate: f64 = var("LOAD_WRITE_RATE", 10.0);
+    let write_rate: f64 = var("LOAD_WRITE_RATE", 2.0);
     let seconds = Duration::from_secs(var("LOAD_SECONDS", 60));
     let size: usize = var("LOAD_VESSELS", 40_000);
     let connections: usize = var("LOAD_CONNECTIONS", 16);

@@ -16,7 +16,7 @@
 //! - the log bytes per 1,000 requests at the default level.
 //!
 //! Run: `cargo bench --bench soak` (`SOAK_SECONDS`, `SOAK_WARMUP_SECONDS`,
-//! `LOAD_RATE` default 400, `LOAD_WRITE_RATE` default 10, `LOAD_VESSELS` default 40000, `BENCH_BACKENDS`;
+//! `LOAD_RATE` default 400, `LOAD_WRITE_RATE` default 2, `LOAD_FLEETS` default 400, `LOAD_VESSELS` default 40000, `BENCH_BACKENDS`;
 //! PostgreSQL at `TEST_DATABASE_URL`). Traffic goes to 127.0.0.1 only and
 //! stops by itself.
 
@@ -158,7 +158,7 @@ async fn scheduled_runs_since(
 
 async fn bench(label: &str, url: &str) {
     let rate: f64 = var("LOAD_RATE", 400.0);
-    let write_rate: f64 = var("LOAD_WRITE_RATE", 10.0);
+    let write_rate: f64 = var("LOAD_WRITE_RATE", 2.0);
     let soak = Duration::from_secs(var("SOAK_SECONDS", 600));
     let warmup = Duration::from_secs(var("SOAK_WARMUP_SECONDS", 120));
     let size: usize = var("LOAD_VESSELS", 40_000);

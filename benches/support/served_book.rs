@@ -18,7 +18,16 @@ use super::book_mix::{BookMix, Keys, Reads, Writes};
 use super::open_loop::{self, Tally};
 use super::server::{Server, create_key};
 
-const FLEETS: usize = 40;
+/// Shipowners' fleets run from a few ships to a few hundred: the book is
+/// in fleets of about 100 (`LOAD_FLEETS`, default 400 for the default 40,000
+/// vessels). A write re-aggregates its vessel's whole fleet, so its cost
+/// grows with the fleet's size.
+fn fleets() -> usize {
+    std::env::var("LOAD_FLEETS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(400)
+}
 
 /// The rate limits a load from one client needs: far above what it sends,
 /// so that the limiter is on the path but never refuses.
@@ -29,7 +38,7 @@ pub const UNLIMITED: [(&str, &str); 4] = [
     ("RATE_LIMIT_WRITE_BURST", "1000000"),
 ];
 
-/// Stores a book of `size` generated vessels in 40 fleets at `url`,
+/// Stores a book of `size` generated vessels in [`fleets`] fleets at `url`,
 /// publishes a book-wide run, makes a key per role and starts `serve` with
 /// `environment`, logging into `log`. Returns the server and the mix.
 pub async fn serve(
@@ -49,7 +58,7 @@ pub async fn serve(
         .unwrap();
     db.migrate().await.unwrap();
     let vessels = super::book(&builtin_model(), size, as_of, 42);
-    super::load_book(&db, &vessels, FLEETS).await;
+    super::load_book(&db, &vessels, fleets()).await;
     let compute = ComputeBridge::new(settings.compute_threads, settings.compute_queue).unwrap();
     let ctx = fleet_risk::startup::job_context(
         &settings,
@@ -73,22 +82,30 @@ pub async fn serve(
     };
     let server = Server::start(url, environment, log).await;
     let client = reqwest::Client::new();
-    let page: serde_json::Value = client
-        .get(server.url("/api/fleet-risk/fleets?limit=100"))
-        .bearer_auth(&*keys.viewer)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let fleet_ids: Vec<String> = page["items"]
-        .as_array()
-        .expect("a page of fleets")
-        .iter()
-        .map(|fleet| fleet["id"].as_str().unwrap().to_string())
-        .collect();
-    assert_eq!(fleet_ids.len(), FLEETS, "{page}");
+    let mut fleet_ids: Vec<String> = Vec::new();
+    let mut next: Option<String> = None;
+    loop {
+        let mut url = server.url("/api/fleet-risk/fleets?limit=500");
+        if let Some(cursor) = &next {
+            url.push_str(&format!("&cursor={cursor}"));
+        }
+        let page: serde_json::Value = client
+            .get(url)
+            .bearer_auth(&*keys.viewer)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let items = page["items"].as_array().expect("a page of fleets");
+        fleet_ids.extend(items.iter().map(|f| f["id"].as_str().unwrap().to_string()));
+        match page["nextCursor"].as_str() {
+            Some(cursor) => next = Some(cursor.to_string()),
+            None => break,
+        }
+    }
+    assert_eq!(fleet_ids.len(), size.div_ceil(size.div_ceil(fleets())));
     let book = vessels.iter().map(|v| v.imo.to_string()).collect();
     let mix = BookMix::new(keys, book, fleet_ids, 500_000);
     (server, Arc::new(mix))
