@@ -15,8 +15,9 @@
 //! `support/open_loop.rs`), so a stall shows. Traffic goes to 127.0.0.1
 //! only; every phase ends by itself and the server is stopped at the end.
 //!
-//! Run: `cargo bench --bench mixed_load` (`LOAD_RATE` reads/s, default
-//! 400; `LOAD_WRITE_RATE` writes/s, default 2; `LOAD_SECONDS`, default 60; `LOAD_VESSELS`, default 40000;
+//! Run: `cargo bench --bench mixed_load` (`LOAD_RATE` reads/s, default 400;
+//! `LOAD_WRITE_RATE` writes/s, default 2; `LOAD_SECONDS`, default 60;
+//! `LOAD_VESSELS`, default 40000; `LOAD_FLEETS`, default 400;
 //! `LOAD_CONNECTIONS`, default 16; `BENCH_BACKENDS`; PostgreSQL at
 //! `TEST_DATABASE_URL`). The generator shares the machine's cores with the
 //! server.
@@ -65,7 +66,7 @@ async fn bench(label: &str, url: &str) {
     );
     let ten = Duration::from_secs(10);
     let warm = served_book::send_mix(&client, &server, &mix, rates, ten, 2000).await;
-    println!("{label}: warm-up: {}", warm.headline());
+    print(label, "warm-up", &warm);
     let log_before = server.log_bytes();
     let stat: Arc<dyn Mix> = Arc::new(Static);
     let baseline_time = Duration::from_secs(var("LOAD_BASELINE_SECONDS", 20));

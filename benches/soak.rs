@@ -16,9 +16,9 @@
 //! - the log bytes per 1,000 requests at the default level.
 //!
 //! Run: `cargo bench --bench soak` (`SOAK_SECONDS`, `SOAK_WARMUP_SECONDS`,
-//! `LOAD_RATE` default 400, `LOAD_WRITE_RATE` default 2, `LOAD_FLEETS` default 400, `LOAD_VESSELS` default 40000, `BENCH_BACKENDS`;
-//! PostgreSQL at `TEST_DATABASE_URL`). Traffic goes to 127.0.0.1 only and
-//! stops by itself.
+//! `LOAD_RATE` default 400, `LOAD_WRITE_RATE` default 2, `LOAD_FLEETS` default
+//! 400, `LOAD_VESSELS` default 40000, `BENCH_BACKENDS`; PostgreSQL at
+//! `TEST_DATABASE_URL`). Traffic goes to 127.0.0.1 only and stops by itself.
 
 #[path = "support/mod.rs"]
 mod support;

@@ -211,6 +211,12 @@ pub struct TestApp {
     /// The server's Sentry hub (when `SENTRY_DSN` is set) and metrics listener port.
     pub sentry: Option<std::sync::Arc<sentry::Hub>>,
     pub metrics_port: Option<u16>,
+    /// The test's own pool for [`TestApp::count_sql`] and
+    /// [`TestApp::execute_sql`]. `db` is the server's: connections an HTTP
+    /// worker opened belong to that worker's runtime and fail ("Tokio
+    /// context being shutdown") once the server stops, which this pool's,
+    /// opened by the test, never do.
+    sql: Database,
     handle: actix_web::dev::ServerHandle,
     served: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
@@ -278,11 +284,21 @@ impl TestApp {
         let borrowed: HashMap<&str, &str> =
             environment.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let settings = Settings::from_environment(&borrowed).expect("test settings are valid");
+        let database_url = settings.database_url.clone();
         let app = Application::build_with(settings, extra_routes)
             .await
             .expect("the application builds");
         let address = format!("http://127.0.0.1:{}", app.port());
         let db = app.database();
+        let sql = Database::connect(
+            &database_url,
+            fleet_risk::storage::PoolSettings {
+                max_connections: 2,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("the test's own pool connects");
         let compute = app.compute();
         let jobs = app.jobs();
         let handle = app.handle();
@@ -320,6 +336,7 @@ impl TestApp {
             database,
             sentry,
             metrics_port,
+            sql,
             handle,
             served,
         }
@@ -590,7 +607,7 @@ impl TestApp {
 
     /// A count read with raw SQL (to inspect what is stored).
     pub async fn count_sql(&self, sql: &str) -> i64 {
-        match self.db.pool() {
+        match self.sql.pool() {
             BackendPool::Sqlite(pool) => {
                 sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
                     .fetch_one(pool)
@@ -607,7 +624,7 @@ impl TestApp {
 
     /// Executes raw SQL on the test database (to break or inspect it).
     pub async fn execute_sql(&self, sql: &str) {
-        match self.db.pool() {
+        match self.sql.pool() {
             BackendPool::Sqlite(pool) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
                 .execute(pool)
                 .await
