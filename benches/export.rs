@@ -11,17 +11,13 @@
 mod support;
 
 use std::io::Write;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
-use fleet_risk::compute::ComputeBridge;
-use fleet_risk::config::Settings;
 use fleet_risk::domain::{RunStatus, RunTrigger};
 use fleet_risk::jobs::run_once;
 use fleet_risk::model_file::builtin_model;
-use fleet_risk::storage::{BackendPool, Database, PoolSettings};
-use fleet_risk::telemetry::metrics::Metrics;
+use fleet_risk::storage::{BackendPool, Database};
 
 const FLEETS: usize = 100;
 
@@ -116,35 +112,18 @@ fn cli_export(url: &str, format: &str, path: &std::path::Path) -> (Duration, u64
 }
 
 async fn bench(label: &str, url: &str, size: usize, as_of: NaiveDate) {
-    let settings = Settings::from_environment(&std::collections::HashMap::from([
-        ("DATABASE_URL", url),
-        ("RISK_RUN_TIMEOUT", "3600"),
-    ]))
-    .unwrap();
-    let db = Database::connect(&settings.database_url, PoolSettings::default())
-        .await
-        .unwrap();
-    db.migrate().await.unwrap();
+    let (settings, db) = support::open(url).await;
     support::load_book(
         &db,
         &support::book(&builtin_model(), size, as_of, 42),
         FLEETS,
     )
     .await;
-    let compute = ComputeBridge::new(settings.compute_threads, settings.compute_queue).unwrap();
-    let ctx = fleet_risk::startup::job_context(
-        &settings,
-        db.clone(),
-        Arc::new(builtin_model()),
-        compute,
-        Arc::new(Metrics::new()),
-        None,
-    );
-    let run = run_once(&ctx, RunTrigger::Cli, as_of).await.unwrap();
+    let run = run_once(&support::jobs(&settings, &db), RunTrigger::Cli, as_of)
+        .await
+        .unwrap();
     assert_eq!(run.status, RunStatus::Published, "{run:?}");
-    if let BackendPool::Postgres(pool) = db.pool() {
-        sqlx::raw_sql("VACUUM ANALYZE").execute(pool).await.unwrap();
-    }
+    support::settle(&db).await;
     let dir = tempfile::tempdir().unwrap();
     let dump = raw_dump(&db, &dir.path().join("dump.txt")).await;
     println!(

@@ -11,17 +11,13 @@
 #[path = "support/mod.rs"]
 mod support;
 
-use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::NaiveDate;
-use fleet_risk::compute::ComputeBridge;
-use fleet_risk::config::Settings;
 use fleet_risk::domain::{FleetName, PolicyIdPattern, VesselInput, VesselProfile};
 use fleet_risk::import::{ImportBatch, ImportMode, ImportedVessel, parse_json_import};
 use fleet_risk::model_file::builtin_model;
-use fleet_risk::storage::{BackendPool, Database, NewFleet, PoolSettings};
-use fleet_risk::telemetry::metrics::Metrics;
+use fleet_risk::storage::{BackendPool, Database, NewFleet};
 
 async fn fleet(db: &Database, name: &str) -> fleet_risk::domain::FleetId {
     db.create_fleet(&NewFleet {
@@ -40,13 +36,7 @@ async fn quiesce(db: &Database) {
 }
 
 async fn bench(label: &str, url: &str, vessels: &[VesselProfile]) {
-    let settings =
-        Settings::from_environment(&std::collections::HashMap::from([("DATABASE_URL", url)]))
-            .unwrap();
-    let db = Database::connect(&settings.database_url, PoolSettings::default())
-        .await
-        .unwrap();
-    db.migrate().await.unwrap();
+    let (settings, db) = support::open(url).await;
     let histories: usize = vessels
         .iter()
         .map(|v| v.inspections.len() + v.incidents.len())
@@ -89,15 +79,7 @@ async fn bench(label: &str, url: &str, vessels: &[VesselProfile]) {
             })
             .collect(),
     };
-    let compute = ComputeBridge::new(settings.compute_threads, settings.compute_queue).unwrap();
-    let ctx = fleet_risk::startup::job_context(
-        &settings,
-        db.clone(),
-        Arc::new(builtin_model()),
-        compute,
-        Arc::new(Metrics::new()),
-        None,
-    );
+    let ctx = support::jobs(&settings, &db);
     let start = Instant::now();
     let answer = fleet_risk::jobs::import::import(&ctx, batch, ImportMode::Create, None)
         .await

@@ -32,13 +32,6 @@ use support::book_mix::{Reads, Writes};
 use support::open_loop::{self, Mix, Static, Tally};
 use support::served_book;
 
-fn var<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 fn print(label: &str, phase: &str, tally: &Tally) {
     println!("{label}: {phase}: {}", tally.headline());
     for line in tally.breakdown() {
@@ -47,11 +40,11 @@ fn print(label: &str, phase: &str, tally: &Tally) {
 }
 
 async fn bench(label: &str, url: &str) {
-    let rate: f64 = var("LOAD_RATE", 400.0);
-    let write_rate: f64 = var("LOAD_WRITE_RATE", 2.0);
-    let seconds = Duration::from_secs(var("LOAD_SECONDS", 60));
-    let size: usize = var("LOAD_VESSELS", 40_000);
-    let connections: usize = var("LOAD_CONNECTIONS", 16);
+    let rate: f64 = support::var("LOAD_RATE", 400.0);
+    let write_rate: f64 = support::var("LOAD_WRITE_RATE", 2.0);
+    let seconds = Duration::from_secs(support::var("LOAD_SECONDS", 60));
+    let size: usize = support::var("LOAD_VESSELS", 40_000);
+    let connections: usize = support::var("LOAD_CONNECTIONS", 16);
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("server.log");
     let mut environment = vec![("RISK_RECALC_ENABLED", "false")];
@@ -69,7 +62,7 @@ async fn bench(label: &str, url: &str) {
     print(label, "warm-up", &warm);
     let log_before = server.log_bytes();
     let stat: Arc<dyn Mix> = Arc::new(Static);
-    let baseline_time = Duration::from_secs(var("LOAD_BASELINE_SECONDS", 20));
+    let baseline_time = Duration::from_secs(support::var("LOAD_BASELINE_SECONDS", 20));
     let baseline = open_loop::fixed_rate(
         &client,
         &server.base,
@@ -120,11 +113,5 @@ async fn bench(label: &str, url: &str) {
 }
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(support::on_each_backend(async |label, url| {
-        bench(label, url).await
-    }));
+    support::on_each_backend_blocking(async |label, url| bench(label, url).await);
 }

@@ -8,54 +8,28 @@
 #[path = "support/mod.rs"]
 mod support;
 
-use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::NaiveDate;
-use fleet_risk::compute::ComputeBridge;
 use fleet_risk::config::DatabaseUrl;
-use fleet_risk::config::Settings;
 use fleet_risk::domain::VesselProfile;
 use fleet_risk::domain::{RunStatus, RunTrigger};
 use fleet_risk::jobs::run_once;
 use fleet_risk::model_file::builtin_model;
-use fleet_risk::storage::{BackendPool, Database, PoolSettings};
-use fleet_risk::telemetry::metrics::Metrics;
 
 const FLEETS: usize = 100;
 const RUNS: usize = 3;
 
 async fn bench(label: &str, url: &str, vessels: &[VesselProfile], as_of: NaiveDate) {
-    let settings = Settings::from_environment(&std::collections::HashMap::from([
-        ("DATABASE_URL", url),
-        ("RISK_RUN_TIMEOUT", "3600"),
-    ]))
-    .unwrap();
-    let db = Database::connect(&settings.database_url, PoolSettings::default())
-        .await
-        .unwrap();
-    db.migrate().await.unwrap();
+    let (settings, db) = support::open(url).await;
     let loaded = support::load_book(&db, vessels, FLEETS).await;
-    if let BackendPool::Postgres(pool) = db.pool() {
-        // A book is not bulk-loaded seconds before a run in service: let
-        // PostgreSQL finish what autovacuum would do, so it does not run
-        // during the timed runs.
-        sqlx::raw_sql("VACUUM ANALYZE").execute(pool).await.unwrap();
-    }
+    support::settle(&db).await;
     println!(
         "{label}: loaded {} vessels with histories in {:.1} s",
         vessels.len(),
         loaded.as_secs_f64()
     );
-    let compute = ComputeBridge::new(settings.compute_threads, settings.compute_queue).unwrap();
-    let ctx = fleet_risk::startup::job_context(
-        &settings,
-        db.clone(),
-        Arc::new(builtin_model()),
-        compute,
-        Arc::new(Metrics::new()),
-        None,
-    );
+    let ctx = support::jobs(&settings, &db);
     let mut times = Vec::new();
     for _ in 0..RUNS {
         let start = Instant::now();

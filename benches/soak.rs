@@ -27,14 +27,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use support::served_book;
-use support::server::Server;
-
-fn var<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+use support::server::{Server, every_item};
 
 /// What one look at the server found.
 struct Sample {
@@ -122,46 +115,29 @@ async fn scheduled_runs_since(
     key: &str,
     start: chrono::DateTime<chrono::Utc>,
 ) -> (usize, usize) {
-    let (mut started, mut published) = (0, 0);
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut url = server.url("/api/fleet-risk/runs?limit=500");
-        if let Some(cursor) = &cursor {
-            url.push_str(&format!("&cursor={cursor}"));
-        }
-        let page: serde_json::Value = client
-            .get(url)
-            .bearer_auth(key)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let mut older = false;
-        for run in page["items"].as_array().expect("a page of runs") {
-            let at =
-                chrono::DateTime::parse_from_rfc3339(run["startedAt"].as_str().unwrap()).unwrap();
-            if at < start {
-                older = true;
-            } else if run["trigger"] == "cron" {
-                started += 1;
-                published += usize::from(run["status"] == "published");
-            }
-        }
-        match page["nextCursor"].as_str() {
-            Some(next) if !older => cursor = Some(next.to_string()),
-            _ => return (started, published),
-        }
-    }
+    let url = server.url("/api/fleet-risk/runs?limit=500");
+    let runs: Vec<serde_json::Value> = every_item(client, &url, key)
+        .await
+        .into_iter()
+        .filter(|run| run["trigger"] == "cron")
+        .filter(|run| {
+            let at = run["startedAt"].as_str().unwrap();
+            chrono::DateTime::parse_from_rfc3339(at).unwrap() >= start
+        })
+        .collect();
+    let published = runs
+        .iter()
+        .filter(|run| run["status"] == "published")
+        .count();
+    (runs.len(), published)
 }
 
 async fn bench(label: &str, url: &str) {
-    let rate: f64 = var("LOAD_RATE", 400.0);
-    let write_rate: f64 = var("LOAD_WRITE_RATE", 2.0);
-    let soak = Duration::from_secs(var("SOAK_SECONDS", 600));
-    let warmup = Duration::from_secs(var("SOAK_WARMUP_SECONDS", 120));
-    let size: usize = var("LOAD_VESSELS", 40_000);
+    let rate: f64 = support::var("LOAD_RATE", 400.0);
+    let write_rate: f64 = support::var("LOAD_WRITE_RATE", 2.0);
+    let soak = Duration::from_secs(support::var("SOAK_SECONDS", 600));
+    let warmup = Duration::from_secs(support::var("SOAK_WARMUP_SECONDS", 120));
+    let size: usize = support::var("LOAD_VESSELS", 40_000);
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("server.log");
     let mut environment = vec![("RISK_RECALC_CRON", "0 * * * * *")];
@@ -274,11 +250,5 @@ async fn bench(label: &str, url: &str) {
 }
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(support::on_each_backend(async |label, url| {
-        bench(label, url).await
-    }));
+    support::on_each_backend_blocking(async |label, url| bench(label, url).await);
 }

@@ -11,12 +11,14 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use chrono::{Duration as Days, NaiveDate};
+use fleet_risk::config::Settings;
 use fleet_risk::domain::{
     ClassSocietyCode, CompanyPerformance, FlagState, FleetName, Imo, Incident, IncidentKind,
     IncidentSeverity, Inspection, InspectionRegime, ShipType, UsdAmount, VesselName, VesselProfile,
 };
+use fleet_risk::jobs::JobContext;
 use fleet_risk::risk::RiskModel;
-use fleet_risk::storage::{Database, NewFleet};
+use fleet_risk::storage::{BackendPool, Database, NewFleet, PoolSettings};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -98,6 +100,46 @@ pub fn book(model: &RiskModel, size: usize, as_of: NaiveDate, seed: u64) -> Vec<
         .collect()
 }
 
+/// A benchmark's settings on `url` (a run may take an hour) and its
+/// database, migrated.
+pub async fn open(url: &str) -> (Settings, Database) {
+    let settings = Settings::from_environment(&std::collections::HashMap::from([
+        ("DATABASE_URL", url),
+        ("RISK_RUN_TIMEOUT", "3600"),
+    ]))
+    .unwrap();
+    let db = Database::connect(&settings.database_url, PoolSettings::default())
+        .await
+        .unwrap();
+    db.migrate().await.unwrap();
+    (settings, db)
+}
+
+/// What a run or an import needs: `db`, the built-in model, a compute pool
+/// of the settings' size and metrics of its own.
+pub fn jobs(settings: &Settings, db: &Database) -> JobContext {
+    let compute =
+        fleet_risk::compute::ComputeBridge::new(settings.compute_threads, settings.compute_queue)
+            .unwrap();
+    fleet_risk::startup::job_context(
+        settings,
+        db.clone(),
+        std::sync::Arc::new(fleet_risk::model_file::builtin_model()),
+        compute,
+        std::sync::Arc::new(fleet_risk::telemetry::metrics::Metrics::new()),
+        None,
+    )
+}
+
+/// On PostgreSQL, `VACUUM ANALYZE`: a book is not bulk-loaded seconds
+/// before it is read in service, so PostgreSQL finishes what autovacuum
+/// would do before anything is timed.
+pub async fn settle(db: &Database) {
+    if let BackendPool::Postgres(pool) = db.pool() {
+        sqlx::raw_sql("VACUUM ANALYZE").execute(pool).await.unwrap();
+    }
+}
+
 /// Stores `vessels` in `fleets` fleets of equal size ("Bench fleet 000", ...),
 /// a fleet per write transaction, as an import of each fleet would. Returns the time taken.
 pub async fn load_book(db: &Database, vessels: &[VesselProfile], fleets: usize) -> Duration {
@@ -128,6 +170,23 @@ pub fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, Duration) {
         .collect();
     times.sort();
     (times[0], times[runs / 2])
+}
+
+/// The variable `name` parsed, or `default` when unset or unreadable.
+pub fn var<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// [`on_each_backend`] on a runtime of its own, for a benchmark's `main`.
+pub fn on_each_backend_blocking(bench: impl AsyncFn(&'static str, &str)) {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(on_each_backend(bench));
 }
 
 /// Runs `bench(label, database_url)` on each backend of `BENCH_BACKENDS`

@@ -1,22 +1,17 @@
 //! A generated book stored, published and served by the built binary, with
 //! the mixed load to send it: what the mixed-load and soak benchmarks share.
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use fleet_risk::compute::ComputeBridge;
-use fleet_risk::config::Settings;
 use fleet_risk::domain::{RunStatus, RunTrigger};
 use fleet_risk::jobs::run_once;
 use fleet_risk::model_file::builtin_model;
-use fleet_risk::storage::{BackendPool, Database, PoolSettings};
-use fleet_risk::telemetry::metrics::Metrics;
 
 use super::book_mix::{BookMix, Keys, Reads, Writes};
 use super::open_loop::{self, Tally};
-use super::server::{Server, create_key};
+use super::server::{Server, create_key, every_item};
 
 /// Shipowners' fleets run from a few ships to a few hundred: the book is
 /// in fleets of about 100 (`LOAD_FLEETS`, default 400 for the default 40,000
@@ -48,31 +43,14 @@ pub async fn serve(
     log: &Path,
 ) -> (Server, Arc<BookMix>) {
     let as_of = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
-    let settings = Settings::from_environment(&HashMap::from([
-        ("DATABASE_URL", url),
-        ("RISK_RUN_TIMEOUT", "3600"),
-    ]))
-    .unwrap();
-    let db = Database::connect(&settings.database_url, PoolSettings::default())
-        .await
-        .unwrap();
-    db.migrate().await.unwrap();
+    let (settings, db) = super::open(url).await;
     let vessels = super::book(&builtin_model(), size, as_of, 42);
     super::load_book(&db, &vessels, fleets()).await;
-    let compute = ComputeBridge::new(settings.compute_threads, settings.compute_queue).unwrap();
-    let ctx = fleet_risk::startup::job_context(
-        &settings,
-        db.clone(),
-        Arc::new(builtin_model()),
-        compute,
-        Arc::new(Metrics::new()),
-        None,
-    );
-    let run = run_once(&ctx, RunTrigger::Cli, as_of).await.unwrap();
+    let run = run_once(&super::jobs(&settings, &db), RunTrigger::Cli, as_of)
+        .await
+        .unwrap();
     assert_eq!(run.status, RunStatus::Published, "{run:?}");
-    if let BackendPool::Postgres(pool) = db.pool() {
-        sqlx::raw_sql("VACUUM ANALYZE").execute(pool).await.unwrap();
-    }
+    super::settle(&db).await;
     db.close().await;
 
     let keys = Keys {
@@ -82,29 +60,12 @@ pub async fn serve(
     };
     let server = Server::start(url, environment, log).await;
     let client = reqwest::Client::new();
-    let mut fleet_ids: Vec<String> = Vec::new();
-    let mut next: Option<String> = None;
-    loop {
-        let mut url = server.url("/api/fleet-risk/fleets?limit=500");
-        if let Some(cursor) = &next {
-            url.push_str(&format!("&cursor={cursor}"));
-        }
-        let page: serde_json::Value = client
-            .get(url)
-            .bearer_auth(&*keys.viewer)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let items = page["items"].as_array().expect("a page of fleets");
-        fleet_ids.extend(items.iter().map(|f| f["id"].as_str().unwrap().to_string()));
-        match page["nextCursor"].as_str() {
-            Some(cursor) => next = Some(cursor.to_string()),
-            None => break,
-        }
-    }
+    let url = server.url("/api/fleet-risk/fleets?limit=500");
+    let fleet_ids: Vec<String> = every_item(&client, &url, &keys.viewer)
+        .await
+        .iter()
+        .map(|fleet| fleet["id"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(fleet_ids.len(), size.div_ceil(size.div_ceil(fleets())));
     let book = vessels.iter().map(|v| v.imo.to_string()).collect();
     let mix = BookMix::new(keys, book, fleet_ids, 500_000);

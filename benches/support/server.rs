@@ -129,6 +129,33 @@ impl Server {
     }
 }
 
+/// Every item of a paged list at `url` (which has a `?`), page after page
+/// by `nextCursor`.
+pub async fn every_item(client: &reqwest::Client, url: &str, key: &str) -> Vec<serde_json::Value> {
+    let mut items = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page_url = match &cursor {
+            Some(cursor) => format!("{url}&cursor={cursor}"),
+            None => url.to_string(),
+        };
+        let page: serde_json::Value = client
+            .get(page_url)
+            .bearer_auth(key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        items.extend(page["items"].as_array().expect("a page").iter().cloned());
+        match page["nextCursor"].as_str() {
+            Some(next) => cursor = Some(next.to_string()),
+            None => return items,
+        }
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = Command::new("kill")
