@@ -50,7 +50,8 @@ pub struct Server {
 impl Server {
     /// Starts `serve` on `database_url` with only `environment` besides the
     /// port (no `RUST_LOG`: the default level), its stdout and stderr into
-    /// `log`, and waits until it is live.
+    /// `log`, and waits until it is live. `MALLOC_ARENA_MAX` is passed on
+    /// when the benchmark has it, to compare glibc's allocator settings.
     pub async fn start(database_url: &str, environment: &[(&str, &str)], log: &Path) -> Self {
         let port = free_port();
         let file = std::fs::File::create(log).unwrap();
@@ -60,6 +61,7 @@ impl Server {
             .env("DATABASE_URL", database_url)
             .env("PORT", port.to_string())
             .envs(environment.iter().copied())
+            .envs(std::env::var("MALLOC_ARENA_MAX").map(|v| ("MALLOC_ARENA_MAX", v)))
             .stdout(file.try_clone().unwrap())
             .stderr(file)
             .stdin(Stdio::null())
