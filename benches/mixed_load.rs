@@ -31,13 +31,7 @@ use std::time::Duration;
 use support::book_mix::{Reads, Writes};
 use support::open_loop::{self, Mix, Static, Tally};
 use support::served_book;
-
-fn print(label: &str, phase: &str, tally: &Tally) {
-    println!("{label}: {phase}: {}", tally.headline());
-    for line in tally.breakdown() {
-        println!("{label}: {line}");
-    }
-}
+use support::server::print_log_volume;
 
 async fn bench(label: &str, url: &str) {
     let rate: f64 = support::var("LOAD_RATE", 400.0);
@@ -59,7 +53,7 @@ async fn bench(label: &str, url: &str) {
     );
     let ten = Duration::from_secs(10);
     let warm = served_book::send_mix(&client, &server, &mix, rates, ten, 2000).await;
-    print(label, "warm-up", &warm);
+    warm.print(label, "warm-up");
     let log_before = server.log_bytes();
     let stat: Arc<dyn Mix> = Arc::new(Static);
     let baseline_time = Duration::from_secs(support::var("LOAD_BASELINE_SECONDS", 20));
@@ -72,9 +66,9 @@ async fn bench(label: &str, url: &str) {
         2000,
     )
     .await;
-    print(label, "static endpoint, fixed rate", &baseline);
+    baseline.print(label, "static endpoint, fixed rate");
     let mixed = served_book::send_mix(&client, &server, &mix, rates, seconds, 2000).await;
-    print(label, "mixed load, fixed rates", &mixed);
+    mixed.print(label, "mixed load, fixed rates");
     let base = &server.base;
     let static_most = open_loop::closed_loop(&client, base, stat, connections, ten).await;
     println!(
@@ -83,15 +77,14 @@ async fn bench(label: &str, url: &str) {
     );
     let reads = Arc::new(Reads(mix.clone()));
     let reads_most = open_loop::closed_loop(&client, base, reads, connections, ten).await;
-    print(label, "reads, closed loop", &reads_most);
+    reads_most.print(label, "reads, closed loop");
     let writes = Arc::new(Writes(mix.clone()));
     let writes_most = open_loop::closed_loop(&client, base, writes, connections, ten).await;
-    print(label, "writes, closed loop", &writes_most);
+    writes_most.print(label, "writes, closed loop");
     let requests = [&baseline, &mixed, &static_most, &reads_most, &writes_most]
         .iter()
         .map(|t| t.requests())
         .sum::<usize>();
-    let logged = server.log_bytes() - log_before;
     let p99 = |t: &Tally| open_loop::percentile(&t.all(), 0.99).as_secs_f64() * 1e3;
     println!(
         "{label}: fixed rates: p99 {:.2} ms mixed beside {:.2} ms static ({:.1}x), {} failures; \
@@ -105,10 +98,8 @@ async fn bench(label: &str, url: &str) {
         static_most.throughput(),
         writes_most.throughput(),
     );
-    println!(
-        "{label}: default-level log: {logged} bytes over {requests} requests = {:.0} bytes per 1,000 requests",
-        logged as f64 * 1000.0 / requests as f64
-    );
+    let logged = server.log_bytes() - log_before;
+    print_log_volume(label, logged, requests);
     drop(server);
 }
 

@@ -27,7 +27,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use support::served_book;
-use support::server::{Server, every_item};
+use support::server::{Server, every_item, print_log_volume};
 
 /// What one look at the server found.
 struct Sample {
@@ -185,10 +185,7 @@ async fn bench(label: &str, url: &str) {
     tokio::time::sleep(Duration::from_secs(10)).await;
     let after = look(&server, &client, pg.as_ref(), start).await;
 
-    println!("{label}: the soak: {}", tally.headline());
-    for line in tally.breakdown() {
-        println!("{label}: {line}");
-    }
+    tally.print(label, "the soak");
     let minutes = soak.as_secs().div_ceil(60);
     let per_minute: Vec<String> = (0..minutes)
         .map(|m| {
@@ -235,11 +232,7 @@ async fn bench(label: &str, url: &str) {
     );
     let (runs, published) = scheduled_runs_since(&server, &client, &viewer, wall_start).await;
     println!("{label}: book-wide runs during the soak: {runs} started, {published} published");
-    println!(
-        "{label}: default-level log: {logged} bytes over {} requests = {:.0} bytes per 1,000 requests",
-        tally.requests(),
-        logged as f64 * 1000.0 / tally.requests() as f64
-    );
+    print_log_volume(label, logged, tally.requests());
     let kept = std::env::temp_dir().join(format!("fleet-risk-soak-{label}.log"));
     std::fs::copy(&log, &kept).unwrap();
     println!("{label}: the server's log is kept in {}", kept.display());

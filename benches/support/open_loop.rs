@@ -79,6 +79,24 @@ impl Tally {
         self
     }
 
+    /// The tally the phase's tasks shared, once they have all ended.
+    fn finished(shared: Arc<Mutex<Tally>>, start: Instant) -> Tally {
+        let mut tally = Arc::into_inner(shared)
+            .expect("every task has ended")
+            .into_inner()
+            .unwrap();
+        tally.elapsed = start.elapsed();
+        tally
+    }
+
+    /// The headline and the breakdown, each line headed `label`.
+    pub fn print(&self, label: &str, phase: &str) {
+        println!("{label}: {phase}: {}", self.headline());
+        for line in self.breakdown() {
+            println!("{label}: {line}");
+        }
+    }
+
     pub fn requests(&self) -> usize {
         self.latencies.values().map(Vec::len).sum()
     }
@@ -229,9 +247,7 @@ pub async fn fixed_rate(
         while tasks.try_join_next().is_some() {}
     }
     while tasks.join_next().await.is_some() {}
-    let mut tally = Arc::into_inner(tally).unwrap().into_inner().unwrap();
-    tally.elapsed = start.elapsed();
-    tally
+    Tally::finished(tally, start)
 }
 
 /// `connections` clients sending `mix` back to back for `duration`; each
@@ -258,9 +274,7 @@ pub async fn closed_loop(
         });
     }
     while tasks.join_next().await.is_some() {}
-    let mut tally = Arc::into_inner(tally).unwrap().into_inner().unwrap();
-    tally.elapsed = start.elapsed();
-    tally
+    Tally::finished(tally, start)
 }
 
 /// The static endpoint as a mix: `GET /api/health/live`, the baseline.

@@ -31,6 +31,14 @@ pub fn create_key(database_url: &str, role: &str) -> String {
     out.lines().last().unwrap().trim().to_string()
 }
 
+/// `logged` bytes of server log per 1,000 of the `requests` that produced them.
+pub fn print_log_volume(label: &str, logged: u64, requests: usize) {
+    println!(
+        "{label}: default-level log: {logged} bytes over {requests} requests = {:.0} bytes per 1,000 requests",
+        logged as f64 * 1000.0 / requests as f64
+    );
+}
+
 /// A port nothing listens on now.
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

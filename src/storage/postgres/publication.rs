@@ -1,8 +1,11 @@
-//! PostgreSQL's publication: a run's vessel rows with binary COPY, staged
+//! PostgreSQL's publication: a run's vessel rows with binary COPY (or, for a
+//! few, one INSERT from arrays), staged
 //! on a connection of their own beside the pointer moves (see
 //! [`Database::publish_run`](crate::storage::Database::publish_run)), the
 //! pointers moved as column arrays, and the sweep of rows a failed run
 //! staged.
+
+use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -116,17 +119,10 @@ async fn copy_vessel_scores(
     .await
 }
 
-/// A few history rows as one INSERT from column arrays, in the column order
-/// of [`VESSEL_SCORE_COLUMNS`] as [`copy_vessel_scores`] sends them.
-async fn unnest_vessel_scores(
-    conn: &mut sqlx::PgConnection,
-    run_id: Uuid,
-    rows: &[ImoRow<'_>],
-    calculated_at: DateTime<Utc>,
-) -> Result<(), StorageError> {
-    let column = |f: fn(&ImoRow<'_>) -> f64| rows.iter().map(f).collect::<Vec<f64>>();
-    let text = |f: for<'a> fn(&'a ImoRow<'a>) -> &'a str| rows.iter().map(f).collect::<Vec<&str>>();
-    let statement = format!(
+/// [`unnest_vessel_scores`]' statement: the run and time bound once, every
+/// other column an array, in the order of [`VESSEL_SCORE_COLUMNS`].
+static UNNEST_VESSEL_SCORES: LazyLock<String> = LazyLock::new(|| {
+    format!(
         "INSERT INTO vessel_scores ({}) \
          SELECT imo, $1, fleet, version, model, as_of, score, scorecard, level, profile, claims, \
          loss, value, doc, $2 \
@@ -136,35 +132,36 @@ async fn unnest_vessel_scores(
          AS t(imo, fleet, version, model, as_of, score, scorecard, level, profile, claims, \
          loss, value, doc)",
         VESSEL_SCORE_COLUMNS.join(", ")
-    );
-    sqlx::query(sqlx::AssertSqlSafe(statement))
+    )
+});
+
+/// A few history rows as one INSERT from column arrays, the fields
+/// [`copy_vessel_scores`] sends, in its order.
+async fn unnest_vessel_scores(
+    conn: &mut sqlx::PgConnection,
+    run_id: Uuid,
+    rows: &[ImoRow<'_>],
+    calculated_at: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    fn each<'a, T>(rows: &'a [ImoRow<'_>], field: impl Fn(&'a ImoRow<'_>) -> T) -> Vec<T> {
+        rows.iter().map(field).collect()
+    }
+    sqlx::query(sqlx::AssertSqlSafe(UNNEST_VESSEL_SCORES.as_str()))
         .bind(run_id)
         .bind(calculated_at)
-        .bind(text(|(_, imo)| imo.as_str()))
-        .bind(
-            rows.iter()
-                .map(|(v, _)| v.fleet_id.as_uuid())
-                .collect::<Vec<Uuid>>(),
-        )
-        .bind(
-            rows.iter()
-                .map(|(v, _)| v.data_version)
-                .collect::<Vec<i64>>(),
-        )
-        .bind(text(|(v, _)| v.assessment.model_version.as_str()))
-        .bind(
-            rows.iter()
-                .map(|(v, _)| v.assessment.as_of)
-                .collect::<Vec<_>>(),
-        )
-        .bind(column(|(v, _)| v.assessment.score))
-        .bind(column(|(v, _)| v.assessment.scorecard))
-        .bind(text(|(v, _)| v.assessment.level.as_str()))
-        .bind(text(|(v, _)| v.assessment.srp.profile.as_str()))
-        .bind(column(|(v, _)| v.assessment.expected_claims))
-        .bind(column(|(v, _)| v.assessment.expected_annual_loss_usd))
-        .bind(column(|(v, _)| v.insured_value_usd))
-        .bind(text(|(v, _)| v.json.as_str()))
+        .bind(each(rows, |(_, imo)| imo.as_str()))
+        .bind(each(rows, |(v, _)| v.fleet_id.as_uuid()))
+        .bind(each(rows, |(v, _)| v.data_version))
+        .bind(each(rows, |(v, _)| v.assessment.model_version.as_str()))
+        .bind(each(rows, |(v, _)| v.assessment.as_of))
+        .bind(each(rows, |(v, _)| v.assessment.score))
+        .bind(each(rows, |(v, _)| v.assessment.scorecard))
+        .bind(each(rows, |(v, _)| v.assessment.level.as_str()))
+        .bind(each(rows, |(v, _)| v.assessment.srp.profile.as_str()))
+        .bind(each(rows, |(v, _)| v.assessment.expected_claims))
+        .bind(each(rows, |(v, _)| v.assessment.expected_annual_loss_usd))
+        .bind(each(rows, |(v, _)| v.insured_value_usd))
+        .bind(each(rows, |(v, _)| v.json.as_str()))
         .execute(&mut *conn)
         .await?;
     Ok(())
