@@ -157,11 +157,12 @@ async fn gate(state: &AppState, context: &EvaluationContext) -> Result<(), ApiEr
 /// The dashboard as of the current publication.
 async fn render(state: &AppState) -> Result<CachedBody, ApiError> {
     let thresholds = ThresholdBook::load(&state.db, &state.model).await?;
-    let dashboard = state
-        .db
-        .dashboard(&thresholds.default, &thresholds.overrides, TOP_RISKS)
-        .await?;
-    let changed_at = metrics::freshness(&state.db).await?;
+    let (dashboard, changed_at) = tokio::try_join!(
+        state
+            .db
+            .dashboard(&thresholds.default, &thresholds.overrides, TOP_RISKS),
+        metrics::freshness(&state.db),
+    )?;
     Ok(CachedBody::of(&DashboardResponse {
         fleets: dashboard.fleets.into_iter().map(Into::into).collect(),
         level_counts: dashboard.level_counts,

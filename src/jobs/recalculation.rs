@@ -209,7 +209,7 @@ async fn work(
     let (model, scoring_thresholds) = (ctx.model.clone(), thresholds.clone());
     let scored = ctx
         .compute
-        .run_waiting(move || score_book(&model, book, as_of, &scoring_thresholds))
+        .run_in_background(move || score_book(&model, book, as_of, &scoring_thresholds))
         .await
         .map_err(|source| RunFailure::Compute { source })?;
     let kept = ctx
@@ -222,7 +222,7 @@ async fn work(
     }
     let mut publication = ctx
         .compute
-        .run_waiting(move || aggregate_book(scored, &kept.members, &thresholds))
+        .run_in_background(move || aggregate_book(scored, &kept.members, &thresholds))
         .await
         .map_err(|source| RunFailure::Compute { source })?;
     phases.finished(phase, |p| &mut p.score_ms);

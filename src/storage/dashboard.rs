@@ -53,8 +53,8 @@ pub struct Dashboard {
     pub last_run: Option<RunRecord>,
 }
 
-/// Per-level counts as SQL `SUM`s in [`RiskLevel::ALL`] order (NULL over no rows).
-type LevelSums = (Option<i64>, Option<i64>, Option<i64>, Option<i64>);
+/// Per-level counts in [`RiskLevel::ALL`] order.
+type LevelCountRow = (i64, i64, i64, i64);
 
 /// A fleet's current score: `(fleet, score, published at, previous book-wide score)`.
 type FleetScoreRow = (Uuid, f64, DateTime<Utc>, Option<f64>);
@@ -73,22 +73,24 @@ impl Database {
         top: i64,
     ) -> Result<Dashboard, StorageError> {
         let thresholds = |fleet: FleetId| overrides.get(&fleet).unwrap_or(default);
-        let fleets = self.all_fleets().await?;
-        let mut scores: HashMap<Uuid, FleetScoreRow> = self
-            .current_fleet_scores()
-            .await?
-            .into_iter()
-            .map(|row| (row.0, row))
-            .collect();
-        let level_counts = self.level_counts(default, overrides).await?;
+        // Independent reads, sent at once: on PostgreSQL each waits on its
+        // own connection, so the render takes the longest, not the sum.
+        // (They never read one snapshot: nor did they one after another.)
+        let (fleets, scores, level_counts, top_scores, last_run) = tokio::try_join!(
+            self.all_fleets(),
+            self.current_fleet_scores(),
+            self.level_counts(default, overrides),
+            self.top_scores(top),
+            self.latest_published_book_run(),
+        )?;
+        let mut scores: HashMap<Uuid, FleetScoreRow> =
+            scores.into_iter().map(|row| (row.0, row)).collect();
         let scored =
             level_counts.low + level_counts.medium + level_counts.high + level_counts.critical;
         let total: i64 = fleets.iter().map(|f| f.vessel_count).sum();
         let names: HashMap<FleetId, &str> =
             fleets.iter().map(|f| (f.id, f.name.as_str())).collect();
-        let top_risks = self
-            .top_scores(top)
-            .await?
+        let top_risks = top_scores
             .into_iter()
             .map(|(imo, name, fleet_id, score)| DashboardRisk {
                 imo,
@@ -119,7 +121,7 @@ impl Database {
             level_counts,
             unscored_vessels: (total - scored as i64).max(0),
             top_risks,
-            last_run: self.latest_published_book_run().await?,
+            last_run,
         })
     }
 
@@ -150,8 +152,9 @@ impl Database {
     }
 
     /// The currently scored vessels of every fleet by level, counted by the
-    /// database: one count for the fleets under the default thresholds and
-    /// one per fleet with its own.
+    /// database: one query for the fleets under the default thresholds and
+    /// one per fleet with its own, each a count per level's score range
+    /// (a range of the score index, not a pass over the book).
     async fn level_counts(
         &self,
         default: &RiskThresholds,
@@ -160,27 +163,25 @@ impl Database {
         let mut total = LevelCounts::default();
         let overridden = overridden(overrides);
         for (thresholds, group) in threshold_groups(default, overrides, &overridden) {
-            let sums: LevelSums = on_pool!(self, pool => {
+            let counts: LevelCountRow = on_pool!(self, pool => {
                 let mut query = QueryBuilder::new("SELECT ");
                 for (i, level) in RiskLevel::ALL.into_iter().enumerate() {
                     if i > 0 {
                         query.push(", ");
                     }
-                    query.push("SUM(CASE WHEN ");
+                    query.push("(SELECT COUNT(*) FROM current_vessel_scores c WHERE ");
                     push_score_range(&mut query, "c.score", thresholds.bounds(level));
-                    query.push(" THEN 1 ELSE 0 END)");
+                    query.push(" AND ");
+                    push_fleet_group(&mut query, "c.fleet_id", group);
+                    query.push(")");
                 }
-                query.push(
-                    " FROM current_vessel_scores c JOIN fleets f ON f.id = c.fleet_id WHERE ",
-                );
-                push_fleet_group(&mut query, "c.fleet_id", group);
                 query.build_query_as().fetch_one(pool).await?
             });
-            let count = |n: Option<i64>| n.unwrap_or(0).max(0) as u64;
-            total.low += count(sums.0);
-            total.medium += count(sums.1);
-            total.high += count(sums.2);
-            total.critical += count(sums.3);
+            let count = |n: i64| n.max(0) as u64;
+            total.low += count(counts.0);
+            total.medium += count(counts.1);
+            total.high += count(counts.2);
+            total.critical += count(counts.3);
         }
         Ok(total)
     }
@@ -192,8 +193,12 @@ impl Database {
     ) -> Result<Vec<(Imo, String, FleetId, f64)>, StorageError> {
         let rows: Vec<(String, String, Uuid, f64)> = on_pool!(self, pool => {
             sqlx::query_as(
-                "SELECT v.imo, v.name, v.fleet_id, c.score FROM current_vessel_scores c \
-                 JOIN vessels v ON v.imo = c.vessel_imo ORDER BY c.score DESC, v.imo LIMIT $1",
+                // The top of the score index first, then those few vessels'
+                // names: joined first, the whole book would be sorted.
+                "SELECT v.imo, v.name, v.fleet_id, t.score FROM \
+                 (SELECT vessel_imo, score FROM current_vessel_scores \
+                  ORDER BY score DESC, vessel_imo LIMIT $1) t \
+                 JOIN vessels v ON v.imo = t.vessel_imo ORDER BY t.score DESC, v.imo",
             )
             .bind(limit)
             .fetch_all(pool)

@@ -274,41 +274,45 @@ fn group_by_imo<R>(rows: Vec<R>, imo_of: impl Fn(&R) -> String) -> HashMap<Strin
     groups
 }
 
-/// Inserts `$rows` (of row type `$row`) into `$table`, each with its
-/// `created_at`: with binary COPY on PostgreSQL, in as many multi-row
-/// statements as the bind limit needs on SQLite.
+/// Inserts `$rows` (a `Vec` of row type `$row`) into `$table`, each with
+/// its `created_at`: with binary COPY when PostgreSQL gets many
+/// ([`postgres::COPY_FROM_ROWS`]), otherwise in as many multi-row statements
+/// as the backend's bind limit needs.
 macro_rules! insert_history {
     ($tx:expr, $table:literal, $row:ty, $rows:expr, $now:expr) => {{
         let now: DateTime<Utc> = $now;
-        match &mut ($tx).conn {
-            WriteConn::Postgres(conn) => {
+        let rows: Vec<$row> = $rows;
+        let tx: &mut WriteTx = $tx;
+        match &mut tx.conn {
+            WriteConn::Postgres(conn) if rows.len() >= postgres::COPY_FROM_ROWS => {
                 let columns: Vec<&str> = <$row>::COLUMNS
                     .iter()
                     .copied()
                     .chain(["created_at"])
                     .collect();
-                postgres::copy_in(&mut **conn, $table, &columns, $rows, |out, history| {
+                postgres::copy_in(&mut **conn, $table, &columns, rows, |out, history| {
                     history.copy_fields(out, &[]);
                     out.timestamptz(now);
                 })
                 .await?;
             }
-            WriteConn::Sqlite(conn) => {
+            _ => {
                 let sql = format!(
                     concat!("INSERT INTO ", $table, " ({}, created_at) "),
                     select_list(<$row>::COLUMNS, None)
                 );
-                let per_statement =
-                    super::batch::sqlite_rows_per_statement(<$row>::COLUMNS.len() + 1, 0);
-                let mut rows = $rows.into_iter().peekable();
+                let per_statement = tx.rows_per_statement(<$row>::COLUMNS.len() + 1, 0);
+                let mut rows = rows.into_iter().peekable();
                 while rows.peek().is_some() {
                     let chunk: Vec<$row> = rows.by_ref().take(per_statement).collect();
-                    let mut insert = QueryBuilder::new(sql.as_str());
-                    insert.push_values(chunk, |mut row, history| {
-                        history.push_binds(&mut row, &[]);
-                        row.push_bind(now);
+                    on_tx!(tx, conn => {
+                        let mut insert = QueryBuilder::new(sql.as_str());
+                        insert.push_values(chunk, |mut row, history| {
+                            history.push_binds(&mut row, &[]);
+                            row.push_bind(now);
+                        });
+                        insert.build().execute(conn).await?;
                     });
-                    insert.build().execute(&mut **conn).await?;
                 }
             }
         }

@@ -7,7 +7,6 @@ use chrono::{DateTime, Utc};
 use sqlx::{AssertSqlSafe, QueryBuilder};
 use uuid::Uuid;
 
-use super::batch::sqlite_rows_per_statement;
 use super::columns::{columns_except, select_list, table_row};
 use super::stored::{corrupt_in, stored_count, stored_imo};
 use super::{
@@ -180,11 +179,7 @@ impl WriteTx {
     ) -> Result<(), StorageError> {
         ensure_fleet_exists(self, fleet_id).await?;
         let now = Utc::now();
-        let inserted = match &mut self.conn {
-            WriteConn::Postgres(conn) => copy_vessels(conn, fleet_id, vessels, now).await,
-            WriteConn::Sqlite(conn) => insert_vessel_rows(conn, fleet_id, vessels, now).await,
-        };
-        match inserted {
+        match insert_vessel_rows(self, fleet_id, vessels, now).await {
             Err(StorageError::Database { source, .. }) if is_unique_violation(&source) => {
                 return Err(StorageError::DuplicateImo);
             }
@@ -351,25 +346,34 @@ async fn copy_vessels(
     .await
 }
 
-/// New vessels' rows in as many multi-row inserts as SQLite's bind limit needs.
+/// New vessels' rows: by binary COPY when PostgreSQL gets many
+/// ([`postgres::COPY_FROM_ROWS`]), otherwise in as many multi-row inserts as
+/// the backend's bind limit needs.
 async fn insert_vessel_rows(
-    conn: &mut sqlx::SqliteConnection,
+    tx: &mut WriteTx,
     fleet_id: FleetId,
     vessels: &[VesselProfile],
     now: DateTime<Utc>,
 ) -> Result<(), StorageError> {
+    if let WriteConn::Postgres(conn) = &mut tx.conn
+        && vessels.len() >= postgres::COPY_FROM_ROWS
+    {
+        return copy_vessels(conn, fleet_id, vessels, now).await;
+    }
     let columns = columns_except(VesselColumns::COLUMNS, NEW_VESSEL_SKIP);
     // The vessel's columns and its two timestamps.
     let binds = VesselColumns::COLUMNS.len() - NEW_VESSEL_SKIP.len() + 2;
-    for chunk in vessels.chunks(sqlite_rows_per_statement(binds, 0)) {
-        let mut insert = QueryBuilder::new(format!(
-            "INSERT INTO vessels ({columns}, created_at, updated_at) "
-        ));
-        insert.push_values(chunk, |mut row, v| {
-            VesselColumns::of(fleet_id, v).push_binds(&mut row, NEW_VESSEL_SKIP);
-            row.push_bind(now).push_bind(now);
+    for chunk in vessels.chunks(tx.rows_per_statement(binds, 0)) {
+        on_tx!(tx, conn => {
+            let mut insert = QueryBuilder::new(format!(
+                "INSERT INTO vessels ({columns}, created_at, updated_at) "
+            ));
+            insert.push_values(chunk, |mut row, v| {
+                VesselColumns::of(fleet_id, v).push_binds(&mut row, NEW_VESSEL_SKIP);
+                row.push_bind(now).push_bind(now);
+            });
+            insert.build().execute(conn).await?;
         });
-        insert.build().execute(&mut *conn).await?;
     }
     Ok(())
 }

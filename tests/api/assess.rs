@@ -14,6 +14,7 @@ crate::cases!(
     the_vessel_count_is_bounded,
     as_of_defaults_to_today_and_is_validated,
     a_full_compute_pool_is_503_with_retry_after,
+    a_book_wide_run_takes_no_capacity_from_assessments,
 );
 
 fn golden_cases() -> Vec<Value> {
@@ -239,4 +240,44 @@ async fn a_full_compute_pool_is_503_with_retry_after(backend: Backend) {
         .post("/api/fleet-risk/assess", &app.keys.underwriter, &body)
         .await;
     assert_eq!(served.status, 200, "{}", served.text);
+}
+
+/// A book-wide run scores in the compute bridge's background lane: while it
+/// waits there (held by the test), it is still running, and an assessment
+/// gets the one request slot (`COMPUTE_QUEUE=1`) and is served; released,
+/// the run publishes.
+async fn a_book_wide_run_takes_no_capacity_from_assessments(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |env| {
+        env.insert("COMPUTE_QUEUE", "1".into());
+    })
+    .await;
+    let fleet = app.create_fleet("Running").await;
+    app.create_vessel(&fleet, vessel_body(IMOS[0])).await;
+    let hold = app.hold_runs().await;
+    let accepted = app
+        .request(
+            reqwest::Method::POST,
+            "/api/cron/risk-calculations",
+            Some(&app.keys.admin),
+            None,
+        )
+        .await;
+    assert_eq!(accepted.status, 202, "{}", accepted.text);
+    let run_id = accepted.body["runId"].as_str().unwrap().to_string();
+
+    let body = json!({"vessels": [vessel_body(IMOS[1])]});
+    for _ in 0..3 {
+        let served = app
+            .post("/api/fleet-risk/assess", &app.keys.underwriter, &body)
+            .await;
+        assert_eq!(served.status, 200, "{}", served.text);
+    }
+    let running = app
+        .get(&format!("/api/fleet-risk/runs/{run_id}"), &app.keys.admin)
+        .await;
+    assert_eq!(running.body["status"], "running", "{}", running.text);
+
+    hold.release().await;
+    let run = app.wait_for_run(&run_id).await;
+    assert_eq!(run["status"], "published", "{run}");
 }

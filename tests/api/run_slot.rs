@@ -106,16 +106,15 @@ async fn a_run_longer_than_its_lease_keeps_the_slot_while_its_heartbeat_renews_i
 ) {
     let app = TestApp::spawn_with(backend, |env| {
         env.insert("RISK_RUN_LEASE", "1".into());
-        env.insert("COMPUTE_QUEUE", "1".into());
     })
     .await;
     let fleet = app.create_fleet("Lease").await;
     for imo in &IMOS[..3] {
         app.create_vessel(&fleet, vessel_body(imo)).await;
     }
-    // The run waits for the compute pool the test holds: it lasts as long
+    // The run waits for the compute lane the test holds: it lasts as long
     // as the test keeps it.
-    let hold = app.hold_compute().await;
+    let hold = app.hold_runs().await;
     let accepted = app
         .request(
             Method::POST,

@@ -191,6 +191,14 @@ pub struct ComputeHold {
     job: tokio::task::JoinHandle<Result<bool, fleet_risk::compute::ComputeError>>,
 }
 
+/// A compute job that lasts until `wait` is sent to (true) or 30 s pass (false).
+fn held_until(wait: std::sync::mpsc::Receiver<()>) -> impl FnOnce() -> bool + Send + 'static {
+    move || {
+        wait.recv_timeout(std::time::Duration::from_secs(30))
+            .is_ok()
+    }
+}
+
 impl ComputeHold {
     /// Lets the job finish, and asserts it ran to the end.
     pub async fn release(self) {
@@ -444,20 +452,25 @@ impl TestApp {
         TestResponse::read(response).await
     }
 
-    /// Occupies every admission slot of the compute bridge (run with
-    /// `COMPUTE_QUEUE=1`) until [`ComputeHold::release`].
+    /// Occupies every admission slot of the compute bridge's request lane
+    /// (run with `COMPUTE_QUEUE=1`) until [`ComputeHold::release`].
     pub async fn hold_compute(&self) -> ComputeHold {
         let (release, wait) = std::sync::mpsc::channel::<()>();
         let bridge = self.compute.clone();
-        let job = tokio::spawn(async move {
-            bridge
-                .run(move || {
-                    wait.recv_timeout(std::time::Duration::from_secs(30))
-                        .is_ok()
-                })
-                .await
-        });
+        let job = tokio::spawn(async move { bridge.run(held_until(wait)).await });
         while self.compute.available() > 0 {
+            tokio::task::yield_now().await;
+        }
+        ComputeHold { release, job }
+    }
+
+    /// Occupies the compute bridge's background lane, where book-wide runs
+    /// score, until [`ComputeHold::release`]: a run started meanwhile waits.
+    pub async fn hold_runs(&self) -> ComputeHold {
+        let (release, wait) = std::sync::mpsc::channel::<()>();
+        let bridge = self.compute.clone();
+        let job = tokio::spawn(async move { bridge.run_in_background(held_until(wait)).await });
+        while self.compute.background_available() > 0 {
             tokio::task::yield_now().await;
         }
         ComputeHold { release, job }

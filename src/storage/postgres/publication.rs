@@ -10,6 +10,7 @@ use std::sync::LazyLock;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::COPY_FROM_ROWS;
 use super::copy_in::copy_in;
 use super::own_connection;
 use crate::storage::StorageError;
@@ -17,14 +18,6 @@ use crate::storage::vessel_score::{HistoryRows, ImoRow, VESSEL_SCORE_COLUMNS};
 
 /// Rows per `UNNEST` statement (arrays, not binds, so no bind limit).
 const UNNEST_BATCH: usize = 10_000;
-
-/// Fewer history rows than this go in as one `INSERT ... FROM UNNEST`, more
-/// by `COPY`. A COPY ends with two messages sent back to back (the last
-/// rows, then CopyDone) on a socket without `TCP_NODELAY` (sqlx sets none),
-/// so Nagle holds the second until PostgreSQL's delayed ACK: about 40 ms
-/// per COPY whatever its size. A one-vessel write paid that on every
-/// publication, which capped writes at about 15 a second on one writer.
-const COPY_FROM_ROWS: usize = 1_000;
 
 /// The vessel rows (unless staged) and the pointer moves of a publication,
 /// in the publishing transaction.
