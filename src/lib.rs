@@ -5,6 +5,7 @@
 //! holds all SQL; `compute` is the one bridge from async code to CPU work;
 //! `telemetry` owns logs, metrics and error reporting. See the README's map.
 
+pub mod allocator;
 pub mod cli;
 pub mod compute;
 pub mod config;

@@ -13,6 +13,7 @@
 //! writes, so another replica's publication shows within that interval.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -121,6 +122,9 @@ pub struct ReadCache {
     poll: Duration,
     /// The version last read from the database, and when.
     version: Mutex<Option<(i64, Instant)>>,
+    /// The newest version ever read: bodies of older ones are never served
+    /// again (the version only grows), so they are dropped when it moves.
+    newest: AtomicI64,
 }
 
 impl ReadCache {
@@ -139,6 +143,7 @@ impl ReadCache {
                 .build(),
             poll,
             version: Mutex::new(None),
+            newest: AtomicI64::new(i64::MIN),
         }
     }
 
@@ -170,11 +175,19 @@ impl ReadCache {
             .map(|(version, _)| version)
     }
 
+    /// Remembers `version` as read at `at`; when it is newer than any
+    /// before, every kept body is dropped: all were rendered at older
+    /// versions, which no request asks for again. Under a stream of edits
+    /// the cache so holds the bodies of the current version only, not its
+    /// bound's worth of dead ones.
     fn remember(&self, version: i64, at: Instant) {
         *self
             .version
             .lock()
             .expect("the version lock is never poisoned") = Some((version, at));
+        if self.newest.fetch_max(version, Ordering::SeqCst) < version {
+            self.bodies.invalidate_all();
+        }
     }
 
     /// Serves `key` from the cache when it was rendered at the current
@@ -269,6 +282,27 @@ mod tests {
             3,
             "keys do not share bodies"
         );
+    }
+
+    #[tokio::test]
+    async fn a_newer_version_drops_the_bodies_of_older_ones() {
+        let cache = ReadCache::new(MIB, HOUR, Duration::ZERO);
+        let renders = AtomicUsize::new(0);
+        cache.remember(1, Instant::now());
+        render_counted(&cache, 1, imo("9074729"), &renders, 1).await;
+        render_counted(&cache, 1, ReadKey::Dashboard, &renders, 1).await;
+        cache.bodies.run_pending_tasks().await;
+        assert_eq!(cache.bodies.entry_count(), 2);
+        cache.remember(1, Instant::now());
+        cache.bodies.run_pending_tasks().await;
+        assert_eq!(cache.bodies.entry_count(), 2, "the same version keeps them");
+        cache.remember(2, Instant::now());
+        cache.bodies.run_pending_tasks().await;
+        assert_eq!(cache.bodies.entry_count(), 0);
+        assert_eq!(cache.bodies.weighted_size(), 0);
+        render_counted(&cache, 2, ReadKey::Dashboard, &renders, 2).await;
+        cache.bodies.run_pending_tasks().await;
+        assert_eq!(cache.bodies.entry_count(), 1, "the new version's are kept");
     }
 
     #[tokio::test]

@@ -110,6 +110,8 @@ pub async fn execute(
         () = ctx.shutdown.cancelled() => Err(RunFailure::Cancelled),
     };
     heartbeat.abort();
+    // What the run allocated for the book is freed by now: hand it back.
+    crate::allocator::release_free_memory().await;
     let end = RunEnd {
         duration_ms: started.elapsed().as_millis() as i64,
         phases: phases.completed(),

@@ -17,6 +17,7 @@ mod batch;
 mod book;
 mod book_transfer;
 mod columns;
+mod connect;
 mod dashboard;
 mod error;
 mod export_rows;
@@ -43,20 +44,16 @@ mod vessel_score;
 mod vessels;
 mod write_outage;
 
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::migrate::Migrator;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::config::DatabaseUrl;
-
 pub use api_keys::{ApiKeyRecord, NewApiKey};
 pub use book::{Book, UnloadableVessel};
+pub use connect::PoolSettings;
 pub use dashboard::{Dashboard, DashboardFleet, DashboardRisk};
 pub use error::StorageError;
 pub(crate) use error::is_unique_violation;
@@ -175,25 +172,6 @@ pub struct Database {
 /// is reached only when the database stalls).
 const WRITE_QUEUE_TIMEOUT: Duration = Duration::from_secs(30);
 
-#[derive(Debug, Clone, Copy)]
-pub struct PoolSettings {
-    pub max_connections: u32,
-    pub acquire_timeout: Duration,
-    /// SQLite's busy timeout: how long a statement waits for another
-    /// process's lock before it fails as busy (503).
-    pub sqlite_busy_timeout: Duration,
-}
-
-impl Default for PoolSettings {
-    fn default() -> Self {
-        Self {
-            max_connections: 10,
-            acquire_timeout: Duration::from_secs(5),
-            sqlite_busy_timeout: Duration::from_secs(5),
-        }
-    }
-}
-
 impl Database {
     /// A database on `pool`, with a writers' queue of its own.
     pub fn new(pool: BackendPool) -> Self {
@@ -208,62 +186,6 @@ impl Database {
     /// The pool, for what only one backend does.
     pub fn pool(&self) -> &BackendPool {
         &self.pool
-    }
-
-    /// Opens a pool; a SQLite file is created if missing, in WAL mode with a
-    /// busy timeout and foreign keys on.
-    pub async fn connect(url: &DatabaseUrl, settings: PoolSettings) -> Result<Self, StorageError> {
-        if url.is_sqlite() {
-            let options = SqliteConnectOptions::from_str(url.expose())?
-                .create_if_missing(true)
-                .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
-                .busy_timeout(settings.sqlite_busy_timeout)
-                .foreign_keys(true);
-            let pool = SqlitePoolOptions::new()
-                .max_connections(settings.max_connections)
-                .acquire_timeout(settings.acquire_timeout)
-                .connect_with(options)
-                .await?;
-            Ok(Self {
-                sqlite_busy_timeout: settings.sqlite_busy_timeout,
-                ..Self::new(BackendPool::Sqlite(pool))
-            })
-        } else {
-            let options = PgConnectOptions::from_str(url.expose())?.application_name("fleet-risk");
-            let pool = PgPoolOptions::new()
-                .max_connections(settings.max_connections)
-                .acquire_timeout(settings.acquire_timeout)
-                .connect_with(options)
-                .await?;
-            Ok(Self::new(BackendPool::Postgres(pool)))
-        }
-    }
-
-    /// True when `url` names an embedded (SQLite) database that does not
-    /// exist yet, so [`Database::connect`] will create it (an in-memory one
-    /// is always new); false for PostgreSQL and for a URL sqlx cannot read.
-    pub fn is_new_embedded(url: &DatabaseUrl) -> bool {
-        url.is_sqlite()
-            && SqliteConnectOptions::from_str(url.expose())
-                .is_ok_and(|options| !options.get_filename().exists())
-    }
-
-    /// [`Database::connect`] once the database answers: a PostgreSQL server
-    /// that refuses or drops a single probe connection is retried with
-    /// backoff (0.5 s doubling to 5 s) for at most `wait`, each retry
-    /// logging the host and port waited for; past `wait` the error names
-    /// them ([`StorageError::NotReachable`]). Other errors end it at once.
-    /// SQLite, a file, is opened directly.
-    pub async fn connect_waiting(
-        url: &DatabaseUrl,
-        settings: PoolSettings,
-        wait: Duration,
-    ) -> Result<Self, StorageError> {
-        if !url.is_sqlite() {
-            wait_for_postgres(url, settings.acquire_timeout, wait).await?;
-        }
-        Self::connect(url, settings).await
     }
 
     pub fn backend(&self) -> &'static str {
@@ -396,66 +318,6 @@ impl Database {
     }
 }
 
-/// Opens and closes one connection to the PostgreSQL server of `url` until
-/// it answers (see [`Database::connect_waiting`]).
-async fn wait_for_postgres(
-    url: &DatabaseUrl,
-    attempt_timeout: Duration,
-    wait: Duration,
-) -> Result<(), StorageError> {
-    use sqlx::Connection;
-    let options = PgConnectOptions::from_str(url.expose())?;
-    let endpoint = endpoint(url);
-    let started = tokio::time::Instant::now();
-    let mut delay = Duration::from_millis(500);
-    loop {
-        let remaining = wait.saturating_sub(started.elapsed());
-        let attempt = tokio::time::timeout(
-            attempt_timeout.min(remaining.max(Duration::from_millis(100))),
-            sqlx::PgConnection::connect_with(&options),
-        )
-        .await
-        .unwrap_or(Err(sqlx::Error::PoolTimedOut))
-        .map_err(StorageError::from);
-        let error = match attempt {
-            Ok(connection) => {
-                let _ = connection.close().await;
-                return Ok(());
-            }
-            Err(error @ StorageError::Unavailable { .. }) => error,
-            Err(other) => return Err(other),
-        };
-        let waited = started.elapsed();
-        if waited + delay > wait {
-            return Err(StorageError::NotReachable {
-                endpoint,
-                waited_seconds: waited.as_secs(),
-                source: Box::new(error),
-            });
-        }
-        tracing::warn!(
-            %endpoint,
-            %error,
-            retry_in_ms = delay.as_millis() as u64,
-            "waiting for the database"
-        );
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_secs(5));
-    }
-}
-
-/// `host:port` of a PostgreSQL URL (the socket directory and port when it
-/// names no host), or the file of a SQLite one, for the logs of a wait.
-fn endpoint(url: &DatabaseUrl) -> String {
-    if url.is_sqlite() {
-        return url.expose().to_string();
-    }
-    match PgConnectOptions::from_str(url.expose()) {
-        Ok(options) => format!("{}:{}", options.get_host(), options.get_port()),
-        Err(_) => "the configured PostgreSQL server".to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -465,13 +327,5 @@ mod tests {
         let sqlite: Vec<i64> = SQLITE_MIGRATIONS.iter().map(|m| m.version).collect();
         let postgres: Vec<i64> = POSTGRES_MIGRATIONS.iter().map(|m| m.version).collect();
         assert_eq!(sqlite, postgres);
-    }
-
-    #[test]
-    fn the_endpoint_waited_for_is_host_and_port() {
-        let url = DatabaseUrl::parse("postgres://risk:secret@db.internal:6543/risk").unwrap();
-        assert_eq!(endpoint(&url), "db.internal:6543");
-        let url = DatabaseUrl::parse("postgres://risk@db.internal/risk").unwrap();
-        assert_eq!(endpoint(&url), "db.internal:5432");
     }
 }
