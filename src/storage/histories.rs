@@ -245,12 +245,14 @@ impl Database {
         let inspection_rows: Vec<InspectionRow> = on_pool!(self, pool => {
             histories_of_vessels(InspectionRow::COLUMNS, "inspections", &imos)
                 .build_query_as()
+                .persistent(false)
                 .fetch_all(pool)
                 .await?
         });
         let incident_rows: Vec<IncidentRow> = on_pool!(self, pool => {
             histories_of_vessels(IncidentRow::COLUMNS, "incidents", &imos)
                 .build_query_as()
+                .persistent(false)
                 .fetch_all(pool)
                 .await?
         });
@@ -311,7 +313,7 @@ macro_rules! insert_history {
                             history.push_binds(&mut row, &[]);
                             row.push_bind(now);
                         });
-                        insert.build().execute(conn).await?;
+                        insert.build().persistent(false).execute(conn).await?;
                     });
                 }
             }

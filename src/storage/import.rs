@@ -46,7 +46,7 @@ impl WriteTx {
                     list.push_bind(imo.to_string());
                 }
                 select.push(")");
-                select.build_query_as().fetch_all(&mut *conn).await?
+                select.build_query_as().persistent(false).fetch_all(&mut *conn).await?
             });
             for (imo, fleet, version) in rows {
                 let imo = super::stored::stored_imo(&imo)?;

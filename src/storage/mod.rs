@@ -11,6 +11,14 @@
 //! [`WriteTx`]: the jobs never name a backend. Rows are parsed back into
 //! domain types here, so a corrupt row is a storage error, never a bad value
 //! further in.
+//!
+//! A statement whose text grows with its rows or values (multi-row inserts,
+//! `IN` lists) runs unprepared (`persistent(false)`). sqlx keeps up to 100
+//! prepared statements per connection, and SQLite holds each one's compiled
+//! program: a connection that once carried a publication's insert of
+//! thousands of rows kept megabytes of it, and each differently sized batch
+//! or list added one more. In the soak SQLite's own memory grew by about
+//! 10 MB a minute that way (`tools/memory/watch.sh`).
 
 mod api_keys;
 mod batch;

@@ -126,7 +126,7 @@ impl WriteTx {
                         .push_bind(json.as_str())
                         .push_bind(calculated_at);
                 });
-                insert.build().execute(&mut *conn).await?;
+                insert.build().persistent(false).execute(&mut *conn).await?;
 
                 let mut current = QueryBuilder::new(
                     "INSERT INTO current_fleet_scores (fleet_id, run_id, data_version) ",
@@ -141,7 +141,7 @@ impl WriteTx {
                      data_version = excluded.data_version \
                      WHERE current_fleet_scores.data_version <= excluded.data_version",
                 );
-                current.build().execute(&mut *conn).await?.rows_affected()
+                current.build().persistent(false).execute(&mut *conn).await?.rows_affected()
             });
         }
 
@@ -158,7 +158,7 @@ impl WriteTx {
                         .push_bind(error.vessel_imo.as_str())
                         .push_bind(error.message.as_str());
                 });
-                insert.build().execute(&mut *conn).await?.rows_affected()
+                insert.build().persistent(false).execute(&mut *conn).await?.rows_affected()
             });
         }
         Ok(())

@@ -165,7 +165,7 @@ impl Database {
                     list.push_bind(imo.to_string());
                 }
                 query.push(") ORDER BY v.imo");
-                query.build_query_as().fetch_all(pool).await?
+                query.build_query_as().persistent(false).fetch_all(pool).await?
             });
             for row in rows {
                 let imo = row.score.vessel_imo.clone();

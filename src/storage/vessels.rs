@@ -372,7 +372,7 @@ async fn insert_vessel_rows(
                 VesselColumns::of(fleet_id, v).push_binds(&mut row, NEW_VESSEL_SKIP);
                 row.push_bind(now).push_bind(now);
             });
-            insert.build().execute(conn).await?;
+            insert.build().persistent(false).execute(conn).await?;
         });
     }
     Ok(())

@@ -71,7 +71,7 @@ pub(in crate::storage) async fn write_vessel_scores(
                 .push_bind(v.json.as_str());
         });
         insert.push(")");
-        insert.build().execute(&mut *conn).await?;
+        insert.build().persistent(false).execute(&mut *conn).await?;
 
         let mut current = QueryBuilder::new(
             "INSERT INTO current_vessel_scores (vessel_imo, run_id, fleet_id, data_version, \
@@ -91,7 +91,11 @@ pub(in crate::storage) async fn write_vessel_scores(
              score = excluded.score, insured_value_usd = excluded.insured_value_usd \
              WHERE current_vessel_scores.data_version <= excluded.data_version",
         );
-        current.build().execute(&mut *conn).await?;
+        current
+            .build()
+            .persistent(false)
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }
