@@ -6,9 +6,11 @@
 //! own `process_resident_memory_bytes`, its open file descriptors, its
 //! pool's open connections and, on PostgreSQL, the server's sessions in
 //! `pg_stat_activity`. It reports:
-//! - memory growth after warm-up: the highest RSS of the last two minutes
-//!   beside the highest of the warm-up's last minute (`SOAK_WARMUP_SECONDS`,
-//!   default 120), each minute's highest to show the trend;
+//! - memory growth after warm-up, from `ps` every second: the highest RSS
+//!   of the last two minutes beside the highest of the warm-up's last minute
+//!   (`SOAK_WARMUP_SECONDS`, default 120), and the same for the lowest (what
+//!   is kept between runs), with each minute's highest and lowest to show
+//!   the trend;
 //! - connections and descriptors at the end of warm-up, at the end of the
 //!   load and after 10 s idle (a leak grows them; a pool stays under its maximum);
 //! - the runs the scheduler published during the load;
@@ -98,14 +100,66 @@ fn describe(label: &str, when: &str, s: &Sample) {
     );
 }
 
-/// The highest RSS (ps) of the samples taken in `[from, to)`.
-fn highest(samples: &[Sample], from: Duration, to: Duration) -> u64 {
-    samples
-        .iter()
-        .filter(|s| s.at >= from && s.at < to)
-        .map(|s| s.ps_rss)
-        .max()
-        .unwrap_or(0)
+/// RSS (ps) read every second: `(when, bytes)`. A book-wide run's peak
+/// lasts a few seconds, so a sample every 10 s caught it in some minutes
+/// and missed it in others, and each minute's highest measured that luck
+/// rather than growth.
+type RssSeries = [(Duration, u64)];
+
+/// The RSS samples taken in `[from, to)`.
+fn within(rss: &RssSeries, from: Duration, to: Duration) -> impl Iterator<Item = u64> + '_ {
+    rss.iter()
+        .filter(move |(at, _)| *at >= from && *at < to)
+        .map(|(_, bytes)| *bytes)
+}
+
+/// The highest RSS in `[from, to)`: with a run every minute, a whole
+/// minute's highest is that run's peak.
+fn highest(rss: &RssSeries, from: Duration, to: Duration) -> u64 {
+    within(rss, from, to).max().unwrap_or(0)
+}
+
+/// The lowest RSS in `[from, to)`: what the process keeps between runs.
+fn lowest(rss: &RssSeries, from: Duration, to: Duration) -> u64 {
+    within(rss, from, to).min().unwrap_or(0)
+}
+
+/// Each minute's `pick` of `rss`, in MB.
+fn per_minute(
+    rss: &RssSeries,
+    minutes: u64,
+    pick: fn(&RssSeries, Duration, Duration) -> u64,
+) -> String {
+    (0..minutes)
+        .map(|m| {
+            let from = Duration::from_secs(m * 60);
+            format!("{:.0}", mb(pick(rss, from, from + Duration::from_secs(60))))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `pick` over the warm-up's last minute beside `pick` over the load's
+/// last two minutes, and the growth from one to the other.
+fn growth(
+    label: &str,
+    what: &str,
+    rss: &RssSeries,
+    (warmup, soak): (Duration, Duration),
+    pick: fn(&RssSeries, Duration, Duration) -> u64,
+) {
+    let warmed = pick(rss, warmup.saturating_sub(Duration::from_secs(60)), warmup);
+    let last = pick(
+        rss,
+        soak.saturating_sub(Duration::from_secs(120)),
+        soak + Duration::from_secs(60),
+    );
+    println!(
+        "{label}: {what}: after warm-up {:.1} MB, in the last two minutes {:.1} MB: growth {:+.1} %",
+        mb(warmed),
+        mb(last),
+        (last as f64 / warmed as f64 - 1.0) * 100.0
+    );
 }
 
 /// The scheduled runs started since `start`: how many, and how many published.
@@ -167,19 +221,20 @@ async fn bench(label: &str, url: &str) {
         tally
     };
     let watch = async {
-        let mut samples = Vec::new();
-        while !done.load(Ordering::SeqCst) {
-            samples.push(look(&server, &client, pg.as_ref(), start).await);
-            for _ in 0..10 {
-                if done.load(Ordering::SeqCst) {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_secs(1)).await;
+        let (mut samples, mut rss) = (Vec::new(), Vec::new());
+        for second in 0u64.. {
+            if done.load(Ordering::SeqCst) {
+                break;
             }
+            if second % 10 == 0 {
+                samples.push(look(&server, &client, pg.as_ref(), start).await);
+            }
+            rss.push((start.elapsed(), server.ps_rss_bytes()));
+            tokio::time::sleep(Duration::from_secs(1)).await;
         }
-        samples
+        (samples, rss)
     };
-    let (tally, samples) = tokio::join!(load, watch);
+    let (tally, (samples, rss)) = tokio::join!(load, watch);
     let end = look(&server, &client, pg.as_ref(), start).await;
     let logged = server.log_bytes() - log_before;
     tokio::time::sleep(Duration::from_secs(10)).await;
@@ -187,35 +242,16 @@ async fn bench(label: &str, url: &str) {
 
     tally.print(label, "the soak");
     let minutes = soak.as_secs().div_ceil(60);
-    let per_minute: Vec<String> = (0..minutes)
-        .map(|m| {
-            let from = Duration::from_secs(m * 60);
-            format!(
-                "{:.0}",
-                mb(highest(&samples, from, from + Duration::from_secs(60)))
-            )
-        })
-        .collect();
     println!(
-        "{label}: highest RSS (ps) each minute, MB: {}",
-        per_minute.join(", ")
-    );
-    let warmed = highest(
-        &samples,
-        warmup.saturating_sub(Duration::from_secs(60)),
-        warmup,
-    );
-    let last = highest(
-        &samples,
-        soak.saturating_sub(Duration::from_secs(120)),
-        soak + Duration::from_secs(60),
+        "{label}: highest RSS (ps, every second) each minute, MB: {}",
+        per_minute(&rss, minutes, highest)
     );
     println!(
-        "{label}: RSS after warm-up {:.1} MB, in the last two minutes {:.1} MB: growth {:+.1} %",
-        mb(warmed),
-        mb(last),
-        (last as f64 / warmed as f64 - 1.0) * 100.0
+        "{label}: lowest RSS each minute (between runs), MB: {}",
+        per_minute(&rss, minutes, lowest)
     );
+    growth(label, "highest RSS", &rss, (warmup, soak), highest);
+    growth(label, "lowest RSS", &rss, (warmup, soak), lowest);
     if let Some(at_warmup) = samples.iter().find(|s| s.at >= warmup) {
         describe(label, "end of warm-up", at_warmup);
     }
