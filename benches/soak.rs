@@ -6,6 +6,8 @@
 //! own `process_resident_memory_bytes`, its open file descriptors, its
 //! pool's open connections and, on PostgreSQL, the server's sessions in
 //! `pg_stat_activity`. It reports:
+//! - each minute's exact peak RSS (the kernel's `VmHWM`, reset every
+//!   minute), and its growth from the warm-up's last minute to the last two;
 //! - memory growth after warm-up, from `ps` every second: the highest RSS
 //!   of the last two minutes beside the highest of the warm-up's last minute
 //!   (`SOAK_WARMUP_SECONDS`, default 120), and the same for the lowest (what
@@ -162,6 +164,31 @@ fn growth(
     );
 }
 
+/// Each minute's exact peak (the kernel's high-water mark, reset every
+/// minute), and the growth from the warm-up's last minute to the highest of
+/// the last two minutes.
+fn peak_growth(label: &str, peaks: &[u64], warmup: Duration) {
+    let each: Vec<String> = peaks.iter().map(|p| format!("{:.0}", mb(*p))).collect();
+    println!(
+        "{label}: peak RSS each minute (VmHWM, reset every minute), MB: {}",
+        each.join(", ")
+    );
+    let warmed = (warmup.as_secs() / 60).saturating_sub(1) as usize;
+    let (Some(at_warmup), Some(last)) = (
+        peaks.get(warmed),
+        peaks.iter().skip(peaks.len().saturating_sub(2)).max(),
+    ) else {
+        println!("{label}: peak RSS: too few minutes to compare");
+        return;
+    };
+    println!(
+        "{label}: peak RSS: after warm-up {:.1} MB, in the last two minutes {:.1} MB: growth {:+.1} %",
+        mb(*at_warmup),
+        mb(*last),
+        (*last as f64 / *at_warmup as f64 - 1.0) * 100.0
+    );
+}
+
 /// The scheduled runs started since `start`: how many, and how many published.
 async fn scheduled_runs_since(
     server: &Server,
@@ -221,10 +248,17 @@ async fn bench(label: &str, url: &str) {
         tally
     };
     let watch = async {
-        let (mut samples, mut rss) = (Vec::new(), Vec::new());
+        let (mut samples, mut rss, mut peaks) = (Vec::new(), Vec::new(), Vec::new());
         for second in 0u64.. {
             if done.load(Ordering::SeqCst) {
                 break;
+            }
+            if second % 60 == 0 {
+                // Each minute's exact peak; the first call only resets it.
+                let peak = server.take_peak_rss_bytes();
+                if second > 0 {
+                    peaks.extend(peak);
+                }
             }
             if second % 10 == 0 {
                 samples.push(look(&server, &client, pg.as_ref(), start).await);
@@ -232,9 +266,10 @@ async fn bench(label: &str, url: &str) {
             rss.push((start.elapsed(), server.ps_rss_bytes()));
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
-        (samples, rss)
+        peaks.extend(server.take_peak_rss_bytes());
+        (samples, rss, peaks)
     };
-    let (tally, (samples, rss)) = tokio::join!(load, watch);
+    let (tally, (samples, rss, peaks)) = tokio::join!(load, watch);
     let end = look(&server, &client, pg.as_ref(), start).await;
     let logged = server.log_bytes() - log_before;
     tokio::time::sleep(Duration::from_secs(10)).await;
@@ -250,6 +285,7 @@ async fn bench(label: &str, url: &str) {
         "{label}: lowest RSS each minute (between runs), MB: {}",
         per_minute(&rss, minutes, lowest)
     );
+    peak_growth(label, &peaks, warmup);
     growth(label, "highest RSS", &rss, (warmup, soak), highest);
     growth(label, "lowest RSS", &rss, (warmup, soak), lowest);
     if let Some(at_warmup) = samples.iter().find(|s| s.at >= warmup) {

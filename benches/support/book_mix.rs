@@ -92,6 +92,10 @@ impl BookMix {
         self.keys.viewer.to_string()
     }
 
+    pub fn admin_key(&self) -> String {
+        self.keys.admin.to_string()
+    }
+
     fn request(
         &self,
         class: &'static str,

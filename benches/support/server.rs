@@ -113,6 +113,24 @@ impl Server {
         kib * 1024
     }
 
+    /// The highest RSS since the last call (the kernel's `VmHWM`), then
+    /// that mark reset to the current RSS (`5` into `clear_refs`): a run's
+    /// exact peak, whenever it fell between two calls. `None` where the
+    /// kernel does not offer it.
+    pub fn take_peak_rss_bytes(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).ok()?;
+        let kib: u64 = status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmHWM:"))?
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()?;
+        std::fs::write(format!("/proc/{}/clear_refs", self.pid()), "5").ok()?;
+        Some(kib * 1024)
+    }
+
     /// Bytes the server has logged so far (stdout and stderr).
     pub fn log_bytes(&self) -> u64 {
         std::fs::metadata(&self.log).map(|m| m.len()).unwrap_or(0)

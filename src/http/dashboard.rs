@@ -63,7 +63,7 @@ struct Freshness {
 }
 
 impl Freshness {
-    /// From the last book-wide run and [`metrics::freshness`], the one
+    /// From the last book-wide run and [`metrics::changed_at`], the one
     /// definition of when each kind of data last changed.
     fn new(last_run: Option<RunRecord>, changed_at: &[(&str, Option<DateTime<Utc>>)]) -> Self {
         let changed = |data_type: &str| {
@@ -157,12 +157,13 @@ async fn gate(state: &AppState, context: &EvaluationContext) -> Result<(), ApiEr
 /// The dashboard as of the current publication.
 async fn render(state: &AppState) -> Result<CachedBody, ApiError> {
     let thresholds = ThresholdBook::load(&state.db, &state.model).await?;
-    let (dashboard, changed_at) = tokio::try_join!(
+    let (dashboard, vessel_change) = tokio::try_join!(
         state
             .db
             .dashboard(&thresholds.default, &thresholds.overrides, TOP_RISKS),
-        metrics::freshness(&state.db),
+        state.db.latest_vessel_change_at(),
     )?;
+    let changed_at = metrics::changed_at(dashboard.last_run.as_ref(), vessel_change);
     Ok(CachedBody::of(&DashboardResponse {
         fleets: dashboard.fleets.into_iter().map(Into::into).collect(),
         level_counts: dashboard.level_counts,

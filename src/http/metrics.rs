@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 
 use super::AppState;
-use crate::storage::{Database, StorageError};
+use crate::storage::{Database, RunRecord, StorageError};
 use crate::telemetry::Metrics;
 use crate::telemetry::metrics::ScrapeInputs;
 
@@ -29,14 +29,23 @@ pub const REFRESH_TIMEOUT: Duration = Duration::from_secs(2);
 /// `risk_scores`: when the last book-wide run was published (the age of the
 /// oldest score in force; a one-vessel re-score does not make the book fresh);
 /// `vessel_data`: when a vessel last changed.
+pub fn changed_at(
+    last_book_run: Option<&RunRecord>,
+    last_vessel_change: Option<DateTime<Utc>>,
+) -> Vec<(&'static str, Option<DateTime<Utc>>)> {
+    vec![
+        ("risk_scores", last_book_run.and_then(|run| run.finished_at)),
+        ("vessel_data", last_vessel_change),
+    ]
+}
+
+/// [`changed_at`], read from the database.
 pub async fn freshness(
     db: &Database,
 ) -> Result<Vec<(&'static str, Option<DateTime<Utc>>)>, StorageError> {
-    let book_run = db.latest_published_book_run().await?;
-    Ok(vec![
-        ("risk_scores", book_run.and_then(|run| run.finished_at)),
-        ("vessel_data", db.latest_vessel_change_at().await?),
-    ])
+    let (book_run, vessel_change) =
+        tokio::try_join!(db.latest_published_book_run(), db.latest_vessel_change_at())?;
+    Ok(changed_at(book_run.as_ref(), vessel_change))
 }
 
 /// One bounded read of the database-backed gauges into `metrics`.

@@ -17,13 +17,13 @@ use crate::domain::{FleetId, Imo, ShipType};
 use crate::risk::{FleetMember, RiskModel, aggregate_members, assess_within};
 use crate::storage::{Book, FleetScore, KeptMember, Publication, RunVesselError, VesselScore};
 
-/// The engine panicked on a vessel (caught: the rest of the book is scored).
-struct EnginePanicked;
-
 /// A book scored, its fleets not aggregated yet.
 pub struct ScoredBook {
-    /// Each new score with the vessel's type (for the tanker exposure).
-    scored: Vec<(ShipType, VesselScore)>,
+    /// Each new score, in the book's order; it is the publication's.
+    scored: Vec<VesselScore>,
+    /// Each new score's vessel type (for the tanker exposure), side by side
+    /// with `scored`.
+    ship_types: Vec<ShipType>,
     /// Every fleet with its data version, empty fleets included.
     fleets: Vec<(FleetId, i64)>,
     errors: Vec<RunVesselError>,
@@ -42,6 +42,11 @@ impl ScoredBook {
 /// Scores every vessel (in parallel) with its fleet's thresholds. A vessel
 /// the engine cannot score (a panic) or that did not load becomes an error
 /// of the run; the rest is still scored.
+///
+/// Each score is held once: the parallel pass writes them in place, and the
+/// few the engine could not compute are dropped from that same buffer (a
+/// score is most of what a run holds per vessel, so a copy of them all
+/// would double a run's memory).
 pub fn score_book(
     model: &RiskModel,
     book: Book,
@@ -50,8 +55,8 @@ pub fn score_book(
 ) -> ScoredBook {
     let windows = model.windows(as_of);
     // Scoring and encoding the stored JSON both run in parallel here, not in
-    // the publish transaction.
-    let outcomes: Vec<Result<VesselScore, EnginePanicked>> = book
+    // the publish transaction. `None`: the engine panicked on the vessel.
+    let outcomes: Vec<Option<VesselScore>> = book
         .vessels
         .par_iter()
         .map(|vessel| {
@@ -59,6 +64,7 @@ pub fn score_book(
             catch_unwind(AssertUnwindSafe(|| {
                 assess_within(model, &vessel.profile, &windows, fleet_thresholds)
             }))
+            .ok()
             .map(|assessment| {
                 VesselScore::new(
                     vessel.fleet_id,
@@ -67,12 +73,12 @@ pub fn score_book(
                     assessment,
                 )
             })
-            .map_err(|_| EnginePanicked)
         })
         .collect();
 
     let mut scored_book = ScoredBook {
-        scored: Vec::with_capacity(outcomes.len()),
+        scored: Vec::new(),
+        ship_types: Vec::with_capacity(outcomes.len()),
         fleets: book.fleets,
         errors: Vec::new(),
         failed: Vec::new(),
@@ -85,10 +91,10 @@ pub fn score_book(
             operation: Some("storage::load_book"),
         });
     }
-    for (vessel, outcome) in book.vessels.iter().zip(outcomes) {
+    for (vessel, outcome) in book.vessels.iter().zip(&outcomes) {
         match outcome {
-            Ok(score) => scored_book.scored.push((vessel.profile.ship_type, score)),
-            Err(EnginePanicked) => {
+            Some(_) => scored_book.ship_types.push(vessel.profile.ship_type),
+            None => {
                 scored_book.failed.push(vessel.profile.imo);
                 scored_book.errors.push(RunVesselError {
                     vessel_imo: vessel.profile.imo.to_string(),
@@ -98,6 +104,12 @@ pub fn score_book(
             }
         }
     }
+    // In place: `Option<VesselScore>` is a `VesselScore` in size, and a
+    // `filter_map` collect reuses the outcomes' buffer (`flatten`, which
+    // clippy would suggest, copies every score into a new one).
+    #[allow(clippy::filter_map_identity)]
+    let scored = outcomes.into_iter().filter_map(|outcome| outcome).collect();
+    scored_book.scored = scored;
     scored_book
 }
 
@@ -109,7 +121,7 @@ pub fn aggregate_book(
     thresholds: &ThresholdBook,
 ) -> Publication {
     let mut members: HashMap<FleetId, Vec<FleetMember<'_>>> = HashMap::new();
-    for (ship_type, score) in &book.scored {
+    for (score, ship_type) in book.scored.iter().zip(&book.ship_types) {
         members
             .entry(score.fleet_id)
             .or_default()
@@ -141,9 +153,25 @@ pub fn aggregate_book(
             ),
         })
         .collect();
+    drop(members);
     Publication {
-        vessels: book.scored.into_iter().map(|(_, score)| score).collect(),
+        vessels: book.scored,
         fleets,
         errors: book.errors,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What lets [`score_book`] hold each score once: its outcomes become
+    /// the scores in their own buffer only when the two are one size.
+    #[test]
+    fn an_outcome_is_a_score_in_size() {
+        assert_eq!(
+            std::mem::size_of::<Option<VesselScore>>(),
+            std::mem::size_of::<VesselScore>()
+        );
     }
 }

@@ -16,7 +16,7 @@ use chrono::NaiveDate;
 
 use super::book_transfer::{StoredBook, StoredIncident, StoredInspection};
 use super::postgres::book::{BookColumns, CopiedBook};
-use super::postgres::parse_rows;
+use super::postgres::{each_row, parse_rows};
 use super::stored::{corrupt, stored_count, stored_date};
 use super::vessels::VesselColumns;
 use super::{BackendPool, Database, ScoringVessel, StorageError};
@@ -73,25 +73,29 @@ impl Database {
         // Parsing, grouping and checking 100,000s of rows is CPU work: off
         // the async workers (a run may have been started from an HTTP worker).
         let assembly = tokio::task::spawn_blocking(move || {
+            // Each table's rows are folded into its histories as they are
+            // parsed, and each COPY output is dropped once parsed.
             let (vessels, inspections, incidents) = match transfer {
                 Transfer::Parsed(stored) => in_parallel(
                     || Ok(stored.vessels),
-                    || Ok(group_inspections(stored.inspections)),
-                    || Ok(group_incidents(stored.incidents)),
+                    || group_inspections(stored.inspections.into_iter().map(Ok)),
+                    || group_incidents(stored.incidents.into_iter().map(Ok)),
                 ),
-                Transfer::Copied(copied) => in_parallel(
-                    || parse_rows(&copied.vessels, |row| VesselColumns::from_positional(row)),
-                    || {
-                        parse_rows(&copied.inspections, |row| {
+                Transfer::Copied(CopiedBook {
+                    vessels,
+                    inspections,
+                    incidents,
+                }) => in_parallel(
+                    move || parse_rows(&vessels, |row| VesselColumns::from_positional(row)),
+                    move || {
+                        group_inspections(each_row(&inspections, |row| {
                             StoredInspection::from_positional(row)
-                        })
-                        .map(group_inspections)
+                        })?)
                     },
-                    || {
-                        parse_rows(&copied.incidents, |row| {
+                    move || {
+                        group_incidents(each_row(&incidents, |row| {
                             StoredIncident::from_positional(row)
-                        })
-                        .map(group_incidents)
+                        })?)
                     },
                 ),
             };
@@ -167,15 +171,17 @@ impl<T> Default for History<T> {
 }
 
 /// Groups one table's rows by vessel (`take_imo` moves a row's IMO out) and
-/// parses them, oldest first by `date`.
+/// parses them, oldest first by `date`, one row at a time. A row that does
+/// not read at all (`Err`) fails the whole load.
 fn group<R, T>(
-    rows: Vec<R>,
+    rows: impl IntoIterator<Item = Result<R, StorageError>>,
     take_imo: fn(&mut R) -> String,
     parse: fn(R) -> Result<T, StorageError>,
     date: fn(&T) -> NaiveDate,
-) -> HashMap<String, History<T>> {
+) -> Result<HashMap<String, History<T>>, StorageError> {
     let mut histories: HashMap<String, History<T>> = HashMap::new();
-    for mut row in rows {
+    for row in rows {
+        let mut row = row?;
         let entry = histories.entry(take_imo(&mut row)).or_default();
         match parse(row) {
             Ok(event) => entry.events.push(event),
@@ -187,11 +193,15 @@ fn group<R, T>(
     for history in histories.values_mut() {
         history.events.sort_by_key(date);
     }
-    histories
+    Ok(histories)
 }
 
+type Histories<T> = Result<HashMap<String, History<T>>, StorageError>;
+
 /// Every vessel's inspections, grouped and parsed.
-fn group_inspections(rows: Vec<StoredInspection>) -> HashMap<String, History<Inspection>> {
+fn group_inspections(
+    rows: impl IntoIterator<Item = Result<StoredInspection, StorageError>>,
+) -> Histories<Inspection> {
     group(
         rows,
         |row| std::mem::take(&mut row.vessel_imo),
@@ -201,7 +211,9 @@ fn group_inspections(rows: Vec<StoredInspection>) -> HashMap<String, History<Ins
 }
 
 /// Every vessel's incidents, grouped and parsed.
-fn group_incidents(rows: Vec<StoredIncident>) -> HashMap<String, History<Incident>> {
+fn group_incidents(
+    rows: impl IntoIterator<Item = Result<StoredIncident, StorageError>>,
+) -> Histories<Incident> {
     group(
         rows,
         |row| std::mem::take(&mut row.vessel_imo),

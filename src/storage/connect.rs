@@ -33,6 +33,13 @@ impl Default for PoolSettings {
 impl Database {
     /// Opens a pool; a SQLite file is created if missing, in WAL mode with a
     /// busy timeout and foreign keys on.
+    ///
+    /// A connection keeps its send and receive buffers at the largest
+    /// message it has handled (a dashboard's rows, a publication's COPY), so
+    /// each pooled connection grows to its own high-water mark and keeps it.
+    /// Every release shrinks them back to sqlx's 8 KiB default: nothing for
+    /// a connection that stayed within it, one reallocation after a large
+    /// message.
     pub async fn connect(url: &DatabaseUrl, settings: PoolSettings) -> Result<Self, StorageError> {
         if url.is_sqlite() {
             let options = SqliteConnectOptions::from_str(url.expose())?
@@ -44,6 +51,10 @@ impl Database {
             let pool = SqlitePoolOptions::new()
                 .max_connections(settings.max_connections)
                 .acquire_timeout(settings.acquire_timeout)
+                .after_release(|conn, _| {
+                    sqlx::Connection::shrink_buffers(conn);
+                    Box::pin(async { Ok(true) })
+                })
                 .connect_with(options)
                 .await?;
             Ok(Self {
@@ -55,6 +66,10 @@ impl Database {
             let pool = PgPoolOptions::new()
                 .max_connections(settings.max_connections)
                 .acquire_timeout(settings.acquire_timeout)
+                .after_release(|conn, _| {
+                    sqlx::Connection::shrink_buffers(conn);
+                    Box::pin(async { Ok(true) })
+                })
                 .connect_with(options)
                 .await?;
             Ok(Self::new(BackendPool::Postgres(pool)))

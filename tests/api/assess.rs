@@ -254,16 +254,7 @@ async fn a_book_wide_run_takes_no_capacity_from_assessments(backend: Backend) {
     let fleet = app.create_fleet("Running").await;
     app.create_vessel(&fleet, vessel_body(IMOS[0])).await;
     let hold = app.hold_runs().await;
-    let accepted = app
-        .request(
-            reqwest::Method::POST,
-            "/api/cron/risk-calculations",
-            Some(&app.keys.admin),
-            None,
-        )
-        .await;
-    assert_eq!(accepted.status, 202, "{}", accepted.text);
-    let run_id = accepted.body["runId"].as_str().unwrap().to_string();
+    let run_id = app.trigger_run().await;
 
     let body = json!({"vessels": [vessel_body(IMOS[1])]});
     for _ in 0..3 {

@@ -321,16 +321,7 @@ async fn a_run_that_loaded_before_a_write_does_not_replace_its_rescore(backend: 
     let old_score = vessel_risk(&app, target).await.body["score"].clone();
 
     let mut pause = app.jobs.pause.arm_after_load();
-    let triggered = app
-        .request(
-            Method::POST,
-            "/api/cron/risk-calculations",
-            Some(&app.keys.admin),
-            None,
-        )
-        .await;
-    assert_eq!(triggered.status, 202, "{}", triggered.text);
-    let run_id = triggered.body["runId"].as_str().unwrap().to_string();
+    let run_id = app.trigger_run().await;
     // A bound for a failure, not a timing: the run reaches the point at once.
     let reached = tokio::time::timeout(std::time::Duration::from_secs(60), pause.reached()).await;
     assert_eq!(reached, Ok(true), "the run never reached its pause point");

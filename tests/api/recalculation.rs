@@ -146,16 +146,7 @@ async fn a_failing_run_keeps_the_previous_scores(backend: Backend) {
     assert_eq!(before.body["runId"], json!(first));
 
     break_publication(&app, backend).await;
-    let triggered = app
-        .request(
-            Method::POST,
-            "/api/cron/risk-calculations",
-            Some(&app.keys.admin),
-            None,
-        )
-        .await;
-    assert_eq!(triggered.status, 202, "{}", triggered.text);
-    let run_id = triggered.body["runId"].as_str().unwrap().to_string();
+    let run_id = app.trigger_run().await;
     let run = app.wait_for_run(&run_id).await;
     assert_eq!(run["status"], "failed");
     assert!(
@@ -307,16 +298,7 @@ async fn the_trigger_answers_202_then_409_while_running(backend: Backend) {
     assert_eq!(conflict.body["runId"], json!(held.to_string()));
     app.db.fail_run(held, "released by test", 0).await.unwrap();
 
-    let accepted = app
-        .request(
-            Method::POST,
-            "/api/cron/risk-calculations",
-            Some(&app.keys.admin),
-            None,
-        )
-        .await;
-    assert_eq!(accepted.status, 202, "{}", accepted.text);
-    let run_id = accepted.body["runId"].as_str().unwrap().to_string();
+    let run_id = app.trigger_run().await;
     assert_eq!(
         accepted.header("location"),
         Some(format!("/api/fleet-risk/runs/{run_id}").as_str())

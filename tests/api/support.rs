@@ -191,6 +191,13 @@ pub struct ComputeHold {
     job: tokio::task::JoinHandle<Result<bool, fleet_risk::compute::ComputeError>>,
 }
 
+/// The compute bridge's two lanes, as a test holds them.
+#[derive(Clone, Copy)]
+enum ComputeLane {
+    Requests,
+    Runs,
+}
+
 /// A compute job that lasts until `wait` is sent to (true) or 30 s pass (false).
 fn held_until(wait: std::sync::mpsc::Receiver<()>) -> impl FnOnce() -> bool + Send + 'static {
     move || {
@@ -455,22 +462,29 @@ impl TestApp {
     /// Occupies every admission slot of the compute bridge's request lane
     /// (run with `COMPUTE_QUEUE=1`) until [`ComputeHold::release`].
     pub async fn hold_compute(&self) -> ComputeHold {
-        let (release, wait) = std::sync::mpsc::channel::<()>();
-        let bridge = self.compute.clone();
-        let job = tokio::spawn(async move { bridge.run(held_until(wait)).await });
-        while self.compute.available() > 0 {
-            tokio::task::yield_now().await;
-        }
-        ComputeHold { release, job }
+        self.hold_lane(ComputeLane::Requests).await
     }
 
     /// Occupies the compute bridge's background lane, where book-wide runs
     /// score, until [`ComputeHold::release`]: a run started meanwhile waits.
     pub async fn hold_runs(&self) -> ComputeHold {
+        self.hold_lane(ComputeLane::Runs).await
+    }
+
+    async fn hold_lane(&self, lane: ComputeLane) -> ComputeHold {
         let (release, wait) = std::sync::mpsc::channel::<()>();
         let bridge = self.compute.clone();
-        let job = tokio::spawn(async move { bridge.run_in_background(held_until(wait)).await });
-        while self.compute.background_available() > 0 {
+        let job = tokio::spawn(async move {
+            match lane {
+                ComputeLane::Requests => bridge.run(held_until(wait)).await,
+                ComputeLane::Runs => bridge.run_in_background(held_until(wait)).await,
+            }
+        });
+        let free = || match lane {
+            ComputeLane::Requests => self.compute.available(),
+            ComputeLane::Runs => self.compute.background_available(),
+        };
+        while free() > 0 {
             tokio::task::yield_now().await;
         }
         ComputeHold { release, job }
@@ -601,6 +615,21 @@ impl TestApp {
         let run = self.run(RunTrigger::Manual).await;
         assert_eq!(run.status, RunStatus::Published, "{run:?}");
         run.id.to_string()
+    }
+
+    /// Starts a book-wide run on demand as an admin, asserts 202, and
+    /// returns the run's id.
+    pub async fn trigger_run(&self) -> String {
+        let accepted = self
+            .request(
+                reqwest::Method::POST,
+                "/api/cron/risk-calculations",
+                Some(&self.keys.admin),
+                None,
+            )
+            .await;
+        assert_eq!(accepted.status, 202, "{}", accepted.text);
+        accepted.body["runId"].as_str().unwrap().to_string()
     }
 
     /// Polls a run until it is no longer running (at most 30 s) and returns it.

@@ -147,15 +147,24 @@ pub(in crate::storage) async fn copy_out(
 /// Parses every row of a `COPY ... TO STDOUT` text output with `parse`.
 pub(in crate::storage) fn parse_rows<T>(
     data: &[u8],
-    mut parse: impl FnMut(&CopyRow<'_>) -> Result<T, StorageError>,
+    parse: impl FnMut(&CopyRow<'_>) -> Result<T, StorageError>,
 ) -> Result<Vec<T>, StorageError> {
+    each_row(data, parse)?.collect()
+}
+
+/// [`parse_rows`] one row at a time, so a caller that folds the rows into
+/// something smaller (a book load's histories) never holds them all.
+pub(in crate::storage) fn each_row<'a, T>(
+    data: &'a [u8],
+    mut parse: impl FnMut(&CopyRow<'_>) -> Result<T, StorageError> + 'a,
+) -> Result<impl Iterator<Item = Result<T, StorageError>> + 'a, StorageError> {
     if data.last().is_some_and(|&b| b != b'\n') {
         return Err(corrupt("the last row has no line end".into()));
     }
     let text = std::str::from_utf8(data).map_err(|e| corrupt(format!("not UTF-8: {e}")))?;
-    text.split_terminator('\n')
-        .map(|line| parse(&CopyRow::split(line)))
-        .collect()
+    Ok(text
+        .split_terminator('\n')
+        .map(move |line| parse(&CopyRow::split(line))))
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use sqlx::PgPool;
 
 use super::{StorageError, WriteConn};
 pub(super) use copy_in::copy_in;
-pub(super) use copy_text::parse_rows;
+pub(super) use copy_text::{each_row, parse_rows};
 
 /// Fewer rows than this go in by INSERT (multi-row, or from arrays), more
 /// by `COPY`. A COPY ends with two messages sent back to back (the last
