@@ -44,7 +44,10 @@ impl VesselScore {
         insured_value_usd: f64,
         assessment: Assessment,
     ) -> Self {
-        let json = stored_assessment::encode(&assessment);
+        let mut json = stored_assessment::encode(&assessment);
+        // The encoder grows its buffer by doubling (a 600-byte document
+        // sits in 1 KiB); a run holds one per vessel until it publishes.
+        json.shrink_to_fit();
         Self {
             fleet_id,
             data_version,

@@ -298,7 +298,16 @@ async fn the_trigger_answers_202_then_409_while_running(backend: Backend) {
     assert_eq!(conflict.body["runId"], json!(held.to_string()));
     app.db.fail_run(held, "released by test", 0).await.unwrap();
 
-    let run_id = app.trigger_run().await;
+    let accepted = app
+        .request(
+            Method::POST,
+            "/api/cron/risk-calculations",
+            Some(&app.keys.admin),
+            None,
+        )
+        .await;
+    assert_eq!(accepted.status, 202, "{}", accepted.text);
+    let run_id = accepted.body["runId"].as_str().unwrap().to_string();
     assert_eq!(
         accepted.header("location"),
         Some(format!("/api/fleet-risk/runs/{run_id}").as_str())
