@@ -15,6 +15,7 @@ mod support;
 use std::time::Duration;
 
 use support::served_book;
+use support::server::json_of;
 
 fn mb(bytes: u64) -> f64 {
     bytes as f64 / 1e6
@@ -22,26 +23,12 @@ fn mb(bytes: u64) -> f64 {
 
 /// Starts a run on demand and waits (at most 5 minutes) until it ends.
 async fn run(client: &reqwest::Client, server: &support::server::Server, admin: &str) -> String {
-    let accepted: serde_json::Value = client
-        .post(server.url("/api/cron/risk-calculations"))
-        .bearer_auth(admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let trigger = client.post(server.url("/api/cron/risk-calculations"));
+    let accepted = json_of(trigger.bearer_auth(admin)).await;
     let id = accepted["runId"].as_str().expect("the run is accepted");
     for _ in 0..3000 {
-        let record: serde_json::Value = client
-            .get(server.url(&format!("/api/fleet-risk/runs/{id}")))
-            .bearer_auth(admin)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let record = client.get(server.url(&format!("/api/fleet-risk/runs/{id}")));
+        let record = json_of(record.bearer_auth(admin)).await;
         if record["status"] != "running" {
             return record["status"].as_str().unwrap().to_string();
         }

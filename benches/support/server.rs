@@ -157,6 +157,11 @@ impl Server {
     }
 }
 
+/// Sends `request` and reads its answer as JSON.
+pub async fn json_of(request: reqwest::RequestBuilder) -> serde_json::Value {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
 /// Every item of a paged list at `url` (which has a `?`), page after page
 /// by `nextCursor`.
 pub async fn every_item(client: &reqwest::Client, url: &str, key: &str) -> Vec<serde_json::Value> {
@@ -167,15 +172,7 @@ pub async fn every_item(client: &reqwest::Client, url: &str, key: &str) -> Vec<s
             Some(cursor) => format!("{url}&cursor={cursor}"),
             None => url.to_string(),
         };
-        let page: serde_json::Value = client
-            .get(page_url)
-            .bearer_auth(key)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let page = json_of(client.get(page_url).bearer_auth(key)).await;
         items.extend(page["items"].as_array().expect("a page").iter().cloned());
         match page["nextCursor"].as_str() {
             Some(next) => cursor = Some(next.to_string()),

@@ -268,8 +268,7 @@ pub(super) fn record_calculations(ctx: &JobContext, publication: &Publication) {
     }
     for vessel in &publication.vessels {
         let size = fleet_sizes.get(&vessel.fleet_id).copied().unwrap_or(1);
-        ctx.metrics
-            .record_calculation(size, vessel.assessment.level);
+        ctx.metrics.record_calculation(size, vessel.level);
     }
 }
 

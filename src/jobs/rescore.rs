@@ -11,7 +11,7 @@ use super::data_change::publish_data_change;
 use super::{JobContext, ThresholdBook};
 use crate::compute::ComputeError;
 use crate::domain::{FleetId, Imo, Incident, Inspection, ShipType, VesselProfile};
-use crate::risk::{FleetMember, aggregate_members, assess};
+use crate::risk::{FleetMember, MemberFigures, aggregate_members, assess};
 use crate::storage::{
     FleetScore, IncidentRecord, InspectionRecord, Publication, StorageError, VesselRecord,
     VesselScore, WriteTx,
@@ -151,7 +151,11 @@ async fn rescore(
         members.retain(|member| Some(member.imo) != vessel);
         let fresh_member = match (fresh, publication.vessels.first()) {
             (Some((fresh_fleet, ship_type)), Some(score)) if fresh_fleet == *fleet => {
-                Some((score.insured_value_usd, ship_type, score.assessment.clone()))
+                Some(FleetMember {
+                    insured_value_usd: score.insured_value_usd,
+                    ship_type,
+                    figures: score.member,
+                })
             }
             _ => None,
         };
@@ -161,21 +165,15 @@ async fn rescore(
         let aggregate = ctx
             .compute
             .run(move || {
-                let mut aggregated: Vec<FleetMember<'_>> = members
+                let mut aggregated: Vec<FleetMember> = members
                     .iter()
                     .map(|m| FleetMember {
                         insured_value_usd: m.insured_value_usd,
                         ship_type: m.ship_type,
-                        assessment: &m.assessment,
+                        figures: MemberFigures::of(&m.assessment),
                     })
                     .collect();
-                if let Some((insured_value_usd, ship_type, assessment)) = &fresh_member {
-                    aggregated.push(FleetMember {
-                        insured_value_usd: *insured_value_usd,
-                        ship_type: *ship_type,
-                        assessment,
-                    });
-                }
+                aggregated.extend(fresh_member);
                 aggregate_members(&aggregated, &fleet_thresholds)
             })
             .await?;

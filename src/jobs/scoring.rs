@@ -14,7 +14,7 @@ use rayon::prelude::*;
 
 use super::ThresholdBook;
 use crate::domain::{FleetId, Imo, ShipType};
-use crate::risk::{FleetMember, RiskModel, aggregate_members, assess_within};
+use crate::risk::{FleetMember, MemberFigures, RiskModel, aggregate_members, assess_within};
 use crate::storage::{Book, FleetScore, KeptMember, Publication, RunVesselError, VesselScore};
 
 /// A book scored, its fleets not aggregated yet.
@@ -120,7 +120,7 @@ pub fn aggregate_book(
     kept: &[KeptMember],
     thresholds: &ThresholdBook,
 ) -> Publication {
-    let mut members: HashMap<FleetId, Vec<FleetMember<'_>>> = HashMap::new();
+    let mut members: HashMap<FleetId, Vec<FleetMember>> = HashMap::new();
     for (score, ship_type) in book.scored.iter().zip(&book.ship_types) {
         members
             .entry(score.fleet_id)
@@ -128,7 +128,7 @@ pub fn aggregate_book(
             .push(FleetMember {
                 insured_value_usd: score.insured_value_usd,
                 ship_type: *ship_type,
-                assessment: &score.assessment,
+                figures: score.member,
             });
     }
     for member in kept {
@@ -138,7 +138,7 @@ pub fn aggregate_book(
             .push(FleetMember {
                 insured_value_usd: member.score.insured_value_usd,
                 ship_type: member.score.ship_type,
-                assessment: &member.score.assessment,
+                figures: MemberFigures::of(&member.score.assessment),
             });
     }
     let fleets = book

@@ -79,35 +79,62 @@ pub fn aggregate_fleet(
     members: &[(&VesselProfile, &Assessment)],
     thresholds: &RiskThresholds,
 ) -> FleetAggregate {
-    let members: Vec<FleetMember<'_>> = members
+    let members: Vec<FleetMember> = members
         .iter()
         .map(|(vessel, assessment)| FleetMember {
             insured_value_usd: vessel.insured_value_usd.value(),
             ship_type: vessel.ship_type,
-            assessment,
+            figures: MemberFigures::of(assessment),
         })
         .collect();
     aggregate_members(&members, thresholds)
 }
 
+/// What aggregation reads of a vessel's assessment: its score, SRP profile,
+/// expected loss and each factor's contribution (a tenth of the whole
+/// assessment, which a book-wide run need not keep for every vessel).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MemberFigures {
+    pub score: f64,
+    pub srp_profile: SrpProfile,
+    pub expected_claims: f64,
+    pub expected_annual_loss_usd: f64,
+    /// Each factor's contribution, in the spec's factor order
+    /// (`FactorKey as usize`).
+    pub contributions: [f64; FactorKey::ALL.len()],
+}
+
+impl MemberFigures {
+    pub fn of(assessment: &Assessment) -> Self {
+        let mut contributions = [0.0; FactorKey::ALL.len()];
+        for factor in &assessment.factors {
+            contributions[factor.key as usize] = factor.contribution;
+        }
+        Self {
+            score: assessment.score,
+            srp_profile: assessment.srp.profile,
+            expected_claims: assessment.expected_claims,
+            expected_annual_loss_usd: assessment.expected_annual_loss_usd,
+            contributions,
+        }
+    }
+}
+
 /// What aggregation reads of one vessel: its insured value, its type (for the
-/// tanker exposure) and its assessment. Published assessments are aggregated
-/// through this without reloading the vessels' histories.
+/// tanker exposure) and its assessment's figures. Published assessments are
+/// aggregated through this without reloading the vessels' histories.
 #[derive(Debug, Clone, Copy)]
-pub struct FleetMember<'a> {
+pub struct FleetMember {
     pub insured_value_usd: f64,
     pub ship_type: ShipType,
-    pub assessment: &'a Assessment,
+    pub figures: MemberFigures,
 }
 
 /// [`aggregate_fleet`] over members.
-pub fn aggregate_members(
-    members: &[FleetMember<'_>],
-    thresholds: &RiskThresholds,
-) -> FleetAggregate {
+pub fn aggregate_members(members: &[FleetMember], thresholds: &RiskThresholds) -> FleetAggregate {
     let total_value: f64 = members.iter().map(|m| m.insured_value_usd).sum();
     // Plain means when no vessel carries value (the spec's rule for the score).
-    let weight_of = |member: &FleetMember<'_>| {
+    let weight_of = |member: &FleetMember| {
         if total_value > 0.0 {
             member.insured_value_usd
         } else {
@@ -128,23 +155,23 @@ pub fn aggregate_members(
     let mut largest_tanker_exposure_usd = 0.0f64;
 
     for member in members {
-        let assessment = member.assessment;
+        let figures = &member.figures;
         let weight = weight_of(member);
-        weighted_score += weight * assessment.score;
-        max_score = max_score.max(assessment.score);
-        min_score = min_score.min(assessment.score);
-        if level_counts.count(thresholds.level_of(assessment.score)) {
+        weighted_score += weight * figures.score;
+        max_score = max_score.max(figures.score);
+        min_score = min_score.min(figures.score);
+        if level_counts.count(thresholds.level_of(figures.score)) {
             high_risk_weight += weight;
         }
-        match assessment.srp.profile {
+        match figures.srp_profile {
             SrpProfile::High => srp_counts.hrs += 1,
             SrpProfile::Standard => srp_counts.srs += 1,
             SrpProfile::Low => srp_counts.lrs += 1,
         }
-        expected_claims += assessment.expected_claims;
-        expected_annual_loss_usd += assessment.expected_annual_loss_usd;
-        for factor in &assessment.factors {
-            contributions[factor.key as usize] += weight * factor.contribution;
+        expected_claims += figures.expected_claims;
+        expected_annual_loss_usd += figures.expected_annual_loss_usd;
+        for (sum, contribution) in contributions.iter_mut().zip(figures.contributions) {
+            *sum += weight * contribution;
         }
         if member.ship_type.is_tanker() {
             largest_tanker_exposure_usd = largest_tanker_exposure_usd.max(member.insured_value_usd);

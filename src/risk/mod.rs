@@ -50,7 +50,7 @@ pub use assessment::{Assessment, assess, assess_within, rank_factors};
 pub use book::assess_book;
 pub use factor_key::FactorKey;
 pub use fleet::{
-    FleetAggregate, FleetMember, LevelCounts, SrpCounts, TopDriver, aggregate_fleet,
+    FleetAggregate, FleetMember, LevelCounts, MemberFigures, SrpCounts, TopDriver, aggregate_fleet,
     aggregate_members, relevel,
 };
 pub use floors::{FloorHit, FloorRule};

@@ -47,6 +47,7 @@ mod sqlite;
 mod stored;
 mod stored_assessment;
 mod thresholds;
+mod vessel_inserts;
 mod vessel_list;
 mod vessel_score;
 mod vessels;

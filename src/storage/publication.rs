@@ -50,7 +50,7 @@ fn imo_rows(publication: &Publication) -> Vec<ImoRow<'_>> {
     publication
         .vessels
         .iter()
-        .map(|v| (v, v.assessment.vessel_imo.to_string()))
+        .map(|v| (v, v.vessel_imo.to_string()))
         .collect()
 }
 
@@ -184,7 +184,7 @@ impl WriteTx {
         });
         publication
             .vessels
-            .retain(|v| live_vessels.contains(&v.assessment.vessel_imo.to_string()));
+            .retain(|v| live_vessels.contains(&v.vessel_imo.to_string()));
         publication
             .fleets
             .retain(|f| live_fleets.contains(&f.fleet_id.as_uuid()));

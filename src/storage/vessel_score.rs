@@ -1,9 +1,11 @@
 //! One vessel's score as a publication writes it: the `vessel_scores` row
 //! a run appends, in the column order both backends' bulk writes send.
 
+use chrono::NaiveDate;
+
 use super::stored_assessment;
-use crate::domain::FleetId;
-use crate::risk::Assessment;
+use crate::domain::{FleetId, Imo, RiskLevel};
+use crate::risk::{Assessment, MemberFigures, ModelVersion};
 
 /// The columns of `vessel_scores`, in the order a publication writes them
 /// (COPY's field order, SQLite's VALUES columns).
@@ -25,13 +27,23 @@ pub(super) const VESSEL_SCORE_COLUMNS: [&str; 15] = [
     "calculated_at",
 ];
 
-/// One vessel's published assessment in a run.
+/// One vessel's published assessment in a run: the figures its row's
+/// columns hold, what its fleet's aggregation reads, and its stored
+/// document. The assessment itself is not kept: a book-wide run holds one
+/// of these per vessel until it publishes, and the document already holds
+/// the factors and their reasons.
 #[derive(Debug, Clone)]
 pub struct VesselScore {
     pub fleet_id: FleetId,
     pub data_version: i64,
     pub insured_value_usd: f64,
-    pub assessment: Assessment,
+    pub vessel_imo: Imo,
+    pub as_of: NaiveDate,
+    pub model_version: ModelVersion,
+    pub scorecard: f64,
+    pub level: RiskLevel,
+    /// The score, SRP profile, expected loss and factor contributions.
+    pub member: MemberFigures,
     /// The assessment's stored document, encoded where it was computed (on
     /// the compute pool).
     pub(super) json: String,
@@ -52,9 +64,18 @@ impl VesselScore {
             fleet_id,
             data_version,
             insured_value_usd,
-            assessment,
+            vessel_imo: assessment.vessel_imo,
+            as_of: assessment.as_of,
+            model_version: assessment.model_version,
+            scorecard: assessment.scorecard,
+            level: assessment.level,
+            member: MemberFigures::of(&assessment),
             json,
         }
+    }
+
+    pub fn score(&self) -> f64 {
+        self.member.score
     }
 }
 

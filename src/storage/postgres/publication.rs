@@ -89,21 +89,21 @@ async fn copy_vessel_scores(
         &VESSEL_SCORE_COLUMNS,
         rows,
         |buffer, (v, imo)| {
-            let a = &v.assessment;
+            let m = &v.member;
             // In the order of VESSEL_SCORE_COLUMNS.
             buffer
                 .text(imo)
                 .uuid(run_id)
                 .uuid(v.fleet_id.as_uuid())
                 .int8(v.data_version)
-                .text(a.model_version.as_str())
-                .date(a.as_of)
-                .float8(a.score)
-                .float8(a.scorecard)
-                .text(a.level.as_str())
-                .text(a.srp.profile.as_str())
-                .float8(a.expected_claims)
-                .float8(a.expected_annual_loss_usd)
+                .text(v.model_version.as_str())
+                .date(v.as_of)
+                .float8(m.score)
+                .float8(v.scorecard)
+                .text(v.level.as_str())
+                .text(m.srp_profile.as_str())
+                .float8(m.expected_claims)
+                .float8(m.expected_annual_loss_usd)
                 .float8(v.insured_value_usd)
                 .text(&v.json)
                 .timestamptz(calculated_at);
@@ -145,14 +145,14 @@ async fn unnest_vessel_scores(
         .bind(each(rows, |(_, imo)| imo.as_str()))
         .bind(each(rows, |(v, _)| v.fleet_id.as_uuid()))
         .bind(each(rows, |(v, _)| v.data_version))
-        .bind(each(rows, |(v, _)| v.assessment.model_version.as_str()))
-        .bind(each(rows, |(v, _)| v.assessment.as_of))
-        .bind(each(rows, |(v, _)| v.assessment.score))
-        .bind(each(rows, |(v, _)| v.assessment.scorecard))
-        .bind(each(rows, |(v, _)| v.assessment.level.as_str()))
-        .bind(each(rows, |(v, _)| v.assessment.srp.profile.as_str()))
-        .bind(each(rows, |(v, _)| v.assessment.expected_claims))
-        .bind(each(rows, |(v, _)| v.assessment.expected_annual_loss_usd))
+        .bind(each(rows, |(v, _)| v.model_version.as_str()))
+        .bind(each(rows, |(v, _)| v.as_of))
+        .bind(each(rows, |(v, _)| v.score()))
+        .bind(each(rows, |(v, _)| v.scorecard))
+        .bind(each(rows, |(v, _)| v.level.as_str()))
+        .bind(each(rows, |(v, _)| v.member.srp_profile.as_str()))
+        .bind(each(rows, |(v, _)| v.member.expected_claims))
+        .bind(each(rows, |(v, _)| v.member.expected_annual_loss_usd))
         .bind(each(rows, |(v, _)| v.insured_value_usd))
         .bind(each(rows, |(v, _)| v.json.as_str()))
         .execute(&mut *conn)
@@ -170,7 +170,7 @@ async fn unnest_vessel_pointers(
     let imos: Vec<&str> = rows.iter().map(|(_, imo)| imo.as_str()).collect();
     let fleets: Vec<Uuid> = rows.iter().map(|(v, _)| v.fleet_id.as_uuid()).collect();
     let versions: Vec<i64> = rows.iter().map(|(v, _)| v.data_version).collect();
-    let scores: Vec<f64> = rows.iter().map(|(v, _)| v.assessment.score).collect();
+    let scores: Vec<f64> = rows.iter().map(|(v, _)| v.score()).collect();
     let values: Vec<f64> = rows.iter().map(|(v, _)| v.insured_value_usd).collect();
     // Pointers move in place (no indexed column changes: HOT updates). When
     // the update did not reach every vessel, some are scored for the first

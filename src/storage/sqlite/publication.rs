@@ -54,19 +54,19 @@ pub(in crate::storage) async fn write_vessel_scores(
         // The date goes as its stored text: no per-row date formatting.
         let mut insert = vessel_score_insert(run_id, calculated_at);
         insert.push_values(chunk, |mut row, (v, imo)| {
-            let a = &v.assessment;
+            let m = &v.member;
             // In the order of VESSEL_SCORE_COLUMNS, less the shared ones.
             row.push_bind(imo.as_str())
                 .push_bind(v.fleet_id.as_uuid())
                 .push_bind(v.data_version)
-                .push_bind(a.model_version.as_str())
-                .push_bind(a.as_of.to_string())
-                .push_bind(a.score)
-                .push_bind(a.scorecard)
-                .push_bind(a.level.as_str())
-                .push_bind(a.srp.profile.as_str())
-                .push_bind(a.expected_claims)
-                .push_bind(a.expected_annual_loss_usd)
+                .push_bind(v.model_version.as_str())
+                .push_bind(v.as_of.to_string())
+                .push_bind(m.score)
+                .push_bind(v.scorecard)
+                .push_bind(v.level.as_str())
+                .push_bind(m.srp_profile.as_str())
+                .push_bind(m.expected_claims)
+                .push_bind(m.expected_annual_loss_usd)
                 .push_bind(v.insured_value_usd)
                 .push_bind(v.json.as_str());
         });
@@ -82,7 +82,7 @@ pub(in crate::storage) async fn write_vessel_scores(
                 .push_bind(run_id)
                 .push_bind(v.fleet_id.as_uuid())
                 .push_bind(v.data_version)
-                .push_bind(v.assessment.score)
+                .push_bind(v.score())
                 .push_bind(v.insured_value_usd);
         });
         current.push(
