@@ -104,13 +104,16 @@ pub fn score_book(
             }
         }
     }
-    // In place: `Option<VesselScore>` is a `VesselScore` in size, and a
-    // `filter_map` collect reuses the outcomes' buffer (`flatten`, which
-    // clippy would suggest, copies every score into a new one).
-    #[allow(clippy::filter_map_identity)]
-    let scored = outcomes.into_iter().filter_map(|outcome| outcome).collect();
-    scored_book.scored = scored;
+    scored_book.scored = scored_in_place(outcomes);
     scored_book
+}
+
+/// The outcomes that are scores, in the outcomes' own buffer: an
+/// `Option<T>` the size of `T` and a `filter_map` collect let std reuse it
+/// (`flatten`, which clippy suggests, collects into a new one).
+#[allow(clippy::filter_map_identity)]
+fn scored_in_place<T>(outcomes: Vec<Option<T>>) -> Vec<T> {
+    outcomes.into_iter().filter_map(|outcome| outcome).collect()
 }
 
 /// Aggregates every fleet of the book over its members' new scores and the
@@ -173,5 +176,18 @@ mod tests {
             std::mem::size_of::<Option<VesselScore>>(),
             std::mem::size_of::<VesselScore>()
         );
+    }
+
+    #[test]
+    fn the_scores_stay_in_the_outcomes_buffer() {
+        // A large value with a niche, as a score is (it holds a String).
+        let outcomes: Vec<Option<(String, [f64; 100])>> = (0..1_000)
+            .map(|i| (i % 7 != 0).then(|| (i.to_string(), [f64::from(i); 100])))
+            .collect();
+        let buffer = outcomes.as_ptr() as usize;
+        let scored = scored_in_place(outcomes);
+        assert_eq!(scored.as_ptr() as usize, buffer);
+        assert_eq!(scored.len(), 1_000 - 143);
+        assert_eq!(scored[0].0, "1");
     }
 }
