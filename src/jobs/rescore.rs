@@ -10,7 +10,7 @@ use chrono::Utc;
 use super::data_change::publish_data_change;
 use super::{JobContext, ThresholdBook};
 use crate::compute::ComputeError;
-use crate::domain::{FleetId, Imo, Incident, Inspection, ShipType, VesselProfile};
+use crate::domain::{FleetId, Imo, Incident, Inspection, VesselProfile};
 use crate::risk::{FleetMember, MemberFigures, aggregate_members, assess};
 use crate::storage::{
     FleetScore, IncidentRecord, InspectionRecord, Publication, StorageError, VesselRecord,
@@ -117,9 +117,6 @@ async fn rescore(
     let thresholds = ThresholdBook::load_in(tx, &ctx.model).await?;
     let mut publication = Publication::default();
     let mut fleets: Vec<FleetId> = Vec::new();
-    // The re-scored vessel's fleet, and its type for the tanker exposure.
-    let mut fresh: Option<(FleetId, ShipType)> = None;
-
     if let Some(imo) = vessel
         && let Some(scoring) = tx.vessel_for_scoring(imo).await?
     {
@@ -130,12 +127,12 @@ async fn rescore(
             .compute
             .run(move || assess(&model, &profile, as_of, &fleet_thresholds))
             .await?;
-        fresh = Some((scoring.fleet_id, scoring.profile.ship_type));
         fleets.push(scoring.fleet_id);
         publication.vessels.push(VesselScore::new(
             scoring.fleet_id,
             scoring.data_version,
             scoring.profile.insured_value_usd.value(),
+            scoring.profile.ship_type,
             assessment,
         ));
     }
@@ -149,16 +146,12 @@ async fn rescore(
         let (data_version, mut members) = tx.fleet_members(*fleet).await?;
         // The re-scored vessel counts with its new assessment, in the fleet it is in now.
         members.retain(|member| Some(member.imo) != vessel);
-        let fresh_member = match (fresh, publication.vessels.first()) {
-            (Some((fresh_fleet, ship_type)), Some(score)) if fresh_fleet == *fleet => {
-                Some(FleetMember {
-                    insured_value_usd: score.insured_value_usd,
-                    ship_type,
-                    figures: score.member,
-                })
-            }
-            _ => None,
-        };
+        // The re-scored vessel, if any, is the publication's only one.
+        let fresh_member = publication
+            .vessels
+            .first()
+            .filter(|score| score.fleet_id == *fleet)
+            .map(VesselScore::fleet_member);
         let fleet_thresholds = *thresholds.for_fleet(*fleet);
         // O(fleet size): on the compute pool, like every CPU job, not on an
         // async worker (a data change comes in on an HTTP worker).

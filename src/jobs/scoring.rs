@@ -13,7 +13,7 @@ use chrono::NaiveDate;
 use rayon::prelude::*;
 
 use super::ThresholdBook;
-use crate::domain::{FleetId, Imo, ShipType};
+use crate::domain::{FleetId, Imo};
 use crate::risk::{FleetMember, MemberFigures, RiskModel, aggregate_members, assess_within};
 use crate::storage::{Book, FleetScore, KeptMember, Publication, RunVesselError, VesselScore};
 
@@ -21,9 +21,6 @@ use crate::storage::{Book, FleetScore, KeptMember, Publication, RunVesselError, 
 pub struct ScoredBook {
     /// Each new score, in the book's order; it is the publication's.
     scored: Vec<VesselScore>,
-    /// Each new score's vessel type (for the tanker exposure), side by side
-    /// with `scored`.
-    ship_types: Vec<ShipType>,
     /// Every fleet with its data version, empty fleets included.
     fleets: Vec<(FleetId, i64)>,
     errors: Vec<RunVesselError>,
@@ -70,6 +67,7 @@ pub fn score_book(
                     vessel.fleet_id,
                     vessel.data_version,
                     vessel.profile.insured_value_usd.value(),
+                    vessel.profile.ship_type,
                     assessment,
                 )
             })
@@ -78,7 +76,6 @@ pub fn score_book(
 
     let mut scored_book = ScoredBook {
         scored: Vec::new(),
-        ship_types: Vec::with_capacity(outcomes.len()),
         fleets: book.fleets,
         errors: Vec::new(),
         failed: Vec::new(),
@@ -91,18 +88,18 @@ pub fn score_book(
             operation: Some("storage::load_book"),
         });
     }
-    for (vessel, outcome) in book.vessels.iter().zip(&outcomes) {
-        match outcome {
-            Some(_) => scored_book.ship_types.push(vessel.profile.ship_type),
-            None => {
-                scored_book.failed.push(vessel.profile.imo);
-                scored_book.errors.push(RunVesselError {
-                    vessel_imo: vessel.profile.imo.to_string(),
-                    message: "the engine could not score this vessel".to_string(),
-                    operation: Some("risk::assess_within"),
-                });
-            }
-        }
+    for (vessel, _) in book
+        .vessels
+        .iter()
+        .zip(&outcomes)
+        .filter(|(_, o)| o.is_none())
+    {
+        scored_book.failed.push(vessel.profile.imo);
+        scored_book.errors.push(RunVesselError {
+            vessel_imo: vessel.profile.imo.to_string(),
+            message: "the engine could not score this vessel".to_string(),
+            operation: Some("risk::assess_within"),
+        });
     }
     scored_book.scored = scored_in_place(outcomes);
     scored_book
@@ -124,15 +121,11 @@ pub fn aggregate_book(
     thresholds: &ThresholdBook,
 ) -> Publication {
     let mut members: HashMap<FleetId, Vec<FleetMember>> = HashMap::new();
-    for (score, ship_type) in book.scored.iter().zip(&book.ship_types) {
+    for score in &book.scored {
         members
             .entry(score.fleet_id)
             .or_default()
-            .push(FleetMember {
-                insured_value_usd: score.insured_value_usd,
-                ship_type: *ship_type,
-                figures: score.member,
-            });
+            .push(score.fleet_member());
     }
     for member in kept {
         members
@@ -156,7 +149,6 @@ pub fn aggregate_book(
             ),
         })
         .collect();
-    drop(members);
     Publication {
         vessels: book.scored,
         fleets,

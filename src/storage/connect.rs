@@ -51,10 +51,7 @@ impl Database {
             let pool = SqlitePoolOptions::new()
                 .max_connections(settings.max_connections)
                 .acquire_timeout(settings.acquire_timeout)
-                .after_release(|conn, _| {
-                    sqlx::Connection::shrink_buffers(conn);
-                    Box::pin(async { Ok(true) })
-                })
+                .after_release(shrink_buffers::<sqlx::Sqlite>)
                 .connect_with(options)
                 .await?;
             Ok(Self {
@@ -66,10 +63,7 @@ impl Database {
             let pool = PgPoolOptions::new()
                 .max_connections(settings.max_connections)
                 .acquire_timeout(settings.acquire_timeout)
-                .after_release(|conn, _| {
-                    sqlx::Connection::shrink_buffers(conn);
-                    Box::pin(async { Ok(true) })
-                })
+                .after_release(shrink_buffers::<sqlx::Postgres>)
                 .connect_with(options)
                 .await?;
             Ok(Self::new(BackendPool::Postgres(pool)))
@@ -101,6 +95,16 @@ impl Database {
         }
         Self::connect(url, settings).await
     }
+}
+
+/// The pools' `after_release`: a released connection's buffers back to
+/// sqlx's default size (see [`Database::connect`]).
+fn shrink_buffers<DB: sqlx::Database>(
+    conn: &mut DB::Connection,
+    _: sqlx::pool::PoolConnectionMetadata,
+) -> futures_util::future::BoxFuture<'_, Result<bool, sqlx::Error>> {
+    sqlx::Connection::shrink_buffers(conn);
+    Box::pin(async { Ok(true) })
 }
 
 /// Opens and closes one connection to the PostgreSQL server of `url` until

@@ -4,8 +4,8 @@
 use chrono::NaiveDate;
 
 use super::stored_assessment;
-use crate::domain::{FleetId, Imo, RiskLevel};
-use crate::risk::{Assessment, MemberFigures, ModelVersion};
+use crate::domain::{FleetId, Imo, RiskLevel, ShipType};
+use crate::risk::{Assessment, FleetMember, MemberFigures, ModelVersion};
 
 /// The columns of `vessel_scores`, in the order a publication writes them
 /// (COPY's field order, SQLite's VALUES columns).
@@ -37,6 +37,8 @@ pub struct VesselScore {
     pub fleet_id: FleetId,
     pub data_version: i64,
     pub insured_value_usd: f64,
+    /// The vessel's type, for its fleet's tanker exposure.
+    pub ship_type: ShipType,
     pub vessel_imo: Imo,
     pub as_of: NaiveDate,
     pub model_version: ModelVersion,
@@ -54,6 +56,7 @@ impl VesselScore {
         fleet_id: FleetId,
         data_version: i64,
         insured_value_usd: f64,
+        ship_type: ShipType,
         assessment: Assessment,
     ) -> Self {
         let mut json = stored_assessment::encode(&assessment);
@@ -64,6 +67,7 @@ impl VesselScore {
             fleet_id,
             data_version,
             insured_value_usd,
+            ship_type,
             vessel_imo: assessment.vessel_imo,
             as_of: assessment.as_of,
             model_version: assessment.model_version,
@@ -76,6 +80,15 @@ impl VesselScore {
 
     pub fn score(&self) -> f64 {
         self.member.score
+    }
+
+    /// This score as its fleet's aggregation reads it.
+    pub fn fleet_member(&self) -> FleetMember {
+        FleetMember {
+            insured_value_usd: self.insured_value_usd,
+            ship_type: self.ship_type,
+            figures: self.member,
+        }
     }
 }
 
