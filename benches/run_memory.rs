@@ -46,6 +46,11 @@ async fn bench(label: &str, url: &str) {
     let client = served_book::client();
     let admin = mix.admin_key();
     println!("{label}: {size} vessels, {runs} book-wide runs one after another, no other traffic");
+    println!(
+        "{label}: held per vessel inline: an Assessment {} bytes, a published VesselScore {} bytes (plus its stored document)",
+        std::mem::size_of::<fleet_risk::risk::Assessment>(),
+        std::mem::size_of::<fleet_risk::storage::VesselScore>()
+    );
     let mut transients = Vec::new();
     for n in 1..=runs {
         // Let the previous run's trim and the pool settle first.
